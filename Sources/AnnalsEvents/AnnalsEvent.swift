@@ -1,0 +1,68 @@
+import SwiftProtobuf
+
+public typealias DocumentIngested = Annals_V1_DocumentIngested
+public typealias StoryEvent = Annals_V1_StoryEvent
+public typealias MetricSample = Annals_V1_MetricSample
+public typealias ScaleDecision = Annals_V1_ScaleDecision
+public typealias EventMeta = Annals_V1_EventMeta
+
+/// One decoded, validated event of any topic.
+public enum AnnalsEvent: Sendable, Equatable {
+    case documentIngested(DocumentIngested)
+    case storyEvent(StoryEvent)
+    case metricSample(MetricSample)
+    case scaleDecision(ScaleDecision)
+
+    /// The topic this event belongs on.
+    public var topic: AnnalsTopic {
+        switch self {
+        case .documentIngested: .documentIngested
+        case .storyEvent: .storyEvent
+        case .metricSample: .metricSample
+        case .scaleDecision: .scaleDecision
+        }
+    }
+
+    /// The event's metadata.
+    public var meta: EventMeta {
+        switch self {
+        case .documentIngested(let e): e.meta
+        case .storyEvent(let e): e.meta
+        case .metricSample(let e): e.meta
+        case .scaleDecision(let e): e.meta
+        }
+    }
+
+    /// The partitioning key: document id, world id or tier name.
+    public var key: String {
+        switch self {
+        case .documentIngested(let e): e.documentID
+        case .storyEvent(let e): e.worldID
+        case .metricSample(let e): e.tier.name
+        case .scaleDecision(let e): e.tier.name
+        }
+    }
+
+    /// Protobuf binary encoding.
+    public func serializedBytes() throws -> [UInt8] {
+        switch self {
+        case .documentIngested(let e): try e.serializedBytes()
+        case .storyEvent(let e): try e.serializedBytes()
+        case .metricSample(let e): try e.serializedBytes()
+        case .scaleDecision(let e): try e.serializedBytes()
+        }
+    }
+}
+
+extension Annals_V1_Tier {
+    /// Lower-case tier name used as the Kafka key and in tables: gold, silver, bronze.
+    public var name: String {
+        switch self {
+        case .gold: "gold"
+        case .silver: "silver"
+        case .bronze: "bronze"
+        case .unspecified, .UNRECOGNIZED: "unspecified"
+        }
+    }
+}
+public typealias EventTimestamp = SwiftProtobuf.Google_Protobuf_Timestamp

@@ -1,0 +1,89 @@
+import SwiftProtobuf
+
+/// The contract rules every event must satisfy beyond decoding; pure.
+public enum EventValidator {
+    /// Longest accepted identifier (event, document, world, concept ids).
+    public static let maxIdentifierLength = 200
+
+    /// Every broken rule in `event`, empty when it is valid.
+    public static func problems(in event: AnnalsEvent) -> [ValidationProblem] {
+        var problems = metaProblems(event.meta, present: hasMeta(event))
+        switch event {
+        case .documentIngested(let e):
+            problems += identifier(e.documentID, "document_id")
+            if e.version == 0 { problems.append(.init(field: "version", problem: "must be 1 or more")) }
+            if !e.worldID.isEmpty { problems += identifier(e.worldID, "world_id") }
+            for (i, concept) in e.concepts.enumerated() {
+                problems += identifier(concept.conceptID, "concepts[\(i)].concept_id")
+            }
+        case .storyEvent(let e):
+            problems += identifier(e.worldID, "world_id")
+            if e.sequence == 0 { problems.append(.init(field: "sequence", problem: "must be 1 or more")) }
+            if e.kind.isEmpty { problems.append(.init(field: "kind", problem: "is empty")) }
+            for (i, update) in e.conceptUpdates.enumerated() {
+                problems += identifier(update.conceptID, "concept_updates[\(i)].concept_id")
+            }
+        case .metricSample(let e):
+            problems += tierProblems(e.tier)
+            if !e.hasSampledAt { problems.append(.init(field: "sampled_at", problem: "is missing")) }
+            if e.instanceID.isEmpty { problems.append(.init(field: "instance_id", problem: "is empty")) }
+            for (name, value) in [("gpu_utilization", e.gpuUtilization), ("gpu_memory_utilization", e.gpuMemoryUtilization)]
+            where !(0...1).contains(value) {
+                problems.append(.init(field: name, problem: "must be between 0 and 1, got \(value)"))
+            }
+            if !e.latencyP95Seconds.isFinite || e.latencyP95Seconds < 0 {
+                problems.append(.init(field: "latency_p95_seconds", problem: "must be a finite number ≥ 0"))
+            }
+        case .scaleDecision(let e):
+            problems += identifier(e.decisionID, "decision_id")
+            problems += tierProblems(e.tier)
+            if e.desiredSpot + e.desiredOnDemand != e.desiredCapacity {
+                problems.append(.init(field: "desired_capacity", problem: "must equal desired_spot + desired_on_demand"))
+            }
+        }
+        return problems
+    }
+
+    private static func hasMeta(_ event: AnnalsEvent) -> Bool {
+        switch event {
+        case .documentIngested(let e): e.hasMeta
+        case .storyEvent(let e): e.hasMeta
+        case .metricSample(let e): e.hasMeta
+        case .scaleDecision(let e): e.hasMeta
+        }
+    }
+
+    private static func metaProblems(_ meta: EventMeta, present: Bool) -> [ValidationProblem] {
+        guard present else { return [.init(field: "meta", problem: "is missing")] }
+        var problems = identifier(meta.eventID, "meta.event_id")
+        if !meta.hasOccurredAt {
+            problems.append(.init(field: "meta.occurred_at", problem: "is missing"))
+        } else if !isValidTimestamp(meta.occurredAt) {
+            problems.append(.init(field: "meta.occurred_at", problem: "is not a valid timestamp"))
+        }
+        return problems
+    }
+
+    /// Within proto3's Timestamp range (years 1 to 9999) with nanos in 0..<1e9.
+    private static func isValidTimestamp(_ t: SwiftProtobuf.Google_Protobuf_Timestamp) -> Bool {
+        (-62_135_596_800...253_402_300_799).contains(t.seconds) && (0..<1_000_000_000).contains(t.nanos)
+    }
+
+    private static func identifier(_ value: String, _ field: String) -> [ValidationProblem] {
+        if value.isEmpty { return [.init(field: field, problem: "is empty")] }
+        if value.utf8.count > maxIdentifierLength {
+            return [.init(field: field, problem: "is longer than \(maxIdentifierLength) bytes")]
+        }
+        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            return [.init(field: field, problem: "contains control characters")]
+        }
+        return []
+    }
+
+    private static func tierProblems(_ tier: Annals_V1_Tier) -> [ValidationProblem] {
+        switch tier {
+        case .gold, .silver, .bronze: []
+        case .unspecified, .UNRECOGNIZED: [.init(field: "tier", problem: "must be gold, silver or bronze")]
+        }
+    }
+}

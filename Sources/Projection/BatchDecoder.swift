@@ -1,0 +1,55 @@
+import AnnalsEvents
+import Kafka
+
+/// Turns raw messages into valid events and dead letters; pure.
+public struct BatchDecoder: Sendable {
+    /// The topics the projection consumes.
+    public let topics: [AnnalsTopic]
+    /// Larger values are dead-lettered undecoded.
+    public let maxMessageBytes: Int
+
+    public init(topics: [AnnalsTopic], maxMessageBytes: Int = 4 * 1024 * 1024) {
+        self.topics = topics
+        self.maxMessageBytes = maxMessageBytes
+    }
+
+    /// Valid events in input order, and a dead letter (with a readable error) for every other message.
+    public func decode(_ messages: [KafkaMessage]) -> (events: [ProjectedEvent], deadLetters: [DeadLetter]) {
+        var events: [ProjectedEvent] = []
+        var deadLetters: [DeadLetter] = []
+        events.reserveCapacity(messages.count)
+        for message in messages {
+            let coordinates = EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
+            do {
+                events.append(ProjectedEvent(event: try decode(message), coordinates: coordinates))
+            } catch {
+                deadLetters.append(DeadLetter(message, error: error.description))
+            }
+        }
+        return (events, deadLetters)
+    }
+
+    private func decode(_ message: KafkaMessage) throws(EventDecodingError) -> AnnalsEvent {
+        guard let topic = AnnalsTopic(rawValue: message.topic), topics.contains(topic) else {
+            throw .undecodable(topic: .storyEvent, reason: "topic \(message.topic) is not consumed by this projection")
+        }
+        guard let value = message.value, !value.isEmpty else { throw .empty(topic: topic) }
+        if let declared = message.headers.last(where: { $0.key == AnnalsTopic.messageTypeHeader })?.value {
+            let name = String(decoding: declared, as: UTF8.self)
+            guard name == topic.messageTypeName else { throw .wrongType(topic: topic, declared: name) }
+        }
+        guard value.count <= maxMessageBytes else {
+            throw .undecodable(topic: topic, reason: "message of \(value.count) bytes exceeds the \(maxMessageBytes)-byte limit")
+        }
+        return try topic.decode(binary: value)
+    }
+}
+
+extension DeadLetter {
+    /// A dead letter keeping the whole raw message.
+    public init(_ message: KafkaMessage, error: String) {
+        self.init(
+            coordinates: EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset),
+            key: message.key, value: message.value, headers: message.headers, error: error)
+    }
+}

@@ -1,0 +1,47 @@
+import AnnalsEvents
+import Postgres
+
+/// Tables that are a pure function of some topics: how to create them and how to apply a batch of events.
+public protocol Projection: Sendable {
+    /// Short name used in commands, checkpoints and dead letters, e.g. `story`.
+    var name: String { get }
+    /// Bumped whenever the tables' shape or meaning changes; tables of another version must be replayed.
+    var version: Int { get }
+    /// The topics it consumes.
+    var topics: [AnnalsTopic] { get }
+    /// The schema that holds its tables.
+    var schema: String { get }
+    /// Its tables, unqualified, in the order they can be truncated and compared.
+    var tables: [String] { get }
+    /// Idempotent DDL creating its tables inside `schema` (a shadow schema during a rebuild).
+    func migrations(schema: String) -> [String]
+    /// Applies valid events inside the open transaction, each partition's events in offset order.
+    /// Events already applied (same event id) must change nothing.
+    func apply(_ events: [ProjectedEvent], schema: String, connection: PostgresConnection) throws
+}
+
+/// Where a message sits in Kafka.
+public struct EventCoordinates: Hashable, Sendable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+
+    public init(topic: String, partition: Int32, offset: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+    }
+
+    public var description: String { "\(topic)/\(partition)@\(offset)" }
+}
+
+/// A decoded, validated event with the coordinates it was read from.
+public struct ProjectedEvent: Sendable {
+    public var event: AnnalsEvent
+    public var coordinates: EventCoordinates
+
+    public init(event: AnnalsEvent, coordinates: EventCoordinates) {
+        self.event = event
+        self.coordinates = coordinates
+    }
+}

@@ -1,0 +1,17 @@
+/// Failures of the projection runtime, each saying what to do about it.
+public enum ProjectionError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The tables were built by another version of the projection's code.
+    case versionMismatch(projection: String, tables: Int, code: Int)
+    /// No projection of that name exists.
+    case unknownProjection(String, known: [String])
+
+    public var description: String {
+        switch self {
+        case .versionMismatch(let projection, let tables, let code):
+            "the \(projection) tables are version \(tables) but this code is version \(code): "
+                + "rebuild them with `annals replay \(projection) --in-place`"
+        case .unknownProjection(let name, let known):
+            "no projection named \(name); known: \(known.joined(separator: ", "))"
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Postgres
+
+/// Creates the runtime schema and a projection's tables, and guards the projection's version.
+public enum ProjectionMigrator {
+    /// What `migrate` found.
+    public enum Outcome: Equatable, Sendable {
+        case created
+        case upToDate
+    }
+
+    /// Creates whatever is missing and records the version; refuses tables of another version.
+    @discardableResult
+    public static func migrate(_ projection: any Projection, connection: PostgresConnection) throws -> Outcome {
+        try connection.transaction { tx in
+            try lockMigrations(tx)
+            try runRuntimeSchema(tx)
+            if let stored = try storedVersion(of: projection, tx) {
+                guard stored == projection.version else {
+                    throw ProjectionError.versionMismatch(projection: projection.name, tables: stored, code: projection.version)
+                }
+                try createTables(projection, schema: projection.schema, tx)
+                return .upToDate
+            }
+            try createTables(projection, schema: projection.schema, tx)
+            try tx.execute(
+                "INSERT INTO annals.projections (name, version) VALUES ($1, $2)",
+                [PostgresValue(projection.name), .int(projection.version)])
+            return .created
+        }
+    }
+
+    /// Drops the projection's tables, checkpoints and dead letters and creates them empty at the code's version.
+    /// Runs inside the caller's transaction so a failed rebuild start leaves everything as it was.
+    public static func recreate(_ projection: any Projection, in tx: PostgresConnection) throws {
+        try lockMigrations(tx)
+        try runRuntimeSchema(tx)
+        try tx.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(projection.schema)) CASCADE")
+        try createTables(projection, schema: projection.schema, tx)
+        try tx.execute("DELETE FROM annals.checkpoints WHERE projection = $1", [PostgresValue(projection.name)])
+        try tx.execute("DELETE FROM annals.dead_letters WHERE projection = $1", [PostgresValue(projection.name)])
+        try tx.execute(
+            """
+            INSERT INTO annals.projections (name, version) VALUES ($1, $2)
+            ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, migrated_at = now()
+            """,
+            [PostgresValue(projection.name), .int(projection.version)])
+    }
+
+    /// The version the tables were built with, nil when never migrated.
+    public static func storedVersion(of projection: any Projection, _ connection: PostgresConnection) throws -> Int? {
+        let exists = try connection.execute("SELECT to_regclass('annals.projections') IS NOT NULL AS present")
+        guard try exists.rows.first?.bool("present") == true else { return nil }
+        let result = try connection.execute(
+            "SELECT version FROM annals.projections WHERE name = $1", [PostgresValue(projection.name)])
+        return try result.rows.first.map { try $0.int("version") }
+    }
+
+    private static func createTables(_ projection: any Projection, schema: String, _ tx: PostgresConnection) throws {
+        try tx.execute("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))")
+        for statement in projection.migrations(schema: schema) {
+            try tx.execute(statement)
+        }
+    }
+
+    private static func runRuntimeSchema(_ tx: PostgresConnection) throws {
+        for statement in RuntimeSchema.statements {
+            try tx.execute(statement)
+        }
+    }
+
+    /// Serialises concurrent migrations (several workers starting at once) on a fixed advisory lock.
+    private static func lockMigrations(_ tx: PostgresConnection) throws {
+        try tx.execute("SELECT pg_advisory_xact_lock(7204118555)")
+    }
+}
+
+/// Quotes an SQL identifier (schema or table name).
+public func quoteIdentifier(_ name: String) -> String {
+    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}

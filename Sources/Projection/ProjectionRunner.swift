@@ -1,0 +1,282 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+import Kafka
+import Logging
+import Postgres
+
+/// Where a runner reads and writes, and how it batches.
+public struct RunnerConfiguration: Sendable {
+    public var kafka: KafkaConfig
+    /// Consumer group; workers of one projection share it.
+    public var groupID: String
+    /// libpq URL or conninfo.
+    public var databaseURL: String
+    public var settings: RunnerStateMachine.Settings
+    /// Replay only: stop once every partition reaches its offset.
+    public var stopAt: [TopicPartition: Int64]?
+
+    public init(kafka: KafkaConfig, groupID: String, databaseURL: String,
+                settings: RunnerStateMachine.Settings = .init(), stopAt: [TopicPartition: Int64]? = nil) {
+        self.kafka = kafka
+        self.groupID = groupID
+        self.databaseURL = databaseURL
+        self.settings = settings
+        self.stopAt = stopAt
+    }
+}
+
+/// What one committed batch did.
+public struct CommittedBatch: Sendable {
+    public var events: Int
+    public var deadLetters: Int
+    /// Each touched partition's new checkpoint.
+    public var checkpoints: [TopicPartition: Int64]
+}
+
+/// Consume → batch → one transaction (rows, dead letters, compare-and-set checkpoints) → repeat.
+/// Blocking: run it on a dedicated thread. The decisions live in `RunnerStateMachine`; this is the I/O.
+public final class ProjectionRunner {
+    private let projection: any Projection
+    private let configuration: RunnerConfiguration
+    private let logger: Logger
+    private let onCommit: @Sendable (CommittedBatch) -> Void
+    private let decoder: BatchDecoder
+    private let checkpoints: CheckpointStore
+    private let deadLetters: DeadLetterStore
+    private var machine: RunnerStateMachine
+    private var connection: PostgresConnection?
+    private var stop: StopSignal = StopSignal()
+
+    public init(projection: any Projection, configuration: RunnerConfiguration, logger: Logger,
+                onCommit: @escaping @Sendable (CommittedBatch) -> Void = { _ in }) {
+        self.projection = projection
+        self.configuration = configuration
+        self.logger = logger
+        self.onCommit = onCommit
+        self.decoder = BatchDecoder(topics: projection.topics)
+        self.checkpoints = CheckpointStore(projection: projection.name)
+        self.deadLetters = DeadLetterStore(projection: projection.name)
+        self.machine = RunnerStateMachine(settings: configuration.settings, stopAt: configuration.stopAt)
+    }
+
+    /// Runs until `stop` is requested (finishing and committing the batch in flight) or the replay target is reached.
+    /// Throws on errors that retrying cannot fix, such as tables of another version.
+    public func run(until stop: StopSignal) throws {
+        self.stop = stop
+        let connection = try connectWithRetry()
+        try ProjectionMigrator.migrate(projection, connection: connection)
+        let consumer = try KafkaConsumer(
+            config: configuration.kafka, groupID: configuration.groupID, topics: projection.topics.map(\.rawValue),
+            onAssign: { [unowned self] partitions in self.partitionsAssigned(partitions) },
+            onRevoke: { [unowned self] partitions in self.partitionsRevoked(partitions) },
+            logger: logger)
+        defer { consumer.close() }
+        logger.info("consuming", metadata: ["projection": "\(projection.name)", "group": "\(configuration.groupID)"])
+
+        while true {
+            if stop.isRequested { machine.stop() }
+            switch machine.nextAction(now: Self.now()) {
+            case .poll(let maxMessages, let timeout):
+                machine.received(
+                    try consumer.poll(maxMessages: maxMessages, timeoutMilliseconds: Self.milliseconds(timeout)), now: Self.now())
+            case .waitForRetry(let timeout):
+                let messages = try consumer.poll(
+                    maxMessages: configuration.settings.maxBatch, timeoutMilliseconds: Self.milliseconds(timeout))
+                machine.received(messages, now: Self.now())
+                try consumer.pause(machine.assignedPartitions)
+            case .flush(let batch):
+                try flush(batch, consumer: consumer)
+            case .close:
+                logger.info("stopped with everything committed", metadata: ["projection": "\(projection.name)"])
+                return
+            }
+        }
+    }
+
+    // MARK: - Rebalance (runs inside poll, on this thread)
+
+    private func partitionsAssigned(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
+        var failures = 0
+        while true {
+            do {
+                let stored = try checkpoints.load(partitions, connection: try currentConnection())
+                let starts = machine.assigned(partitions, checkpoints: stored)
+                logger.info("assigned", metadata: ["partitions": "\(partitions.sorted())", "starts": "\(starts.sorted { $0.key < $1.key })"])
+                return starts
+            } catch {
+                failures += 1
+                connection = nil
+                logger.warning("cannot read checkpoints, retrying", metadata: ["error": "\(error)"])
+                if stop.isRequested { return machine.assigned(partitions, checkpoints: [:]) }
+                Self.sleep(configuration.settings.backoff.delayNanoseconds(afterFailures: failures))
+            }
+        }
+    }
+
+    private func partitionsRevoked(_ partitions: [TopicPartition]) {
+        logger.info("revoked", metadata: ["partitions": "\(partitions.sorted())"])
+        machine.revoked(partitions)
+    }
+
+    // MARK: - Committing a batch
+
+    private enum CommitOutcome {
+        case committed(deadLetters: Int)
+        case fenced([TopicPartition])
+    }
+
+    private struct Fenced: Error {
+        var partitions: [TopicPartition]
+    }
+
+    private func flush(_ batch: RunnerStateMachine.Batch, consumer: KafkaConsumer) throws {
+        let decoded = decoder.decode(batch.messages)
+        do {
+            switch try commit(batch, events: decoded.events, deadLetters: decoded.deadLetters) {
+            case .committed(let deadLetterCount):
+                let resumed = machine.flushSucceeded(batch)
+                if !resumed.isEmpty {
+                    try consumer.resume(resumed)
+                    logger.info("database is back, resumed", metadata: ["partitions": "\(resumed)"])
+                }
+                let moved = Dictionary(uniqueKeysWithValues: batch.moves.map { ($0.partition, $0.next) })
+                consumer.commitInformational(moved)
+                onCommit(CommittedBatch(
+                    events: batch.messages.count - deadLetterCount, deadLetters: deadLetterCount, checkpoints: moved))
+            case .fenced(let partitions):
+                logger.warning("checkpoint moved by another worker: this worker was fenced, reloading checkpoints",
+                               metadata: ["partitions": "\(partitions)"])
+                try reloadAfterFencing(consumer: consumer)
+            }
+        } catch let error as PostgresError where error.isRetriable {
+            connection = nil
+            switch machine.flushFailed(now: Self.now()) {
+            case .pauseAndRetry(let partitions):
+                try consumer.pause(partitions)
+                logger.warning("database unavailable: paused, will retry", metadata: ["error": "\(error)"])
+            case .retry:
+                logger.warning("database still unavailable, will retry", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func commit(_ batch: RunnerStateMachine.Batch, events: [ProjectedEvent], deadLetters letters: [DeadLetter]) throws -> CommitOutcome {
+        let connection = try currentConnection()
+        do {
+            try connection.transaction { tx in
+                try projection.apply(events, schema: projection.schema, connection: tx)
+                try finish(batch, deadLetters: letters, in: tx)
+            }
+            return .committed(deadLetters: letters.count)
+        } catch let fenced as Fenced {
+            return .fenced(fenced.partitions)
+        } catch where Self.isCausedByEvent(error) {
+            logger.warning("batch failed on its data: applying its events one by one to find the poison", metadata: ["error": "\(error)"])
+            return try commitIsolating(batch, events: events, deadLetters: letters, connection: connection)
+        }
+    }
+
+    /// Applies each event under its own savepoint; events the database rejects become dead letters.
+    private func commitIsolating(_ batch: RunnerStateMachine.Batch, events: [ProjectedEvent], deadLetters letters: [DeadLetter],
+                                 connection: PostgresConnection) throws -> CommitOutcome {
+        let messages = Dictionary(batch.messages.map {
+            (EventCoordinates(topic: $0.topic, partition: $0.partition, offset: $0.offset), $0)
+        }, uniquingKeysWith: { first, _ in first })
+        do {
+            let rejected = try connection.transaction { tx in
+                var rejected: [DeadLetter] = []
+                for event in events {
+                    try tx.execute("SAVEPOINT annals_event")
+                    do {
+                        try projection.apply([event], schema: projection.schema, connection: tx)
+                        try tx.execute("RELEASE SAVEPOINT annals_event")
+                    } catch where Self.isCausedByEvent(error) {
+                        try tx.execute("ROLLBACK TO SAVEPOINT annals_event")
+                        if let message = messages[event.coordinates] {
+                            rejected.append(DeadLetter(message, error: "the database rejected the event: \(error)"))
+                        }
+                    }
+                }
+                try finish(batch, deadLetters: letters + rejected, in: tx)
+                return rejected
+            }
+            return .committed(deadLetters: letters.count + rejected.count)
+        } catch let fenced as Fenced {
+            return .fenced(fenced.partitions)
+        }
+    }
+
+    /// Dead letters and compare-and-set checkpoints, in the batch's transaction.
+    private func finish(_ batch: RunnerStateMachine.Batch, deadLetters letters: [DeadLetter], in tx: PostgresConnection) throws {
+        try deadLetters.record(letters, in: tx)
+        let conflicts = try checkpoints.advance(batch.moves, in: tx)
+        if !conflicts.isEmpty { throw Fenced(partitions: conflicts) }
+    }
+
+    private func reloadAfterFencing(consumer: KafkaConsumer) throws {
+        let owned = machine.fenced()
+        let stored = try checkpoints.load(owned, connection: try currentConnection())
+        for (partition, offset) in machine.reloaded(stored) {
+            try consumer.seek(partition, to: offset)
+        }
+    }
+
+    // MARK: - Database connection
+
+    private func currentConnection() throws -> PostgresConnection {
+        if let connection, connection.isHealthy { return connection }
+        connection = nil
+        let fresh = try PostgresConnection(conninfo: configuration.databaseURL)
+        connection = fresh
+        return fresh
+    }
+
+    private func connectWithRetry() throws -> PostgresConnection {
+        var failures = 0
+        while true {
+            do {
+                return try currentConnection()
+            } catch let error as PostgresError where error.isRetriable && !stop.isRequested {
+                failures += 1
+                logger.warning("cannot reach the database, retrying", metadata: ["error": "\(error)"])
+                Self.sleep(configuration.settings.backoff.delayNanoseconds(afterFailures: failures))
+            }
+        }
+    }
+
+    /// Errors an event's content causes (the database rejecting a value, an unencodable payload): the event is
+    /// dead-lettered. Lost connections, deadlocks and fencing are not the event's fault.
+    private static func isCausedByEvent(_ error: any Error) -> Bool {
+        switch error {
+        case is Fenced: false
+        case let error as PostgresError: error.isCausedByData
+        default: true
+        }
+    }
+
+    private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    private static func milliseconds(_ nanoseconds: UInt64) -> Int32 {
+        Int32(clamping: (nanoseconds + 999_999) / 1_000_000)
+    }
+
+    private static func sleep(_ nanoseconds: UInt64) {
+        var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+        _ = nanosleep(&request, nil)
+    }
+}
+
+extension PostgresError {
+    /// Worth retrying the same work later: the connection, a deadlock or serialization failure.
+    var isRetriable: Bool {
+        isConnectionError || sqlState?.hasPrefix("40") == true
+    }
+
+    /// The data of some event broke a rule of the database (bad value, constraint, size limit).
+    var isCausedByData: Bool {
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState.hasPrefix("54")
+    }
+}

@@ -1,0 +1,211 @@
+import Kafka
+
+/// The projection runner's decisions, free of I/O: what to poll, when to flush a batch, and what to do
+/// after a commit, a failed compare-and-set, a database outage or a rebalance. The I/O loop feeds it
+/// inputs and carries out the actions it returns. Times are monotonic nanoseconds.
+public struct RunnerStateMachine: Sendable {
+    public struct Settings: Sendable, Equatable {
+        /// Most messages applied in one transaction.
+        public var maxBatch: Int
+        /// How long the first pending message may wait for the batch to fill.
+        public var lingerNanoseconds: UInt64
+        /// Longest single poll when nothing is pending.
+        public var idlePollNanoseconds: UInt64
+        public var backoff: Backoff
+
+        public init(maxBatch: Int = 5_000, lingerNanoseconds: UInt64 = 50_000_000,
+                    idlePollNanoseconds: UInt64 = 200_000_000, backoff: Backoff = Backoff()) {
+            self.maxBatch = max(1, maxBatch)
+            self.lingerNanoseconds = lingerNanoseconds
+            self.idlePollNanoseconds = idlePollNanoseconds
+            self.backoff = backoff
+        }
+    }
+
+    /// What the I/O loop should do next.
+    public enum Action: Equatable, Sendable {
+        /// Poll for up to `maxMessages`, waiting at most `timeoutNanoseconds`.
+        case poll(maxMessages: Int, timeoutNanoseconds: UInt64)
+        /// Apply this batch and move these checkpoints in one transaction.
+        case flush(Batch)
+        /// Keep serving the group (poll with partitions paused) until the retry time.
+        case waitForRetry(timeoutNanoseconds: UInt64)
+        /// Everything is committed: leave the group and return.
+        case close
+    }
+
+    /// Messages to apply together, with the checkpoint moves that make them count.
+    public struct Batch: Equatable, Sendable {
+        public var messages: [KafkaMessage]
+        public var moves: [CheckpointMove]
+    }
+
+    /// What the loop must do after a failed flush.
+    public enum FailureAction: Equatable, Sendable {
+        /// Pause these partitions, then retry after the backoff.
+        case pauseAndRetry([TopicPartition])
+        /// Already paused: retry after the backoff.
+        case retry
+    }
+
+    private struct PartitionState: Sendable {
+        /// Next offset stored in `annals.checkpoints`; nil when never checkpointed.
+        var checkpoint: Int64?
+        /// Next offset expected from the consumer, past the pending messages.
+        var position: Int64?
+    }
+
+    public let settings: Settings
+    private var partitions: [TopicPartition: PartitionState] = [:]
+    private var pending: [KafkaMessage] = []
+    private var pendingSince: UInt64?
+    private var failures = 0
+    private var retryAt: UInt64?
+    private var paused = false
+    private var stopping = false
+    /// Replay only: stop once every partition's checkpoint reaches its target.
+    private var targets: [TopicPartition: Int64]?
+
+    public init(settings: Settings, stopAt targets: [TopicPartition: Int64]? = nil) {
+        self.settings = settings
+        self.targets = targets
+    }
+
+    /// Partitions currently owned.
+    public var assignedPartitions: [TopicPartition] { partitions.keys.sorted() }
+    /// Whether consumption is paused for a database outage.
+    public var isPaused: Bool { paused }
+    /// The stored next offset of each owned partition.
+    public var checkpoints: [TopicPartition: Int64?] { partitions.mapValues(\.checkpoint) }
+    /// Messages read but not yet committed.
+    public var pendingCount: Int { pending.count }
+
+    /// Partitions were assigned with their stored checkpoints; returns the offsets to start reading from.
+    public mutating func assigned(_ newPartitions: [TopicPartition], checkpoints: [TopicPartition: Int64]) -> [TopicPartition: Int64] {
+        var starts: [TopicPartition: Int64] = [:]
+        for partition in newPartitions {
+            let checkpoint = checkpoints[partition]
+            partitions[partition] = PartitionState(checkpoint: checkpoint, position: checkpoint)
+            starts[partition] = checkpoint ?? KafkaOffset.beginning
+        }
+        return starts
+    }
+
+    /// Partitions were taken away: forget them and drop their uncommitted messages (the next owner re-reads them).
+    public mutating func revoked(_ lost: [TopicPartition]) {
+        let lostSet = Set(lost)
+        for partition in lost { partitions[partition] = nil }
+        pending.removeAll { lostSet.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
+        if pending.isEmpty { pendingSince = nil }
+    }
+
+    /// The consumer delivered messages. Messages of unowned partitions and re-deliveries are dropped.
+    public mutating func received(_ messages: [KafkaMessage], now: UInt64) {
+        for message in messages {
+            let partition = TopicPartition(topic: message.topic, partition: message.partition)
+            guard var state = partitions[partition] else { continue }
+            if let position = state.position, message.offset < position { continue }
+            state.position = message.offset + 1
+            partitions[partition] = state
+            pending.append(message)
+        }
+        if !pending.isEmpty && pendingSince == nil { pendingSince = now }
+    }
+
+    /// Finish what is pending, then close.
+    public mutating func stop() {
+        stopping = true
+    }
+
+    /// The next thing to do.
+    public mutating func nextAction(now: UInt64) -> Action {
+        if let retryAt {
+            if now < retryAt { return .waitForRetry(timeoutNanoseconds: min(retryAt - now, settings.idlePollNanoseconds)) }
+            self.retryAt = nil
+            if !pending.isEmpty { return .flush(makeBatch()) }
+        }
+        if stopping || reachedTargets {
+            return pending.isEmpty ? .close : .flush(makeBatch())
+        }
+        if pending.count >= settings.maxBatch { return .flush(makeBatch()) }
+        if let since = pendingSince {
+            let waited = now >= since ? now - since : 0
+            if waited >= settings.lingerNanoseconds { return .flush(makeBatch()) }
+            return .poll(maxMessages: settings.maxBatch - pending.count,
+                         timeoutNanoseconds: settings.lingerNanoseconds - waited)
+        }
+        return .poll(maxMessages: settings.maxBatch, timeoutNanoseconds: settings.idlePollNanoseconds)
+    }
+
+    /// The batch committed: its messages are done and its checkpoints moved. Returns partitions to resume.
+    public mutating func flushSucceeded(_ batch: Batch) -> [TopicPartition] {
+        pending.removeFirst(min(batch.messages.count, pending.count))
+        pendingSince = pending.isEmpty ? nil : pendingSince
+        for move in batch.moves where partitions[move.partition] != nil {
+            partitions[move.partition]?.checkpoint = move.next
+        }
+        failures = 0
+        guard paused else { return [] }
+        paused = false
+        return assignedPartitions
+    }
+
+    /// Another owner moved a checkpoint (this worker was fenced): drop everything pending; the loop
+    /// reloads every owned partition's checkpoint and calls `reloaded`.
+    public mutating func fenced() -> [TopicPartition] {
+        pending.removeAll()
+        pendingSince = nil
+        return assignedPartitions
+    }
+
+    /// Checkpoints re-read after fencing; returns where to seek.
+    public mutating func reloaded(_ checkpoints: [TopicPartition: Int64]) -> [TopicPartition: Int64] {
+        assigned(assignedPartitions, checkpoints: checkpoints)
+    }
+
+    /// The database was unreachable: keep the batch, back off, and pause reading meanwhile.
+    public mutating func flushFailed(now: UInt64) -> FailureAction {
+        failures += 1
+        retryAt = now + settings.backoff.delayNanoseconds(afterFailures: failures)
+        if paused { return .retry }
+        paused = true
+        return .pauseAndRetry(assignedPartitions)
+    }
+
+    private var reachedTargets: Bool {
+        guard let targets else { return false }
+        return targets.allSatisfy { partition, target in
+            target <= 0 || (partitions[partition]?.checkpoint ?? 0) >= target
+        }
+    }
+
+    private func makeBatch() -> Batch {
+        let messages = Array(pending.prefix(settings.maxBatch))
+        var last: [TopicPartition: Int64] = [:]
+        for message in messages {
+            last[TopicPartition(topic: message.topic, partition: message.partition)] = message.offset
+        }
+        let moves = last.sorted { $0.key < $1.key }.map { partition, lastOffset in
+            CheckpointMove(partition: partition, expected: partitions[partition]?.checkpoint, next: lastOffset + 1)
+        }
+        return Batch(messages: messages, moves: moves)
+    }
+}
+
+/// Exponential backoff between retries, capped.
+public struct Backoff: Sendable, Equatable {
+    public var initialNanoseconds: UInt64
+    public var maximumNanoseconds: UInt64
+
+    public init(initialNanoseconds: UInt64 = 100_000_000, maximumNanoseconds: UInt64 = 5_000_000_000) {
+        self.initialNanoseconds = initialNanoseconds
+        self.maximumNanoseconds = maximumNanoseconds
+    }
+
+    /// Delay before the next try after `failures` consecutive failures (1 or more).
+    public func delayNanoseconds(afterFailures failures: Int) -> UInt64 {
+        let doublings = UInt64(min(max(failures - 1, 0), 32))
+        let (delay, overflow) = initialNanoseconds.multipliedReportingOverflow(by: 1 << doublings)
+        return overflow ? maximumNanoseconds : min(delay, maximumNanoseconds)
+    }
+}

@@ -1,0 +1,39 @@
+/// The `annals` schema every worker shares: projection versions, checkpoints and dead letters.
+enum RuntimeSchema {
+    static let statements = [
+        "CREATE SCHEMA IF NOT EXISTS annals",
+        """
+        CREATE TABLE IF NOT EXISTS annals.projections (
+            name text PRIMARY KEY,
+            version integer NOT NULL,
+            migrated_at timestamptz NOT NULL DEFAULT now()
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS annals.checkpoints (
+            projection text NOT NULL,
+            topic text NOT NULL,
+            partition integer NOT NULL,
+            next_offset bigint NOT NULL CHECK (next_offset >= 0),
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (projection, topic, partition)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS annals.dead_letters (
+            id bigserial PRIMARY KEY,
+            projection text NOT NULL,
+            topic text NOT NULL,
+            partition integer NOT NULL,
+            "offset" bigint NOT NULL,
+            key bytea,
+            value bytea,
+            headers jsonb NOT NULL DEFAULT '[]',
+            error text NOT NULL,
+            failed_at timestamptz NOT NULL DEFAULT now(),
+            redriven_at timestamptz,
+            UNIQUE (projection, topic, partition, "offset")
+        )
+        """,
+    ]
+}

@@ -1,0 +1,73 @@
+import AnnalsEvents
+import SwiftProtobuf
+import Testing
+
+@Suite struct TopicDecodingTests {
+    static func validStoryEvent() -> StoryEvent {
+        var event = StoryEvent()
+        event.meta.eventID = "evt-1"
+        event.meta.occurredAt = Google_Protobuf_Timestamp(seconds: 1_700_000_000)
+        event.worldID = "world-1"
+        event.sequence = 1
+        event.kind = "quest-completed"
+        return event
+    }
+
+    @Test func validEventRoundTripsThroughBinary() throws {
+        let bytes = try Self.validStoryEvent().serializedBytes() as [UInt8]
+        let decoded = try AnnalsTopic.storyEvent.decode(binary: bytes)
+        #expect(decoded == .storyEvent(Self.validStoryEvent()))
+        #expect(decoded.key == "world-1")
+    }
+
+    @Test func jsonLineDecodes() throws {
+        let json = #"{"meta":{"eventId":"e","occurredAt":"2026-01-01T00:00:00Z"},"worldId":"w","sequence":"3","kind":"k","payload":{"gold":12}}"#
+        guard case .storyEvent(let event) = try AnnalsTopic.storyEvent.decode(json: json) else {
+            Issue.record("decoded to the wrong case")
+            return
+        }
+        #expect(event.sequence == 3)
+        #expect(event.payload.fields["gold"]?.numberValue == 12)
+    }
+
+    @Test(arguments: [
+        ("missing event id", { (e: inout StoryEvent) in e.meta.eventID = "" }, "meta.event_id is empty"),
+        ("empty world", { (e: inout StoryEvent) in e.worldID = "" }, "world_id is empty"),
+        ("zero sequence", { (e: inout StoryEvent) in e.sequence = 0 }, "sequence must be 1 or more"),
+        ("no meta", { (e: inout StoryEvent) in e.clearMeta() }, "meta is missing"),
+        ("no time", { (e: inout StoryEvent) in e.meta.clearOccurredAt() }, "meta.occurred_at is missing"),
+    ] as [(String, @Sendable (inout StoryEvent) -> Void, String)])
+    func invalidStoryEventsNameTheField(name: String, breakIt: @Sendable (inout StoryEvent) -> Void, expected: String) throws {
+        var event = Self.validStoryEvent()
+        breakIt(&event)
+        let bytes = try event.serializedBytes() as [UInt8]
+        #expect(throws: EventDecodingError.self) { try AnnalsTopic.storyEvent.decode(binary: bytes) }
+        do {
+            _ = try AnnalsTopic.storyEvent.decode(binary: bytes)
+        } catch {
+            #expect(error.description.contains(expected), "\(name): \(error)")
+        }
+    }
+
+    @Test func garbageBytesAreUndecodable() {
+        #expect(throws: EventDecodingError.self) {
+            try AnnalsTopic.storyEvent.decode(binary: [0xFF, 0xFF, 0xFF, 0x00, 0x13])
+        }
+    }
+
+    @Test func badJsonNamesTheProblem() {
+        do {
+            _ = try AnnalsTopic.storyEvent.decode(json: #"{"worldId": 5}"#)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("proto3 JSON"))
+        }
+    }
+
+    @Test func topicsMapToTheirMessageTypes() {
+        #expect(AnnalsTopic(messageTypeName: "annals.v1.StoryEvent") == .storyEvent)
+        #expect(AnnalsTopic.allCases.map(\.messageTypeName) == [
+            "annals.v1.DocumentIngested", "annals.v1.StoryEvent", "annals.v1.MetricSample", "annals.v1.ScaleDecision",
+        ])
+    }
+}
