@@ -1,1 +1,4 @@
 import AnnalsCLI
+
+bootstrapLogging()
+await AnnalsCommand.main()

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import Projection
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Per projection and partition: checkpoint, high watermark, lag and dead letters.")
+
+    @Flag(help: "Print JSON instead of a table.") var json = false
+    @OptionGroup var connection: ConnectionOptions
+
+    /// One partition's state, as printed.
+    struct PartitionStatus: Codable {
+        var projection: String
+        var topic: String
+        var partition: Int32
+        var checkpoint: Int64?
+        var highWatermark: Int64
+        var lag: Int64
+        var deadLetters: Int
+    }
+
+    func run() throws {
+        let admin = try KafkaAdmin(config: try connection.kafkaConfig(), logger: Logger(label: "annals.status"))
+        let db = try PostgresConnection(conninfo: connection.databaseConninfo)
+        var rows: [PartitionStatus] = []
+        var versions: [String: Int?] = [:]
+        for projection in ProjectionCatalog.all {
+            versions[projection.name] = try ProjectionMigrator.storedVersion(of: projection, db)
+            let targets = try ProjectionRebuild.targets(for: projection, admin: admin)
+            let stored = versions[projection.name] == nil ? [:] : try CheckpointStore(projection: projection.name).loadAll(connection: db)
+            let dead = versions[projection.name] == nil ? [:] : try DeadLetterStore(projection: projection.name).counts(connection: db)
+            for (partition, high) in targets.sorted(by: { $0.key < $1.key }) {
+                let checkpoint = stored[partition]
+                rows.append(PartitionStatus(
+                    projection: projection.name, topic: partition.topic, partition: partition.partition,
+                    checkpoint: checkpoint, highWatermark: high, lag: max(high - (checkpoint ?? 0), 0),
+                    deadLetters: dead[partition] ?? 0))
+            }
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            return
+        }
+        for projection in ProjectionCatalog.all {
+            let version = (versions[projection.name] ?? nil).map { "tables version \($0)" } ?? "not migrated"
+            print("\(projection.name) (code version \(projection.version), \(version))")
+            print("  topic/partition        checkpoint   high-watermark   lag        dead-letters")
+            for row in rows where row.projection == projection.name {
+                let name = "\(row.topic)/\(row.partition)".padding(toLength: 22, withPad: " ", startingAt: 0)
+                print("  \(name) \(pad(row.checkpoint.map(String.init) ?? "-", 12)) \(pad(String(row.highWatermark), 16)) \(pad(String(row.lag), 10)) \(row.deadLetters)")
+            }
+        }
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}
