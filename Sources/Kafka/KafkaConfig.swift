@@ -1,0 +1,62 @@
+/// librdkafka configuration: typed accessors for the common properties plus an escape hatch for any other.
+public struct KafkaConfig: Sendable, CustomStringConvertible {
+    /// Raw librdkafka properties (see librdkafka's CONFIGURATION.md); applied in key order.
+    public var properties: [String: String]
+
+    /// Configuration for the given comma-separated `host:port` list (sets `bootstrap.servers`).
+    public init(brokers: String, properties: [String: String] = [:]) {
+        self.properties = properties
+        self.properties["bootstrap.servers"] = brokers
+    }
+
+    /// Any librdkafka property; `nil` removes it.
+    public subscript(key: String) -> String? {
+        get { properties[key] }
+        set { properties[key] = newValue }
+    }
+
+    /// `bootstrap.servers`: comma-separated `host:port` list.
+    public var brokers: String {
+        get { properties["bootstrap.servers"] ?? "" }
+        set { properties["bootstrap.servers"] = newValue }
+    }
+
+    /// `client.id`: shows up in broker logs and metrics.
+    public var clientID: String? {
+        get { properties["client.id"] }
+        set { properties["client.id"] = newValue }
+    }
+
+    /// `session.timeout.ms`: how long the group coordinator waits for a silent consumer before evicting it.
+    public var sessionTimeoutMilliseconds: Int? {
+        get { properties["session.timeout.ms"].flatMap { Int($0) } }
+        set { properties["session.timeout.ms"] = newValue.map { String($0) } }
+    }
+
+    /// `message.timeout.ms`: how long a produced message may wait for delivery before it fails.
+    public var messageTimeoutMilliseconds: Int? {
+        get { properties["message.timeout.ms"].flatMap { Int($0) } }
+        set { properties["message.timeout.ms"] = newValue.map { String($0) } }
+    }
+
+    /// `debug`: comma-separated librdkafka debug contexts (e.g. `cgrp,topic,fetch`), logged at debug level.
+    public var debugContexts: String? {
+        get { properties["debug"] }
+        set { properties["debug"] = newValue }
+    }
+
+    /// The properties with secrets (passwords, keys, secrets, tokens) redacted, one `key=value` per entry.
+    public var description: String {
+        let entries = properties.keys.sorted().map { key in
+            "\(key)=\(Self.isSecret(key) ? "<redacted>" : properties[key] ?? "")"
+        }
+        return "KafkaConfig(\(entries.joined(separator: ", ")))"
+    }
+
+    /// Whether the value of a property must never be printed.
+    static func isSecret(_ key: String) -> Bool {
+        let lowered = key.lowercased()
+        return ["password", "secret", "private.key", "key.pem", "token", "sasl.jaas.config"]
+            .contains { lowered.contains($0) }
+    }
+}
