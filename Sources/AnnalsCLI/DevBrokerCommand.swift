@@ -31,7 +31,7 @@ struct DevBrokerCommand: AsyncParsableCommand {
             try (cluster.bootstrapServers + "\n").write(toFile: bootstrapFile, atomically: true, encoding: .utf8)
         }
         print(cluster.bootstrapServers)
-        fflush(stdout)
+        fflush(nil)
         let group = ServiceGroup(
             services: [IdleService()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()

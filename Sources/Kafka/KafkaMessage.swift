@@ -1,5 +1,5 @@
 /// A record read from Kafka, with its coordinates.
-public struct KafkaMessage: Sendable {
+public struct KafkaMessage: Sendable, Hashable {
     /// Topic it was read from.
     public var topic: String
     /// Partition it was read from.

@@ -1,0 +1,9 @@
+import AnnalsCLI
+
+@main
+struct Annals {
+    static func main() async {
+        bootstrapLogging()
+        await AnnalsCommand.main()
+    }
+}

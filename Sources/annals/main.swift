@@ -1,4 +1,0 @@
-import AnnalsCLI
-
-bootstrapLogging()
-await AnnalsCommand.main()
