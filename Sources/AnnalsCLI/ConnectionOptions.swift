@@ -12,12 +12,24 @@ struct ConnectionOptions: ParsableArguments {
         valueName: "url"))
     var databaseURL: String?
 
-    /// The brokers, or an error saying how to give them.
+    @Option(name: .customShort("X"), help: ArgumentHelp(
+        "Any librdkafka property, e.g. -X session.timeout.ms=6000 or -X security.protocol=SASL_SSL (repeatable).",
+        valueName: "key=value"))
+    var kafkaProperties: [String] = []
+
+    /// The brokers and extra properties, or an error saying how to give them.
     func kafkaConfig() throws -> KafkaConfig {
         guard let brokers = brokers ?? ProcessInfo.processInfo.environment["KAFKA_BROKERS"], !brokers.isEmpty else {
             throw CLIError("no Kafka brokers: pass --brokers or set KAFKA_BROKERS")
         }
-        return KafkaConfig(brokers: brokers)
+        var config = KafkaConfig(brokers: brokers)
+        for property in kafkaProperties {
+            guard let equals = property.firstIndex(of: "="), equals != property.startIndex else {
+                throw CLIError("-X \(property): expected key=value, e.g. -X session.timeout.ms=6000")
+            }
+            config[String(property[..<equals])] = String(property[property.index(after: equals)...])
+        }
+        return config
     }
 
     /// The database conninfo; empty means libpq's defaults (PG* variables, .pgpass).

@@ -9,7 +9,7 @@ struct DevBrokerCommand: AsyncParsableCommand {
         commandName: "dev-broker",
         abstract: "Run librdkafka's in-memory mock Kafka cluster with the topics of Topics/, until SIGTERM.",
         discussion: """
-        Speaks the Kafka protocol on 127.0.0.1 (kcat and other clients can connect). Keeps everything in
+        Speaks the Kafka protocol on 127.0.0.1 (kcat and other clients can connect). Keeps everything in \
         memory: stopping it loses every event. Prints the bootstrap servers on standard output.
         """)
 

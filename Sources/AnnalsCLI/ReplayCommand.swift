@@ -8,8 +8,8 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Rebuild a projection's tables from offset 0 of its topics.",
         discussion: """
-        --in-place drops the tables, checkpoints and dead letters in one transaction and rebuilds them up to
-        the high watermarks taken at start, showing progress. A running worker is fenced by the reset
+        --in-place drops the tables, checkpoints and dead letters in one transaction and rebuilds them up to \
+        the high watermarks taken at start, showing progress. A running worker is fenced by the reset \
         checkpoints and carries on from the rebuilt state.
         """)
 
