@@ -35,7 +35,6 @@ import Testing
         let error = #expect(throws: PostgresError.self) {
             try PostgresConnection(conninfo: "postgres://u:s3%zzcret@127.0.0.1:1/x")
         }
-        #expect(error?.description.contains("s3") == false || error?.description.contains("zzcret") == false)
         #expect(error?.description.contains("zzcret") == false)
     }
 
