@@ -165,6 +165,7 @@ public final class KafkaAdmin: Sendable {
         if operation == RD_KAFKA_ADMIN_OP_CREATETOPICS {
             _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMilliseconds, &errstr, errstr.count)
         }
+        try requireController(for: name, timeoutMilliseconds: timeoutMilliseconds)
         send(options, queue)
         // The request timeout bounds the answer; the extra second lets librdkafka deliver its own timeout event.
         guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 1_000) else {
@@ -189,6 +190,27 @@ public final class KafkaAdmin: Sendable {
             throw KafkaError(err, message: message)
         }
         return try parse(event)
+    }
+
+    /// Fails fast when the cluster has no usable controller: librdkafka would otherwise wait the whole timeout for one.
+    private func requireController(for name: String, timeoutMilliseconds: Int32) throws {
+        // A metadata round trip proves the brokers answer, lists them and refreshes the cached controller id.
+        var raw: UnsafePointer<rd_kafka_metadata>?
+        let result = rd_kafka_metadata(client.handle, 0, nil, &raw, timeoutMilliseconds)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata = raw else {
+            throw KafkaError(result, message: "\(name): metadata request failed: \(String(cString: rd_kafka_err2str(result))); are the brokers reachable?")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        let brokers = (0..<Int(metadata.pointee.broker_cnt)).compactMap { metadata.pointee.brokers?[$0].id }
+        let controller = rd_kafka_controllerid(client.handle, 0)
+        // librdkafka 2.0.2's mock cluster reports controller 0, which is none of its brokers (they count from 1).
+        guard brokers.contains(controller) else {
+            throw KafkaError(
+                RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE,
+                message: "\(name) is not available: the cluster reports controller \(controller), which is none of its brokers \(brokers.sorted()) "
+                    + "(librdkafka's mock dev cluster implements no admin APIs; create dev topics with KafkaDevCluster.createTopic)"
+            )
+        }
     }
 
     private static func brokerIDs(_ ids: UnsafeMutablePointer<Int32>?, count: Int32) -> [Int32] {
