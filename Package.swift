@@ -71,6 +71,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "AnnalsEventsTests", dependencies: ["AnnalsEvents"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "TestSupport"]),
+        .testTarget(name: "AnnalsCLITests", dependencies: ["AnnalsCLI", "Kafka"]),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",

@@ -25,7 +25,8 @@ struct TopicsCommand: ParsableCommand {
             var live = try admin.topics()
             var configs: [String: [String: String]]?
             do {
-                configs = try admin.describeTopicConfigs(specs.map(\.name).filter { name in live.contains { $0.name == name } })
+                configs = try admin.describeTopicConfigs(
+                    specs.map(\.name).filter { name in live.contains { $0.name == name } }, timeoutMilliseconds: 3_000)
             } catch {
                 print("note: could not check retention.ms and cleanup.policy (\(error)); checked partitions and replicas only")
             }
