@@ -48,7 +48,7 @@ struct ExactProjectionTests {
             let rows = try await stack.query(
                 """
                 SELECT world_id, sequence, kind, array_to_string(actors, ',') AS actors, summary,
-                       payload->>'region' AS region, (payload->>'index')::bigint AS payload_index,
+                       payload->>'region' AS region, (payload->>'index')::numeric::bigint AS payload_index,
                        (payload->>'heroic')::boolean AS heroic,
                        (extract(epoch FROM occurred_at) * 1000000)::bigint AS occurred_us,
                        producer, trace_id, topic

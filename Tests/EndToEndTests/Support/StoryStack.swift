@@ -15,7 +15,12 @@ struct StoryStack: Sendable {
     let producer: KafkaProducer
     let partitions: Int32
     static let topic = AnnalsTopic.storyEvent.rawValue
-    static let logger = Logger(label: "annals.e2e")
+    /// Quiet: a torn-down mock cluster makes librdkafka report disconnects nobody needs to read.
+    static let logger: Logger = {
+        var logger = Logger(label: "annals.e2e")
+        logger.logLevel = .critical
+        return logger
+    }()
 
     init(name: String, partitions: Int32 = 4, databaseServerURL: String? = nil) throws {
         kafka = try TestKafkaCluster(topics: [Self.topic: partitions])
@@ -63,6 +68,21 @@ struct StoryStack: Sendable {
                 }
             }
             return (try? await Self.blocking { try Self.checkpointTotal(database) }) == total
+        }
+    }
+
+    /// The partitions of each `[Projection] assigned` line of a worker's log, in order.
+    static func assignments(in log: String) -> [Set<Int32>] {
+        log.split(separator: "\n").filter { $0.hasSuffix("[Projection] assigned") }.map { line in
+            // partitions=[story-event[0], story-event[2]] starts=[…]
+            guard let start = line.range(of: "partitions=[") else { return [] }
+            let list = line[start.upperBound...]
+            let body = list.range(of: " starts=").map { list[..<$0.lowerBound] } ?? list
+            var partitions: Set<Int32> = []
+            for piece in body.components(separatedBy: "story-event[").dropFirst() {
+                if let number = Int32(piece.prefix { $0.isNumber }) { partitions.insert(number) }
+            }
+            return partitions
         }
     }
 
