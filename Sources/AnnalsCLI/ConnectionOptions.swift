@@ -12,12 +12,24 @@ struct ConnectionOptions: ParsableArguments {
         valueName: "url"))
     var databaseURL: String?
 
-    /// The brokers, or an error saying how to give them.
+    @Option(name: .customLong("kafka-property"), help: ArgumentHelp(
+        "Any other librdkafka property, e.g. session.timeout.ms=10000 or security.protocol=SSL (repeatable).",
+        valueName: "key=value"))
+    var kafkaProperties: [String] = []
+
+    /// The brokers and extra properties, or an error saying how to give them.
     func kafkaConfig() throws -> KafkaConfig {
         guard let brokers = brokers ?? ProcessInfo.processInfo.environment["KAFKA_BROKERS"], !brokers.isEmpty else {
             throw CLIError("no Kafka brokers: pass --brokers or set KAFKA_BROKERS")
         }
-        return KafkaConfig(brokers: brokers)
+        var config = KafkaConfig(brokers: brokers)
+        for property in kafkaProperties {
+            guard let equals = property.firstIndex(of: "="), equals != property.startIndex else {
+                throw CLIError("--kafka-property \(property): expected key=value")
+            }
+            config[String(property[..<equals])] = String(property[property.index(after: equals)...])
+        }
+        return config
     }
 
     /// The database conninfo; empty means libpq's defaults (PG* variables, .pgpass).
