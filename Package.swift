@@ -58,7 +58,14 @@ let package = Package(
         .executableTarget(name: "annals-story-worker", dependencies: ["AnnalsCLI"]),
 
         // Test helpers: embedded Postgres databases, dev Kafka clusters, child processes.
-        .target(name: "TestSupport", dependencies: ["Kafka", "Postgres"]),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Kafka", "Postgres", "AnnalsEvents",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
 
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),

@@ -12,7 +12,7 @@ struct ConnectionOptions: ParsableArguments {
         valueName: "url"))
     var databaseURL: String?
 
-    @Option(name: .customShort("X"), help: ArgumentHelp(
+    @Option(name: [.customShort("X"), .customLong("kafka-property")], help: ArgumentHelp(
         "Any librdkafka property, e.g. -X session.timeout.ms=6000 or -X security.protocol=SASL_SSL (repeatable).",
         valueName: "key=value"))
     var kafkaProperties: [String] = []

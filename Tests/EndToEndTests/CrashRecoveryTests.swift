@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Guarantee 1 under crashes: a worker SIGKILLed at random instants and restarted ends with the tables of one clean run.
+@Suite("Crash recovery", .timeLimit(.minutes(4)))
+struct CrashRecoveryTests {
+    @Test func workerKilledRepeatedlyMidStreamEndsIdenticalToCleanRun() async throws {
+        let stack = try StoryStack(name: "kills")
+        let clean = try ScratchDatabase.create(prefix: "kills_clean")
+        defer {
+            stack.tearDown()
+            try? clean.drop()
+        }
+        let total = 50_000
+        let generator = StoryEventGenerator(worlds: 100, prefix: "kills")
+
+        // Produce while the worker runs: 50 chunks, paced so the stream lasts while kills happen.
+        let producer = Task {
+            for chunk in 0..<50 {
+                try await generator.publish(chunk * 1_000..<(chunk + 1) * 1_000, with: stack.producer)
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+
+        // A SIGKILLed member keeps its partitions in the group until its session times out (45 s): each restart
+        // joins a fresh group. Positions come from annals.checkpoints, never from the group's offsets.
+        var kills = 0
+        var restart = 0
+        var worker = try stack.startWorker(group: "kills-\(restart)-\(UUID().uuidString.prefix(8))", batchSize: 500, name: "kills")
+        while kills < 8 {
+            let before = try await stack.checkpointTotal()
+            let progress = Int64.random(in: 500...3_000)
+            try await waitUntil(timeout: .seconds(60), pollInterval: .milliseconds(20),
+                                description: "the worker to commit \(progress) more events") {
+                if let status = worker.status() { throw TestSupportFailure("worker \(status): \(worker.logTail())") }
+                return try await stack.checkpointTotal() >= min(before + progress, Int64(total))
+            }
+            // A random instant: mid-batch, mid-transaction or between transactions.
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...150)))
+            guard try await stack.checkpointTotal() < Int64(total) - 1_000 else { break }
+            try worker.kill(SIGKILL)
+            #expect(try await worker.waitForExit(timeout: .seconds(10)) == .signaled(SIGKILL))
+            kills += 1
+            restart += 1
+            worker = try stack.startWorker(group: "kills-\(restart)-\(UUID().uuidString.prefix(8))", batchSize: 500, name: "kills")
+        }
+        try await producer.value
+        try await stack.waitForCheckpoints(total: Int64(total), workers: [worker], timeout: .seconds(120))
+        try worker.kill(SIGTERM)
+        #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0))
+        print("workerKilledRepeatedlyMidStreamEndsIdenticalToCleanRun: \(kills) SIGKILLs during a \(total)-event stream")
+        #expect(kills >= 5, "only \(kills) kills landed mid-stream")
+
+        // The clean run: same topic, another group, another database, no kills.
+        let cleanWorker = try stack.startWorker(
+            group: TestKafkaCluster.uniqueGroupID("clean"), batchSize: 500, databaseURL: clean.url, name: "clean")
+        try await stack.waitForCheckpoints(total: Int64(total), workers: [cleanWorker], database: clean, timeout: .seconds(120))
+        try cleanWorker.kill(SIGTERM)
+        #expect(try await cleanWorker.waitForExit(timeout: .seconds(30)) == .exited(0))
+
+        #expect(try await stack.count("story.events") == total)
+        #expect(try await stack.count("story.sequence_gaps") == 0, "a double-applied or lost event shows as a sequence break")
+        #expect(try await stack.count("annals.dead_letters") == 0)
+        #expect(try await stack.count("annals.dead_letters", in: clean) == 0)
+        #expect(try await stack.outOfOrderEvents() == 0)
+        let worlds = try await stack.worlds()
+        for (world, want) in generator.expectedWorlds(afterEvents: total) {
+            #expect(worlds[world]?.eventCount == want.eventCount && worlds[world]?.lastSequence == want.lastSequence,
+                    "world \(world)")
+        }
+        let killed = try await stack.checksums()
+        let reference = try await stack.checksums(in: clean)
+        #expect(killed == reference)
+    }
+}
+
+/// Guarantee 7: SIGTERM finishes the batch in flight, commits, and exits 0; nothing is lost or applied twice.
+@Suite("Graceful stop", .timeLimit(.minutes(2)))
+struct GracefulStopTests {
+    @Test func sigtermCommitsTheBatchInFlightAndExitsZero() async throws {
+        let stack = try StoryStack(name: "sigterm")
+        defer { stack.tearDown() }
+        let generator = StoryEventGenerator(worlds: 20, prefix: "sigterm")
+        let total = 20_000
+        try await generator.publish(0..<total, with: stack.producer)
+
+        // Small batches and a long linger: SIGTERM lands with work read but not yet committed.
+        let group = TestKafkaCluster.uniqueGroupID("sigterm")
+        let worker = try stack.startWorker(group: group, batchSize: 200, lingerMs: 500)
+        try await waitUntil(timeout: .seconds(60), description: "the worker to commit its first batches") {
+            if let status = worker.status() { throw TestSupportFailure("worker \(status): \(worker.logTail())") }
+            return try await stack.checkpointTotal() > 0
+        }
+        try worker.kill(SIGTERM)
+        let status = try await worker.waitForExit(timeout: .seconds(30))
+        #expect(status == .exited(0), "\(worker.logTail())")
+        #expect(worker.log().contains("stopped with everything committed"))
+
+        // The checkpoint equals what was applied: no uncommitted work, no rows past the checkpoint.
+        let applied = try await stack.count("story.events")
+        let checkpoint = try await stack.checkpointTotal()
+        #expect(Int64(applied) == checkpoint)
+        #expect(applied > 0)
+        let worlds = try await stack.worlds()
+        #expect(worlds.values.map(\.eventCount).reduce(0, +) == applied)
+
+        // A restart carries on from the checkpoint and applies nothing twice.
+        let restarted = try stack.startWorker(group: group)
+        try await stack.waitForCheckpoints(total: Int64(total), workers: [restarted])
+        try restarted.kill(SIGTERM)
+        #expect(try await restarted.waitForExit(timeout: .seconds(30)) == .exited(0))
+        #expect(try await stack.count("story.events") == total)
+        #expect(try await stack.count("story.sequence_gaps") == 0)
+        #expect(try await stack.count("annals.dead_letters") == 0)
+        let final = try await stack.worlds()
+        for (world, want) in generator.expectedWorlds(afterEvents: total) {
+            #expect(final[world]?.eventCount == want.eventCount && final[world]?.lastSequence == want.lastSequence)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Guarantee 3: a zombie worker whose partitions were taken over never overwrites the newer owner's state.
+@Suite("Fencing", .timeLimit(.minutes(3)))
+struct FencingTests {
+    @Test func pausedZombieWorkerIsFencedAndNeverMovesCheckpointsBack() async throws {
+        let stack = try StoryStack(name: "fencing")
+        defer { stack.tearDown() }
+        let generator = StoryEventGenerator(worlds: 40, prefix: "fencing")
+
+        // A keeps the default 45 s session, so after a short SIGSTOP it still believes it owns every partition.
+        try await generator.publish(0..<4_000, with: stack.producer)
+        let zombie = try stack.startWorker(group: TestKafkaCluster.uniqueGroupID("zombie"), batchSize: 500, lingerMs: 10,
+                                           fastGroup: false, name: "zombie")
+        try await stack.waitForCheckpoints(total: 4_000, workers: [zombie])
+        try zombie.kill(SIGSTOP)
+
+        // Meanwhile the stream goes on and another worker takes over and applies it all.
+        try await generator.publish(4_000..<12_000, with: stack.producer)
+        let successor = try stack.startWorker(group: TestKafkaCluster.uniqueGroupID("successor"), batchSize: 2_000,
+                                              name: "successor")
+        try await stack.waitForCheckpoints(total: 12_000, workers: [successor])
+        try successor.kill(SIGTERM)
+        #expect(try await successor.waitForExit(timeout: .seconds(30)) == .exited(0))
+        let newer = try await stack.checkpoints()
+
+        // The zombie wakes up with its old positions: its first commits must fail compare-and-set, not rewind.
+        try zombie.kill(SIGCONT)
+        var rewound: [String] = []
+        try await waitUntil(timeout: .seconds(60), pollInterval: .milliseconds(10), description: "the zombie to be fenced") {
+            if let status = zombie.status() { throw TestSupportFailure("zombie \(status): \(zombie.logTail())") }
+            for (partition, offset) in try await stack.checkpoints() where offset < newer[partition] ?? 0 {
+                rewound.append("partition \(partition): \(newer[partition] ?? 0) → \(offset)")
+            }
+            return zombie.log().contains("this worker was fenced")
+        }
+        #expect(rewound.isEmpty, "checkpoints moved back: \(rewound)")
+
+        // It reloads the checkpoints and carries on correctly from the successor's state.
+        try await generator.publish(12_000..<14_000, with: stack.producer)
+        try await stack.waitForCheckpoints(total: 14_000, workers: [zombie])
+        for (partition, offset) in try await stack.checkpoints() {
+            #expect(offset >= newer[partition] ?? 0)
+        }
+        try zombie.kill(SIGTERM)
+        #expect(try await zombie.waitForExit(timeout: .seconds(30)) == .exited(0))
+
+        #expect(try await stack.count("story.events") == 14_000)
+        #expect(try await stack.count("story.sequence_gaps") == 0)
+        #expect(try await stack.count("annals.dead_letters") == 0)
+        #expect(try await stack.checkpoints() == (try await stack.highWatermarks()))
+        let worlds = try await stack.worlds()
+        for (world, want) in generator.expectedWorlds(afterEvents: 14_000) {
+            #expect(worlds[world]?.eventCount == want.eventCount && worlds[world]?.lastSequence == want.lastSequence)
+        }
+    }
+}

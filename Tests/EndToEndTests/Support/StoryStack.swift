@@ -1,0 +1,188 @@
+import AnnalsEvents
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import Projection
+import Story
+import TestSupport
+
+/// One test's world: its own mock Kafka cluster with `story-event`, its own database, a producer, and
+/// helpers to run `annals-story-worker` processes and read what they wrote.
+struct StoryStack: Sendable {
+    let kafka: TestKafkaCluster
+    let database: ScratchDatabase
+    let producer: KafkaProducer
+    let partitions: Int32
+    static let topic = AnnalsTopic.storyEvent.rawValue
+    /// Quiet: a torn-down mock cluster makes librdkafka report disconnects nobody needs to read.
+    static let logger: Logger = {
+        var logger = Logger(label: "annals.e2e")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    init(name: String, partitions: Int32 = 4, databaseServerURL: String? = nil) throws {
+        kafka = try TestKafkaCluster(topics: [Self.topic: partitions])
+        database = try ScratchDatabase.create(prefix: name, serverURL: databaseServerURL)
+        producer = try KafkaProducer(config: kafka.config, logger: Self.logger)
+        self.partitions = partitions
+    }
+
+    /// Drops the database (worker processes must be gone).
+    func tearDown() {
+        try? database.drop()
+    }
+
+    // MARK: - Workers
+
+    /// Starts `annals-story-worker` against this stack (or another database).
+    /// `fastGroup` shortens the session timeout so the mock coordinator, which waits almost a session timeout
+    /// for members during a rebalance, hands partitions over in seconds instead of 45.
+    func startWorker(group: String, batchSize: Int = 5_000, lingerMs: Int = 50, databaseURL: String? = nil,
+                     fastGroup: Bool = true, name: String = "worker") throws -> ChildProcess {
+        let groupTimings = fastGroup
+            ? ["--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=200"] : []
+        return try ChildProcess.annals(
+            "annals-story-worker",
+            arguments: [
+                "--brokers", kafka.bootstrapServers, "--database-url", databaseURL ?? database.url,
+                "--group", group, "--batch-size", String(batchSize), "--linger-ms", String(lingerMs),
+            ] + groupTimings,
+            logPath: ChildProcess.temporaryPath(name: name, suffix: ".log"))
+    }
+
+    /// Runs `annals` with `arguments` to completion; returns its exit status and output.
+    func runCLI(_ arguments: [String], timeout: Duration = .seconds(120)) async throws -> (ChildProcess.ExitStatus, String) {
+        let process = try ChildProcess.annals("annals", arguments: arguments)
+        let status = try await process.waitForExit(timeout: timeout)
+        return (status, process.log())
+    }
+
+    /// Waits until the stored checkpoints of the story projection sum to `total`, failing fast (with the log) if
+    /// one of `workers` exits.
+    func waitForCheckpoints(total: Int64, workers: [ChildProcess], database: ScratchDatabase? = nil,
+                            timeout: Duration = .seconds(90)) async throws {
+        let database = database ?? self.database
+        try await waitUntil(timeout: timeout, pollInterval: .milliseconds(100),
+                            description: "story checkpoints in \(database.name) to reach \(total)") {
+            for worker in workers {
+                if let status = worker.status() {
+                    throw TestSupportFailure("worker \(worker.pid) \(status) early; log:\n\(worker.logTail())")
+                }
+            }
+            return (try? await Self.blocking { try Self.checkpointTotal(database) }) == total
+        }
+    }
+
+    /// The partitions of each `[Projection] assigned` line of a worker's log, in order.
+    static func assignments(in log: String) -> [Set<Int32>] {
+        log.split(separator: "\n").filter { $0.hasSuffix("[Projection] assigned") }.map { line in
+            // partitions=[story-event[0], story-event[2]] starts=[…]
+            guard let start = line.range(of: "partitions=[") else { return [] }
+            let list = line[start.upperBound...]
+            let body = list.range(of: " starts=").map { list[..<$0.lowerBound] } ?? list
+            var partitions: Set<Int32> = []
+            for piece in body.components(separatedBy: "story-event[").dropFirst() {
+                if let number = Int32(piece.prefix { $0.isNumber }) { partitions.insert(number) }
+            }
+            return partitions
+        }
+    }
+
+    // MARK: - Reading the database (blocking libpq calls run on their own thread)
+
+    /// Runs blocking work (libpq) on a dedicated thread, never on the cooperative pool.
+    static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
+    func query(_ sql: String, _ parameters: [PostgresValue?] = [], in database: ScratchDatabase? = nil) async throws -> [PostgresRow] {
+        let database = database ?? self.database
+        return try await Self.blocking { try database.connect().execute(sql, parameters).rows }
+    }
+
+    func execute(_ sql: String, _ parameters: [PostgresValue?] = []) async throws {
+        _ = try await query(sql, parameters)
+    }
+
+    /// Sum of the story projection's stored next offsets (0 before the tables exist).
+    static func checkpointTotal(_ database: ScratchDatabase) throws -> Int64 {
+        let connection = try database.connect()
+        let exists = try connection.execute("SELECT to_regclass('annals.checkpoints') IS NOT NULL AS present")
+        guard try exists.rows.first?.bool("present") == true else { return 0 }
+        let result = try connection.execute(
+            "SELECT coalesce(sum(next_offset), 0)::bigint AS total FROM annals.checkpoints WHERE projection = 'story'")
+        return try result.rows.first?.int64("total") ?? 0
+    }
+
+    func checkpointTotal(in database: ScratchDatabase? = nil) async throws -> Int64 {
+        let database = database ?? self.database
+        return try await Self.blocking { try Self.checkpointTotal(database) }
+    }
+
+    /// Stored next offset per partition.
+    func checkpoints(in database: ScratchDatabase? = nil) async throws -> [Int32: Int64] {
+        let rows = try await query(
+            "SELECT partition, next_offset FROM annals.checkpoints WHERE projection = 'story'", in: database)
+        var result: [Int32: Int64] = [:]
+        for row in rows { result[Int32(try row.int("partition"))] = try row.int64("next_offset") }
+        return result
+    }
+
+    /// High watermark of every partition of `story-event`.
+    func highWatermarks() async throws -> [Int32: Int64] {
+        let config = kafka.config
+        let partitions = partitions
+        return try await Self.blocking {
+            let admin = try KafkaAdmin(config: config, logger: Self.logger)
+            var result: [Int32: Int64] = [:]
+            for partition in 0..<partitions {
+                result[partition] = try admin.watermarks(TopicPartition(topic: Self.topic, partition: partition)).high
+            }
+            return result
+        }
+    }
+
+    func count(_ table: String, in database: ScratchDatabase? = nil) async throws -> Int {
+        try await query("SELECT count(*)::bigint AS n FROM \(table)", in: database).first?.int("n") ?? -1
+    }
+
+    /// `story.worlds` as world id → (event_count, last_sequence, gap_count).
+    func worlds(in database: ScratchDatabase? = nil) async throws -> [String: (eventCount: Int, lastSequence: Int, gaps: Int)] {
+        var result: [String: (eventCount: Int, lastSequence: Int, gaps: Int)] = [:]
+        for row in try await query("SELECT world_id, event_count, last_sequence, gap_count FROM story.worlds", in: database) {
+            result[try row.string("world_id")] = (try row.int("event_count"), try row.int("last_sequence"), try row.int("gap_count"))
+        }
+        return result
+    }
+
+    /// Per table of the story projection: row count and order-independent checksum.
+    func checksums(in database: ScratchDatabase? = nil) async throws -> [String] {
+        let database = database ?? self.database
+        return try await Self.blocking {
+            try TableChecksum.checksums(of: StoryProjection(), connection: try database.connect())
+                .map { "\($0.table) \($0.rows) \($0.checksum)" }
+        }
+    }
+
+    /// Events whose sequence does not follow the previous one of their world in offset order (per-key order).
+    func outOfOrderEvents(in database: ScratchDatabase? = nil) async throws -> Int {
+        try await query(
+            """
+            SELECT count(*)::bigint AS n FROM (
+                SELECT sequence, lag(sequence) OVER (PARTITION BY world_id ORDER BY partition, "offset") AS previous
+                FROM story.events) ordered
+            WHERE previous IS NOT NULL AND sequence <> previous + 1
+            """, in: database).first?.int("n") ?? -1
+    }
+
+    /// Dead letters of the story projection: (partition, offset, error).
+    func deadLetters() async throws -> [(partition: Int, offset: Int64, error: String)] {
+        try await query(
+            "SELECT partition, \"offset\", error FROM annals.dead_letters WHERE projection = 'story' ORDER BY partition, \"offset\"")
+            .map { (try $0.int("partition"), try $0.int64("offset"), try $0.string("error")) }
+    }
+}
