@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "AnnalsEventsTests", dependencies: ["AnnalsEvents"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "TestSupport"]),
         .testTarget(name: "AnnalsCLITests", dependencies: ["AnnalsCLI", "Kafka"]),
-        .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "TestSupport"]),
+        .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]

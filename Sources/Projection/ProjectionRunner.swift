@@ -271,11 +271,12 @@ public final class ProjectionRunner {
 extension PostgresError {
     /// Worth retrying the same work later: the connection, a deadlock or serialization failure.
     var isRetriable: Bool {
-        isConnectionError || sqlState?.hasPrefix("40") == true
+        isConnectionError || isTransactionRetryable
     }
 
     /// The data of some event broke a rule of the database (bad value, constraint, size limit).
     var isCausedByData: Bool {
+        if code == .invalidValue { return true }
         guard let sqlState else { return false }
         return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState.hasPrefix("54")
     }
