@@ -24,7 +24,11 @@ struct AnnalsBench: AsyncParsableCommand {
 
     @Option(help: "Events in the backlog.") var events = 500_000
     @Option(help: "Distinct worlds (the partitioning key).") var worlds = 1_000
-    @Option(help: "Partitions of story-event.") var partitions = 4
+    @Option(help: """
+        Partitions of story-event (at most --worlds). The in-process mock broker keeps at most 5 MiB per partition \
+        and silently drops older messages, so the bench raises this to what the backlog needs.
+        """)
+    var partitions = 4
     @Option(help: "Most events per worker transaction (RunnerStateMachine.Settings.maxBatch).") var batchSize = 5_000
     @Option(help: "Events the row-at-a-time baseline applies; its rate is extrapolated to --events.")
     var baselineSample = 20_000
@@ -34,6 +38,9 @@ struct AnnalsBench: AsyncParsableCommand {
     func validate() throws {
         guard events >= 1, worlds >= 1, partitions >= 1, batchSize >= 1, baselineSample >= 1 else {
             throw ValidationError("--events, --worlds, --partitions, --batch-size and --baseline-sample must be ≥ 1")
+        }
+        guard partitions <= worlds else {
+            throw ValidationError("--partitions must not exceed --worlds (each world lives on one partition)")
         }
     }
 
@@ -52,10 +59,11 @@ struct AnnalsBench: AsyncParsableCommand {
 
         // 1. Backlog.
         Memory.startPhase()
+        let partitions = try Self.partitionsFitting(events, generator: generator, requested: self.partitions, worlds: worlds)
         let cluster = try KafkaDevCluster(brokers: 1)
         try cluster.createTopic(AnnalsTopic.storyEvent.rawValue, partitions: Int32(partitions), replicationFactor: 1)
         let kafka = KafkaConfig(brokers: cluster.bootstrapServers)
-        let produce = try await Self.produce(events, generator: generator, kafka: kafka)
+        let produce = try await Self.produce(events, generator: generator, partitions: partitions, kafka: kafka)
         var phases = [PhaseFigures(
             name: "produce (generate+encode+send)", events: events, seconds: produce.seconds,
             peakKiB: Memory.phasePeakKiB(), note: "in-process mock broker")]
@@ -97,7 +105,8 @@ struct AnnalsBench: AsyncParsableCommand {
         }
 
         Self.report(phases: phases, copyRate: Double(events) / copy.seconds, drain: drain, copy: copy,
-                    configuration: "events=\(events) worlds=\(worlds) partitions=\(partitions) batch-size=\(batchSize)",
+                    configuration: "events=\(events) worlds=\(worlds) partitions=\(partitions) batch-size=\(batchSize) "
+                        + "baseline-sample=\(baselineSample)",
                     totalSeconds: now() - started)
     }
 
@@ -109,7 +118,33 @@ struct AnnalsBench: AsyncParsableCommand {
         var coordinates: [EventCoordinates]
     }
 
-    static func produce(_ count: Int, generator: StoryEventGenerator, kafka: KafkaConfig) async throws -> Produced {
+    /// The librdkafka mock broker keeps at most 5 MiB of messages per partition (`max_size`, hard-coded, no API)
+    /// and deletes the oldest beyond that: more partitions are the only way to hold a large backlog.
+    static func partitionsFitting(_ count: Int, generator: StoryEventGenerator, requested: Int, worlds: Int) throws -> Int {
+        let sample = min(count, 2_000)
+        var bytes = 0
+        for i in 0..<sample {
+            let event = generator.event(i)
+            // Value, key, the annals-type header and record framing.
+            let value: [UInt8] = try event.serializedBytes()
+            bytes += value.count + event.worldID.utf8.count + 80
+        }
+        let perRecord = Double(bytes) / Double(sample)
+        let budget = 4.0 * 1024 * 1024  // of the mock's 5 MiB, leaving room for batch headers
+        let needed = Int((Double(count) * perRecord / budget).rounded(.up))
+        guard needed > requested else { return requested }
+        guard needed <= worlds else {
+            throw ValidationError("""
+                \(count) events need \(needed) partitions of the mock broker (5 MiB each) but there are only \(worlds) worlds; \
+                raise --worlds
+                """)
+        }
+        log("note: \(count) events of ~\(Int(perRecord)) bytes exceed what \(requested) partitions of the in-process mock broker hold "
+            + "(it keeps 5 MiB per partition and silently deletes older messages): using \(needed) partitions")
+        return needed
+    }
+
+    static func produce(_ count: Int, generator: StoryEventGenerator, partitions: Int, kafka: KafkaConfig) async throws -> Produced {
         var config = kafka
         config["linger.ms"] = "5"
         config["batch.num.messages"] = "10000"
@@ -128,7 +163,9 @@ struct AnnalsBench: AsyncParsableCommand {
             let records = try (index..<end).map { i -> KafkaRecord in
                 let event = generator.event(i)
                 let value: [UInt8] = try event.serializedBytes()
-                return KafkaRecord(topic: topic, key: Array(event.worldID.utf8), value: value, headers: [header])
+                // World w lives on partition w % partitions: keyed like real producers, spread exactly evenly.
+                return KafkaRecord(topic: topic, key: Array(event.worldID.utf8), value: value, headers: [header],
+                                   partition: Int32(i % generator.worlds % partitions))
             }
             bytes += records.reduce(0) { $0 + $1.value.count }
             for (offset, result) in await producer.sendAll(records).enumerated() {
@@ -141,6 +178,18 @@ struct AnnalsBench: AsyncParsableCommand {
         }
         progress.finish()
         let seconds = now() - started
+
+        // Honesty: the whole backlog must still be in the broker (nothing deleted by the mock's size limit).
+        let admin = try KafkaAdmin(config: kafka, logger: Logger(label: "annals.bench.admin"))
+        var held: Int64 = 0
+        for partition in 0..<partitions {
+            let marks = try admin.watermarks(TopicPartition(topic: topic, partition: Int32(partition)))
+            guard marks.low == 0 else {
+                throw ValidationError("partition \(partition) lost its first \(marks.low) messages to the mock broker's size limit")
+            }
+            held += marks.high
+        }
+        guard held == Int64(count) else { throw ValidationError("the broker holds \(held) messages, expected \(count)") }
         log("produced \(count) events (\(format(Double(bytes) / Double(count), 0)) bytes each on average) in \(format(seconds, 2)) s")
         return Produced(seconds: seconds, coordinates: coordinates)
     }
