@@ -56,6 +56,13 @@ let package = Package(
         ),
         .executableTarget(name: "annals", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-story-worker", dependencies: ["AnnalsCLI"]),
+        .executableTarget(
+            name: "annals-bench",
+            dependencies: [
+                "Story", "Projection", "Kafka", "Postgres", "AnnalsEvents",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // Test helpers: embedded Postgres databases, dev Kafka clusters, child processes.
         .target(
