@@ -84,3 +84,32 @@ import Testing
             .contains("annals replay story --in-place"))
     }
 }
+
+@Suite struct RebuildRefusalTests {
+    @Test func aRebuildRefusesATopicWhoseFirstEventsWereDeletedAndLeavesTheTablesAlone() async throws {
+        let kafka = try TestKafkaCluster(topics: ["story-event": 1])
+        let database = try TestDatabase.create(prefix: "story_truncated")
+        defer { try? database.drop() }
+        let db = try database.connect()
+        try ProjectionMigrator.migrate(StoryProjection(), connection: db)
+        try db.execute("""
+            INSERT INTO story.worlds VALUES ('kept', 1, now(), now(), 1, 0)
+            """)
+        // The mock broker keeps at most 5 MiB per partition: 7 MiB of events push the first ones out.
+        let producer = try KafkaProducer(config: kafka.config, logger: Logger(label: "test"))
+        let filler = String(repeating: "x", count: 16 * 1024)
+        let records = try (1...450).map { index in
+            try StoryEventGenerator.record(for: StoryProjectionDatabaseTests.event("e\(index)", sequence: UInt64(index), summary: filler))
+        }
+        try await StoryEventGenerator.send(records, with: producer)
+        let admin = try KafkaAdmin(config: kafka.config, logger: Logger(label: "test"))
+        let marks = try admin.watermarks(TopicPartition(topic: "story-event", partition: 0))
+        try #require(marks.low > 0, "the mock broker no longer trims partitions; this test needs another way to delete history")
+
+        #expect(throws: RebuildError.historyDeleted(partition: TopicPartition(topic: "story-event", partition: 0), lowWatermark: marks.low)) {
+            _ = try ProjectionRebuild.inPlace(StoryProjection(), kafka: kafka.config, databaseURL: database.url,
+                                              logger: Logger(label: "test"), progress: { _ in })
+        }
+        #expect(try db.execute("SELECT world_id FROM story.worlds").rows.map { try $0.string("world_id") } == ["kept"])
+    }
+}
