@@ -1,5 +1,7 @@
 import AnnalsEvents
+import Dispatch
 import Kafka
+import Synchronization
 
 /// Turns raw messages into valid events and dead letters; pure.
 public struct BatchDecoder: Sendable {
@@ -14,7 +16,26 @@ public struct BatchDecoder: Sendable {
     }
 
     /// Valid events in input order, and a dead letter (with a readable error) for every other message.
+    /// Large batches are decoded on two threads: the database waits for nothing else during decoding.
     public func decode(_ messages: [KafkaMessage]) -> (events: [ProjectedEvent], deadLetters: [DeadLetter]) {
+        let chunks = messages.count >= 1_000 ? 2 : 1
+        guard chunks > 1 else { return decode(messages[...]) }
+        let size = (messages.count + chunks - 1) / chunks
+        let results = Mutex<[Int: (events: [ProjectedEvent], deadLetters: [DeadLetter])]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let range = (chunk * size)..<min((chunk + 1) * size, messages.count)
+            let decoded = decode(messages[range])
+            results.withLock { $0[chunk] = decoded }
+        }
+        return results.withLock { results in
+            (0..<chunks).reduce(into: (events: [ProjectedEvent](), deadLetters: [DeadLetter]())) { merged, chunk in
+                merged.events += results[chunk]?.events ?? []
+                merged.deadLetters += results[chunk]?.deadLetters ?? []
+            }
+        }
+    }
+
+    private func decode(_ messages: ArraySlice<KafkaMessage>) -> (events: [ProjectedEvent], deadLetters: [DeadLetter]) {
         var events: [ProjectedEvent] = []
         var deadLetters: [DeadLetter] = []
         events.reserveCapacity(messages.count)
