@@ -16,38 +16,40 @@ public struct BatchDecoder: Sendable {
     }
 
     /// Valid events in input order, and a dead letter (with a readable error) for every other message.
-    /// Large batches are decoded on two threads: the database waits for nothing else during decoding.
     public func decode(_ messages: [KafkaMessage]) -> (events: [ProjectedEvent], deadLetters: [DeadLetter]) {
-        let chunks = messages.count >= 1_000 ? 2 : 1
-        guard chunks > 1 else { return decode(messages[...]) }
-        let size = (messages.count + chunks - 1) / chunks
-        let results = Mutex<[Int: (events: [ProjectedEvent], deadLetters: [DeadLetter])]>([:])
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let range = (chunk * size)..<min((chunk + 1) * size, messages.count)
-            let decoded = decode(messages[range])
-            results.withLock { $0[chunk] = decoded }
-        }
-        return results.withLock { results in
-            (0..<chunks).reduce(into: (events: [ProjectedEvent](), deadLetters: [DeadLetter]())) { merged, chunk in
-                merged.events += results[chunk]?.events ?? []
-                merged.deadLetters += results[chunk]?.deadLetters ?? []
-            }
-        }
-    }
-
-    private func decode(_ messages: ArraySlice<KafkaMessage>) -> (events: [ProjectedEvent], deadLetters: [DeadLetter]) {
         var events: [ProjectedEvent] = []
         var deadLetters: [DeadLetter] = []
         events.reserveCapacity(messages.count)
-        for message in messages {
-            let coordinates = EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
-            do {
-                events.append(ProjectedEvent(event: try decode(message), coordinates: coordinates))
-            } catch {
-                deadLetters.append(DeadLetter(message, error: error.description))
+        for decoded in decodeAll(messages) {
+            switch decoded {
+            case .event(let event): events.append(event)
+            case .deadLetter(let letter): deadLetters.append(letter)
             }
         }
         return (events, deadLetters)
+    }
+
+    /// Every message decoded, in input order. Large batches are decoded on two threads.
+    public func decodeAll(_ messages: [KafkaMessage]) -> [DecodedMessage] {
+        let chunks = messages.count >= 1_000 ? 2 : 1
+        guard chunks > 1 else { return messages.map(decodeOne) }
+        let size = (messages.count + chunks - 1) / chunks
+        let results = Mutex<[Int: [DecodedMessage]]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let decoded = messages[(chunk * size)..<min((chunk + 1) * size, messages.count)].map(decodeOne)
+            results.withLock { $0[chunk] = decoded }
+        }
+        return results.withLock { results in (0..<chunks).flatMap { results[$0] ?? [] } }
+    }
+
+    /// One message as an event, or as a dead letter saying why it is not one.
+    public func decodeOne(_ message: KafkaMessage) -> DecodedMessage {
+        let coordinates = EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
+        do {
+            return .event(ProjectedEvent(event: try decode(message), coordinates: coordinates))
+        } catch {
+            return .deadLetter(DeadLetter(message, error: error.description))
+        }
     }
 
     private func decode(_ message: KafkaMessage) throws(EventDecodingError) -> AnnalsEvent {
@@ -64,6 +66,12 @@ public struct BatchDecoder: Sendable {
         }
         return try topic.decode(binary: value)
     }
+}
+
+/// A message after decoding.
+public enum DecodedMessage: Sendable {
+    case event(ProjectedEvent)
+    case deadLetter(DeadLetter)
 }
 
 extension DeadLetter {
