@@ -179,6 +179,37 @@ struct StoryStack: Sendable {
             """, in: database).first?.int("n") ?? -1
     }
 
+    /// Events of `range` whose row in story.events is missing or differs from what the generator made.
+    func rowsDifferingFromGenerator(_ generator: StoryEventGenerator, _ range: Range<Int>) async throws -> [String] {
+        let rows = try await query(
+            """
+            SELECT event_id, world_id, sequence, kind, array_to_string(actors, ',') AS actors, summary,
+                   payload->>'region' AS region, (payload->>'index')::numeric::bigint AS payload_index,
+                   (payload->>'heroic')::boolean AS heroic,
+                   (extract(epoch FROM occurred_at) * 1000000)::bigint AS occurred_us, producer, trace_id, topic
+            FROM story.events
+            """)
+        var stored: [String: String] = [:]
+        for row in rows {
+            stored[try row.string("event_id")] = [
+                try row.string("world_id"), String(try row.int("sequence")), try row.string("kind"), try row.string("actors"),
+                try row.string("summary"), try row.string("region"), String(try row.int("payload_index")),
+                String(try row.bool("heroic")), String(try row.int64("occurred_us")), try row.string("producer"),
+                try row.string("trace_id"), try row.string("topic"),
+            ].joined(separator: "|")
+        }
+        return range.compactMap { index in
+            let event = generator.event(index)
+            let expected = [
+                event.worldID, String(event.sequence), event.kind, event.actors.joined(separator: ","), event.summary,
+                "region-\(index % 5)", String(index), String(index % 2 == 0), String(generator.occurredAtMicroseconds(index)),
+                event.meta.producer, event.meta.traceID, "story-event",
+            ].joined(separator: "|")
+            let got = stored[event.meta.eventID]
+            return got == expected ? nil : "\(event.meta.eventID): stored \(got ?? "nothing"), expected \(expected)"
+        }
+    }
+
     /// Dead letters of the story projection: (partition, offset, error).
     func deadLetters() async throws -> [(partition: Int, offset: Int64, error: String)] {
         try await query(
