@@ -56,6 +56,13 @@ let package = Package(
         ),
         .executableTarget(name: "annals", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-story-worker", dependencies: ["AnnalsCLI"]),
+        .executableTarget(
+            name: "annals-bench",
+            dependencies: [
+                "Story", "Projection", "Kafka", "Postgres", "AnnalsEvents",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // Test helpers: embedded Postgres databases, dev Kafka clusters, child processes.
         .target(
@@ -72,7 +79,7 @@ let package = Package(
         .testTarget(name: "AnnalsEventsTests", dependencies: ["AnnalsEvents"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "TestSupport"]),
         .testTarget(name: "AnnalsCLITests", dependencies: ["AnnalsCLI", "Kafka"]),
-        .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "TestSupport"]),
+        .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]

@@ -7,7 +7,7 @@ public struct AnnalsCommand: AsyncParsableCommand {
         commandName: "annals",
         abstract: "Operate the Annals event-sourced projection pipeline.",
         discussion: """
-        Kafka brokers come from --brokers or KAFKA_BROKERS; the database from --database-url or
+        Kafka brokers come from --brokers or KAFKA_BROKERS; the database from --database-url or \
         DATABASE_URL (else libpq's PG* variables). Run `annals dev-broker` for a local Kafka.
         """,
         subcommands: [

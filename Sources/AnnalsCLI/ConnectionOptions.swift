@@ -12,8 +12,8 @@ struct ConnectionOptions: ParsableArguments {
         valueName: "url"))
     var databaseURL: String?
 
-    @Option(name: .customLong("kafka-property"), help: ArgumentHelp(
-        "Any other librdkafka property, e.g. session.timeout.ms=10000 or security.protocol=SSL (repeatable).",
+    @Option(name: [.customShort("X"), .customLong("kafka-property")], help: ArgumentHelp(
+        "Any librdkafka property, e.g. -X session.timeout.ms=6000 or -X security.protocol=SASL_SSL (repeatable).",
         valueName: "key=value"))
     var kafkaProperties: [String] = []
 
@@ -25,7 +25,7 @@ struct ConnectionOptions: ParsableArguments {
         var config = KafkaConfig(brokers: brokers)
         for property in kafkaProperties {
             guard let equals = property.firstIndex(of: "="), equals != property.startIndex else {
-                throw CLIError("--kafka-property \(property): expected key=value")
+                throw CLIError("-X \(property): expected key=value, e.g. -X session.timeout.ms=6000")
             }
             config[String(property[..<equals])] = String(property[property.index(after: equals)...])
         }

@@ -9,7 +9,9 @@ struct DevBrokerCommand: AsyncParsableCommand {
         commandName: "dev-broker",
         abstract: "Run librdkafka's in-memory mock Kafka cluster with the topics of Topics/, until SIGTERM.",
         discussion: """
-        Speaks the Kafka protocol on 127.0.0.1 (kcat and other clients can connect). Keeps everything in
+        Speaks the Kafka protocol on 127.0.0.1 (kcat and other clients can connect). Keeps at most 5 MiB per \
+        partition (librdkafka's fixed limit: older events are dropped, and replays refuse such a partition) and \
+        keeps everything in \
         memory: stopping it loses every event. Prints the bootstrap servers on standard output.
         """)
 

@@ -9,7 +9,7 @@ struct PublishCommand: AsyncParsableCommand {
         commandName: "publish",
         abstract: "Publish events from proto3 JSON lines (one event per line) to a topic.",
         discussion: """
-        Each line is validated; a bad line is reported with its line number and what is wrong, and the good
+        Each line is validated; a bad line is reported with its line number and what is wrong, and the good \
         lines are still published. Exits 1 if any line was rejected. Example:
           annals publish story-event --file Samples/story-events.jsonl
         """)

@@ -8,8 +8,8 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Rebuild a projection's tables from offset 0 of its topics.",
         discussion: """
-        --in-place drops the tables, checkpoints and dead letters in one transaction and rebuilds them up to
-        the high watermarks taken at start, showing progress. A running worker is fenced by the reset
+        --in-place drops the tables, checkpoints and dead letters in one transaction and rebuilds them up to \
+        the high watermarks taken at start, showing progress. A running worker is fenced by the reset \
         checkpoints and carries on from the rebuilt state.
         """)
 
@@ -24,10 +24,18 @@ struct ReplayCommand: ParsableCommand {
         }
         let projection = try ProjectionCatalog.named(projection)
         let display = ProgressDisplay(label: projection.name)
-        let result = try ProjectionRebuild.inPlace(
-            projection, kafka: try connection.kafkaConfig(), databaseURL: connection.databaseConninfo,
-            settings: .init(maxBatch: batchSize), logger: Logger(label: "annals.replay"),
-            progress: { display.show($0) })
+        let result: RebuildProgress
+        do {
+            result = try ProjectionRebuild.inPlace(
+                projection, kafka: try connection.kafkaConfig(), databaseURL: connection.databaseConninfo,
+                settings: .init(maxBatch: batchSize), logger: Logger(label: "annals.replay"),
+                progress: { display.show($0) })
+        } catch let error as RebuildError {
+            throw error
+        } catch {
+            throw CLIError("\(error)\nThe rebuild stopped part-way: run it again, or start the worker, which carries on "
+                + "from the reset checkpoints.")
+        }
         display.finish(result)
         print(String(format: "rebuilt %@ from offset 0: %lld messages in %.1fs (%.0f events/s)",
                      projection.name, result.done, result.elapsedSeconds, result.eventsPerSecond))

@@ -31,7 +31,7 @@ struct StatusCommand: ParsableCommand {
         var versions: [String: Int?] = [:]
         for projection in ProjectionCatalog.all {
             versions[projection.name] = try ProjectionMigrator.storedVersion(of: projection, db)
-            let targets = try ProjectionRebuild.targets(for: projection, admin: admin)
+            let targets = try ProjectionRebuild.watermarks(for: projection, admin: admin).mapValues(\.high)
             let stored = versions[projection.name] == nil ? [:] : try CheckpointStore(projection: projection.name).loadAll(connection: db)
             let dead = versions[projection.name] == nil ? [:] : try DeadLetterStore(projection: projection.name).counts(connection: db)
             for (partition, high) in targets.sorted(by: { $0.key < $1.key }) {

@@ -10,7 +10,7 @@ public struct StoryWorkerCommand: AsyncParsableCommand {
         commandName: "annals-story-worker",
         abstract: "Project story-event into story.events, story.worlds and story.sequence_gaps.",
         discussion: """
-        Exactly-once effect: rows and checkpoints commit in one transaction. Scale out by running more
+        Exactly-once effect: rows and checkpoints commit in one transaction. Scale out by running more \
         workers with the same --group. SIGTERM finishes the batch in flight, commits and exits 0.
         """)
 

@@ -12,7 +12,7 @@ struct TopicsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create missing topics and report live topics whose settings differ from their files.",
             discussion: """
-            Running it twice changes nothing. It never alters an existing topic: differences are reported and
+            Running it twice changes nothing. It never alters an existing topic: differences are reported and \
             the command exits 1. Settings a broker cannot describe are named as unchecked.
             """)
 

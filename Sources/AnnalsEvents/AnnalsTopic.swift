@@ -57,7 +57,7 @@ public enum AnnalsTopic: String, CaseIterable, Sendable, CustomStringConvertible
             case .scaleDecision: event = .scaleDecision(try encoded.decode(Annals_V1_ScaleDecision.self))
             }
         } catch {
-            throw .undecodable(topic: self, reason: "not a valid \(messageTypeName) in \(encoded.formatName): \(error)")
+            throw .undecodable(topic: self, reason: "not a valid \(messageTypeName) in \(encoded.formatName): \(DecodingErrorDescription.describe(error))")
         }
         let problems = EventValidator.problems(in: event)
         guard problems.isEmpty else { throw .invalid(topic: self, problems: problems) }

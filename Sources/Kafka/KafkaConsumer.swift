@@ -18,6 +18,38 @@ public final class KafkaConsumer {
         onRevoke: @escaping ([TopicPartition]) -> Void,
         logger: Logger
     ) throws {
+        let rebalance = RebalanceHandler(onAssign: onAssign, onRevoke: onRevoke, logger: logger)
+        let client = try Self.makeClient(config: config, groupID: groupID, rebalance: rebalance, logger: logger)
+        self.client = client
+        self.rebalance = rebalance
+        self.logger = logger
+
+        let subscription = try RDKafkaTopicPartitionList(topics.map { TopicPartition(topic: $0, partition: -1) })
+        let result = subscription.withPointer { rd_kafka_subscribe(client.handle, $0) }
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(result, message: "subscribe to \(topics) failed: \(String(cString: rd_kafka_err2str(result)))")
+        }
+    }
+
+    /// Reads exactly the given partitions from the given offsets without joining a group (no rebalances, no
+    /// join delay): for replays that must see every partition. librdkafka still wants a `group.id`, which
+    /// only names the informational offset commits.
+    public init(config: KafkaConfig, assignment starts: [TopicPartition: Int64], groupID: String, logger: Logger) throws {
+        let rebalance = RebalanceHandler(onAssign: { _ in [:] }, onRevoke: { _ in }, logger: logger)
+        let client = try Self.makeClient(config: config, groupID: groupID, rebalance: rebalance, logger: logger)
+        self.client = client
+        self.rebalance = rebalance
+        self.logger = logger
+
+        let list = try RDKafkaTopicPartitionList(Array(starts.keys), offsets: starts)
+        let result = list.withPointer { rd_kafka_assign(client.handle, $0) }
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(result, message: "assigning \(starts.keys.sorted()) failed: \(String(cString: rd_kafka_err2str(result)))")
+        }
+    }
+
+    private static func makeClient(config: KafkaConfig, groupID: String, rebalance: RebalanceHandler,
+                                   logger: Logger) throws -> RDKafkaClient {
         var properties = [
             "enable.auto.commit": "false",
             "enable.auto.offset.store": "false",
@@ -27,20 +59,11 @@ public final class KafkaConsumer {
         properties.merge(config.properties) { _, user in user }
         properties["group.id"] = groupID
         let configuration = try RDKafkaConfiguration(properties)
-        let rebalance = RebalanceHandler(onAssign: onAssign, onRevoke: onRevoke, logger: logger)
         let context = RDKafkaCallbackContext(logger: logger, rebalance: rebalance, handlesErrors: true)
         let client = try RDKafkaClient(type: RD_KAFKA_CONSUMER, configuration: configuration, context: context)
-        self.client = client
-        self.rebalance = rebalance
-        self.logger = logger
-
         // Errors, logs and rebalances are then all served by rd_kafka_consumer_poll on the caller's thread.
         _ = rd_kafka_poll_set_consumer(client.handle)
-        let subscription = try RDKafkaTopicPartitionList(topics.map { TopicPartition(topic: $0, partition: -1) })
-        let result = subscription.withPointer { rd_kafka_subscribe(client.handle, $0) }
-        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw KafkaError(result, message: "subscribe to \(topics) failed: \(String(cString: rd_kafka_err2str(result)))")
-        }
+        return client
     }
 
     deinit {

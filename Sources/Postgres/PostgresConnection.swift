@@ -65,6 +65,7 @@ public final class PostgresConnection {
     }
 
     /// BEGIN … COMMIT, ROLLBACK on any thrown error (rethrows it); nested calls use savepoints.
+    @discardableResult
     public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         let conn = try liveConnection()
         switch PQtransactionStatus(conn) {

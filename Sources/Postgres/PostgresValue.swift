@@ -49,17 +49,20 @@ public struct PostgresValue: Sendable, Hashable, ExpressibleByStringLiteral, Exp
 
     /// A text[] literal; every element is quoted, so commas, quotes, braces and "NULL" stay plain strings.
     public static func textArray(_ v: [String]) -> PostgresValue {
-        var out = "{"
+        // Byte-wise: `"` and `\` are ASCII and never occur inside a multi-byte UTF-8 sequence.
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(2 + v.reduce(0) { $0 + $1.utf8.count + 3 })
         for (index, element) in v.enumerated() {
-            if index > 0 { out += "," }
-            out += "\""
-            for character in element.unicodeScalars {
-                if character == "\"" || character == "\\" { out += "\\" }
-                out.unicodeScalars.append(character)
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            for byte in element.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                out.append(byte)
             }
-            out += "\""
+            out.append(UInt8(ascii: "\""))
         }
-        return PostgresValue(out + "}")
+        out.append(UInt8(ascii: "}"))
+        return PostgresValue(String(decoding: out, as: UTF8.self))
     }
 
     /// A bigint[] literal.
@@ -87,17 +90,47 @@ public struct PostgresValue: Sendable, Hashable, ExpressibleByStringLiteral, Exp
         let (year, month, day) = civilDate(daysSinceEpoch: days)
         let seconds = rest / 1_000_000
         let fraction = rest % 1_000_000
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
         // PostgreSQL spells years before 1 AD with a BC suffix (year 0 is 1 BC).
-        let era = year <= 0 ? " BC" : ""
         let shownYear = year <= 0 ? 1 - year : year
-        return PostgresValue(
-            "\(pad(shownYear, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2))"
-                + ":\(pad(seconds % 60, 2)).\(pad(fraction, 6))Z\(era)"
-        )
+        // Written digit by digit: this runs for every timestamp of every COPY row.
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        func pad(_ value: Int64, _ width: Int) {
+            if value >= 0 && width <= 6 && value < 1_000_000 {
+                var divisor: Int64 = 1
+                var digits = 1
+                while digits < width || value >= divisor * 10 {
+                    divisor *= 10
+                    digits += 1
+                }
+                var rest = value
+                while divisor > 0 {
+                    out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                    rest %= divisor
+                    divisor /= 10
+                }
+            } else {
+                let digits = String(value)
+                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, width - digits.count)))
+                out.append(contentsOf: digits.utf8)
+            }
+        }
+        pad(shownYear, 4)
+        out.append(UInt8(ascii: "-"))
+        pad(month, 2)
+        out.append(UInt8(ascii: "-"))
+        pad(day, 2)
+        out.append(UInt8(ascii: "T"))
+        pad(seconds / 3600, 2)
+        out.append(UInt8(ascii: ":"))
+        pad(seconds / 60 % 60, 2)
+        out.append(UInt8(ascii: ":"))
+        pad(seconds % 60, 2)
+        out.append(UInt8(ascii: "."))
+        pad(fraction, 6)
+        out.append(UInt8(ascii: "Z"))
+        if year <= 0 { out.append(contentsOf: " BC".utf8) }
+        return PostgresValue(String(decoding: out, as: UTF8.self))
     }
 
     /// Proleptic Gregorian date from days since 1970-01-01 (Howard Hinnant's civil_from_days).

@@ -49,7 +49,8 @@ public struct DeadLetterStore: Sendable {
                     PostgresValue(projection), PostgresValue(letter.coordinates.topic),
                     .int(letter.coordinates.partition), .int(letter.coordinates.offset),
                     letter.key.map { .bytea($0) }, letter.value.map { .bytea($0) },
-                    PostgresValue(letter.headersJSON), PostgresValue(letter.error),
+                    PostgresValue(letter.headersJSON),
+                    PostgresValue(letter.error.replacingOccurrences(of: "\0", with: "\u{FFFD}")),
                 ]
             )
         }
@@ -110,7 +111,8 @@ func jsonString(_ text: String) -> String {
         case "\n": out += "\\n"
         case "\r": out += "\\r"
         case "\t": out += "\\t"
-        case _ where scalar.value < 0x20 || scalar.value == 0:
+        case "\0": out += "\u{FFFD}"  // jsonb rejects \u0000; a dead letter must always be recordable
+        case _ where scalar.value < 0x20:
             out += String(format: "\\u%04x", scalar.value)
         default: out.unicodeScalars.append(scalar)
         }

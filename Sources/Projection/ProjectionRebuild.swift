@@ -24,21 +24,31 @@ public struct RebuildProgress: Sendable {
 
 /// Rebuilds a projection's tables from offset 0.
 public enum ProjectionRebuild {
-    /// The high watermark of every partition of the projection's topics: where a rebuild stops.
-    public static func targets(for projection: any Projection, admin: KafkaAdmin) throws -> [TopicPartition: Int64] {
+    /// Low and high watermarks of every partition of the projection's topics.
+    public static func watermarks(for projection: any Projection, admin: KafkaAdmin) throws -> [TopicPartition: (low: Int64, high: Int64)] {
         let names = Set(projection.topics.map(\.rawValue))
-        var targets: [TopicPartition: Int64] = [:]
+        var watermarks: [TopicPartition: (low: Int64, high: Int64)] = [:]
         for topic in try admin.topics() where names.contains(topic.name) {
             for partition in topic.partitions {
                 let tp = TopicPartition(topic: topic.name, partition: partition.id)
-                targets[tp] = try admin.watermarks(tp).high
+                watermarks[tp] = try admin.watermarks(tp)
             }
         }
-        let missing = names.subtracting(targets.keys.map(\.topic))
+        let missing = names.subtracting(watermarks.keys.map(\.topic))
         guard missing.isEmpty else {
             throw KafkaError(code: -1, message: "topic \(missing.sorted().joined(separator: ", ")) does not exist: run `annals topics apply`")
         }
-        return targets
+        return watermarks
+    }
+
+    /// Where a rebuild stops: each partition's high watermark. Refuses a log whose first events are gone,
+    /// since tables rebuilt from part of a topic would silently differ from the live ones.
+    public static func targets(for projection: any Projection, admin: KafkaAdmin) throws -> [TopicPartition: Int64] {
+        let watermarks = try watermarks(for: projection, admin: admin)
+        if let (partition, marks) = watermarks.sorted(by: { $0.key < $1.key }).first(where: { $0.value.low > 0 }) {
+            throw RebuildError.historyDeleted(partition: partition, lowWatermark: marks.low)
+        }
+        return watermarks.mapValues(\.high)
     }
 
     /// In place: drops and recreates the tables, checkpoints and dead letters in one transaction, then applies
@@ -71,5 +81,19 @@ public enum ProjectionRebuild {
         }
         try runner.run(until: StopSignal())
         return snapshot()
+    }
+}
+
+/// Why a rebuild cannot start.
+public enum RebuildError: Error, Equatable, CustomStringConvertible {
+    /// The partition no longer starts at offset 0.
+    case historyDeleted(partition: TopicPartition, lowWatermark: Int64)
+
+    public var description: String {
+        switch self {
+        case .historyDeleted(let partition, let low):
+            "\(partition) now starts at offset \(low): its first \(low) events were deleted (retention, or the dev broker's "
+                + "5 MiB per-partition limit), so the tables cannot be rebuilt exactly; the live tables were left untouched"
+        }
     }
 }

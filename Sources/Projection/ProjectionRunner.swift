@@ -67,13 +67,8 @@ public final class ProjectionRunner {
         self.stop = stop
         let connection = try connectWithRetry()
         try ProjectionMigrator.migrate(projection, connection: connection)
-        let consumer = try KafkaConsumer(
-            config: configuration.kafka, groupID: configuration.groupID, topics: projection.topics.map(\.rawValue),
-            onAssign: { [unowned self] partitions in self.partitionsAssigned(partitions) },
-            onRevoke: { [unowned self] partitions in self.partitionsRevoked(partitions) },
-            logger: logger)
+        let consumer = try makeConsumer()
         defer { consumer.close() }
-        logger.info("consuming", metadata: ["projection": "\(projection.name)", "group": "\(configuration.groupID)"])
 
         while true {
             if stop.isRequested { machine.stop() }
@@ -93,6 +88,22 @@ public final class ProjectionRunner {
                 return
             }
         }
+    }
+
+    /// A group member for live work; for a replay (`stopAt`), a consumer of every target partition outside any group.
+    private func makeConsumer() throws -> KafkaConsumer {
+        if let targets = configuration.stopAt {
+            let starts = partitionsAssigned(targets.keys.sorted())
+            logger.info("replaying", metadata: ["projection": "\(projection.name)", "partitions": "\(targets.count)"])
+            return try KafkaConsumer(
+                config: configuration.kafka, assignment: starts, groupID: configuration.groupID, logger: logger)
+        }
+        logger.info("consuming", metadata: ["projection": "\(projection.name)", "group": "\(configuration.groupID)"])
+        return try KafkaConsumer(
+            config: configuration.kafka, groupID: configuration.groupID, topics: projection.topics.map(\.rawValue),
+            onAssign: { [unowned self] partitions in self.partitionsAssigned(partitions) },
+            onRevoke: { [unowned self] partitions in self.partitionsRevoked(partitions) },
+            logger: logger)
     }
 
     // MARK: - Rebalance (runs inside poll, on this thread)
@@ -271,11 +282,12 @@ public final class ProjectionRunner {
 extension PostgresError {
     /// Worth retrying the same work later: the connection, a deadlock or serialization failure.
     var isRetriable: Bool {
-        isConnectionError || sqlState?.hasPrefix("40") == true
+        isConnectionError || isTransactionRetryable
     }
 
     /// The data of some event broke a rule of the database (bad value, constraint, size limit).
     var isCausedByData: Bool {
+        if code == .invalidValue { return true }
         guard let sqlState else { return false }
         return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState.hasPrefix("54")
     }

@@ -80,16 +80,20 @@ struct StorySQL {
     }
 
     func write(_ changes: StoryChanges, connection: PostgresConnection) throws {
+        // The only step that can throw runs before the COPY starts, so a failure never sends a partial COPY;
+        // the rows themselves are built lazily, while the server is already ingesting the previous ones.
+        let payloads = try changes.newEvents.map { try $0.event.payload.jsonString() }
         try connection.copy(
             into: """
             COPY \(schema).events (event_id, world_id, sequence, kind, actors, summary, payload, occurred_at,
                                    producer, trace_id, topic, partition, "offset") FROM STDIN
             """,
-            rows: try changes.newEvents.map { event, at in
-                [
+            rows: zip(changes.newEvents, payloads).lazy.map { entry, payload -> [PostgresValue?] in
+                let (event, at) = entry
+                return [
                     PostgresValue(event.meta.eventID), PostgresValue(event.worldID), .int(event.sequence),
                     PostgresValue(event.kind), .textArray(event.actors), PostgresValue(event.summary),
-                    PostgresValue(try event.payload.jsonString()),
+                    PostgresValue(payload),
                     .timestamp(microsecondsSinceEpoch: StoryFold.microseconds(event.meta.occurredAt)),
                     PostgresValue(event.meta.producer), PostgresValue(event.meta.traceID),
                     PostgresValue(at.topic), .int(at.partition), .int(at.offset),

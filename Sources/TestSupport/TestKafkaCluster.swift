@@ -24,7 +24,7 @@ public final class TestKafkaCluster: Sendable {
         var consumerConfig = config
         // Members learn of a rebalance through heartbeats: keep them frequent.
         consumerConfig["heartbeat.interval.ms"] = "100"
-        consumerConfig["session.timeout.ms"] = "6000"
+        consumerConfig["session.timeout.ms"] = "3000"
         self.consumerConfig = consumerConfig
     }
 

@@ -1,0 +1,113 @@
+import Dispatch
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Resident memory of this process. Linux lets a process reset its high-water mark (`clear_refs` 5),
+/// which gives a peak per phase; `ru_maxrss` follows the same mark, so the process peak is tracked here.
+enum Memory {
+    private nonisolated(unsafe) static var processPeakKiB: Int = 0
+
+    /// getrusage(RUSAGE_SELF).ru_maxrss, in KiB on Linux.
+    static func maxRSSKiB() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss)
+    }
+
+    /// Current RSS in KiB (VmRSS), nil when /proc is unavailable.
+    static func currentKiB() -> Int? { status("VmRSS") }
+
+    /// Starts a phase: remembers the peak so far, then resets the high-water mark. Returns whether it could reset.
+    @discardableResult
+    static func startPhase() -> Bool {
+        processPeakKiB = max(processPeakKiB, maxRSSKiB())
+        guard let file = fopen("/proc/self/clear_refs", "w") else { return false }
+        defer { fclose(file) }
+        return fputs("5", file) >= 0
+    }
+
+    /// Peak RSS since the phase started (the whole run when the mark cannot be reset).
+    static func phasePeakKiB() -> Int {
+        let peak = maxRSSKiB()
+        processPeakKiB = max(processPeakKiB, peak)
+        return peak
+    }
+
+    /// Peak RSS over the whole run.
+    static func processPeak() -> Int {
+        processPeakKiB = max(processPeakKiB, maxRSSKiB())
+        return processPeakKiB
+    }
+
+    private static func status(_ field: String) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.dropFirst(field.count + 1).filter(\.isNumber))
+        }
+        return nil
+    }
+}
+
+/// Monotonic clock in seconds.
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+/// Runs blocking work (libpq, librdkafka consumer) on a dedicated thread, never on the cooperative pool.
+func onThread<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.name = name
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+}
+
+/// Progress on stderr, at most every half second.
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: Double = 0
+    private let label: String
+
+    init(_ label: String) { self.label = label }
+
+    func update(done: Int, total: Int, started: Double, force: Bool = false) {
+        let t = now()
+        lock.lock()
+        defer { lock.unlock() }
+        guard force || t - last >= 0.5 else { return }
+        last = t
+        let elapsed = t - started
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let line = "\r\(label): \(done)/\(total) (\(Int(Double(done) * 100 / Double(max(total, 1))))%) \(format(rate, 0)) events/s   "
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+}
+
+func log(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Fixed decimals without Foundation's locale formatting.
+func format(_ value: Double, _ decimals: Int) -> String {
+    guard value.isFinite else { return "-" }
+    var scale = 1.0
+    for _ in 0..<decimals { scale *= 10 }
+    let rounded = (value * scale).rounded() / scale
+    if decimals == 0 { return String(Int(rounded)) }
+    let whole = Int(rounded.magnitude)
+    var fraction = String(Int(((rounded.magnitude - Double(whole)) * scale).rounded()))
+    fraction = String(repeating: "0", count: max(0, decimals - fraction.count)) + fraction
+    return (rounded < 0 ? "-" : "") + "\(whole).\(fraction)"
+}
+
+func mebibytes(_ kib: Int) -> String { format(Double(kib) / 1024, 0) + " MiB" }
+
+func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+    let fill = String(repeating: " ", count: max(0, width - text.count))
+    return right ? fill + text : text + fill
+}
