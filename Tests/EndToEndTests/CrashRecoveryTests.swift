@@ -7,7 +7,7 @@ import TestSupport
 struct CrashRecoveryTests {
     @Test func workerKilledRepeatedlyMidStreamEndsIdenticalToCleanRun() async throws {
         let stack = try StoryStack(name: "kills")
-        let clean = try ScratchDatabase.create(prefix: "kills_clean")
+        let clean = try TestDatabase.create(prefix: "kills_clean")
         defer {
             stack.tearDown()
             try? clean.drop()

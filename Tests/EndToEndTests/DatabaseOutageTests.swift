@@ -6,24 +6,10 @@ import TestSupport
 @Suite("Database outage", .timeLimit(.minutes(3)))
 struct DatabaseOutageTests {
     @Test func workerWaitsOutAPostgresRestartAndLosesNothing() async throws {
-        let postgres = try await PrivatePostgres.start()
-        let stack: StoryStack
-        do {
-            stack = try StoryStack(name: "outage", databaseServerURL: postgres.url)
-        } catch {
-            await postgres.destroy()
-            throw error
-        }
-        do {
-            try await run(stack, postgres)
-        } catch {
-            await postgres.destroy()
-            throw error
-        }
-        await postgres.destroy()
-    }
-
-    private func run(_ stack: StoryStack, _ postgres: PrivatePostgres) async throws {
+        // A server of its own, stopped and removed when the test ends.
+        let postgres = try await StoryStack.blocking { try EmbeddedPostgres() }
+        let stack = try StoryStack(name: "outage", databaseServerURL: postgres.url)
+        defer { stack.tearDown() }
         let generator = StoryEventGenerator(worlds: 25, prefix: "outage")
 
         try await generator.publish(0..<5_000, with: stack.producer)
@@ -31,7 +17,7 @@ struct DatabaseOutageTests {
         try await stack.waitForCheckpoints(total: 5_000, workers: [worker])
 
         // Down: the worker keeps running, notices, and pauses while events keep arriving.
-        try await postgres.stop()
+        try await StoryStack.blocking { try postgres.stop() }
         try await generator.publish(5_000..<10_000, with: stack.producer)
         try await waitUntil(timeout: .seconds(60), description: "the worker to report the database unavailable") {
             if let status = worker.status() { throw TestSupportFailure("worker \(status) during the outage: \(worker.logTail())") }
@@ -40,7 +26,7 @@ struct DatabaseOutageTests {
         #expect(worker.isRunning)
 
         // Back: it resumes and applies exactly what it missed.
-        try await postgres.start()
+        try await StoryStack.blocking { try postgres.start() }
         try await generator.publish(10_000..<12_000, with: stack.producer)
         try await stack.waitForCheckpoints(total: 12_000, workers: [worker], timeout: .seconds(120))
         try worker.kill(SIGTERM)

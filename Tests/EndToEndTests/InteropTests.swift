@@ -110,7 +110,7 @@ enum Interop {
     }
 
     /// The project venv's python (ANNALS_VENV or <root>/.venv) if confluent-kafka and protobuf are installed in it.
-    /// (Looked up on disk: running python here would need Foundation's Process, which hung in this process.)
+    /// (Looked up on disk, so deciding whether to skip starts no process.)
     static func pythonWithKafka() -> String? {
         let venv = ProcessInfo.processInfo.environment["ANNALS_VENV"] ?? ChildProcess.packageRoot + "/.venv"
         let python = venv + "/bin/python"

@@ -11,7 +11,7 @@ import TestSupport
 /// helpers to run `annals-story-worker` processes and read what they wrote.
 struct StoryStack: Sendable {
     let kafka: TestKafkaCluster
-    let database: ScratchDatabase
+    let database: TestDatabase
     let producer: KafkaProducer
     let partitions: Int32
     static let topic = AnnalsTopic.storyEvent.rawValue
@@ -24,7 +24,7 @@ struct StoryStack: Sendable {
 
     init(name: String, partitions: Int32 = 4, databaseServerURL: String? = nil) throws {
         kafka = try TestKafkaCluster(topics: [Self.topic: partitions])
-        database = try ScratchDatabase.create(prefix: name, serverURL: databaseServerURL)
+        database = try databaseServerURL.map { try TestDatabase.create(prefix: name, serverURL: $0) } ?? TestDatabase.create(prefix: name)
         producer = try KafkaProducer(config: kafka.config, logger: Self.logger)
         self.partitions = partitions
     }
@@ -61,7 +61,7 @@ struct StoryStack: Sendable {
 
     /// Waits until the stored checkpoints of the story projection sum to `total`, failing fast (with the log) if
     /// one of `workers` exits.
-    func waitForCheckpoints(total: Int64, workers: [ChildProcess], database: ScratchDatabase? = nil,
+    func waitForCheckpoints(total: Int64, workers: [ChildProcess], database: TestDatabase? = nil,
                             timeout: Duration = .seconds(90)) async throws {
         let database = database ?? self.database
         try await waitUntil(timeout: timeout, pollInterval: .milliseconds(100),
@@ -99,7 +99,7 @@ struct StoryStack: Sendable {
         }
     }
 
-    func query(_ sql: String, _ parameters: [PostgresValue?] = [], in database: ScratchDatabase? = nil) async throws -> [PostgresRow] {
+    func query(_ sql: String, _ parameters: [PostgresValue?] = [], in database: TestDatabase? = nil) async throws -> [PostgresRow] {
         let database = database ?? self.database
         return try await Self.blocking { try database.connect().execute(sql, parameters).rows }
     }
@@ -109,7 +109,7 @@ struct StoryStack: Sendable {
     }
 
     /// Sum of the story projection's stored next offsets (0 before the tables exist).
-    static func checkpointTotal(_ database: ScratchDatabase) throws -> Int64 {
+    static func checkpointTotal(_ database: TestDatabase) throws -> Int64 {
         let connection = try database.connect()
         let exists = try connection.execute("SELECT to_regclass('annals.checkpoints') IS NOT NULL AS present")
         guard try exists.rows.first?.bool("present") == true else { return 0 }
@@ -118,13 +118,13 @@ struct StoryStack: Sendable {
         return try result.rows.first?.int64("total") ?? 0
     }
 
-    func checkpointTotal(in database: ScratchDatabase? = nil) async throws -> Int64 {
+    func checkpointTotal(in database: TestDatabase? = nil) async throws -> Int64 {
         let database = database ?? self.database
         return try await Self.blocking { try Self.checkpointTotal(database) }
     }
 
     /// Stored next offset per partition.
-    func checkpoints(in database: ScratchDatabase? = nil) async throws -> [Int32: Int64] {
+    func checkpoints(in database: TestDatabase? = nil) async throws -> [Int32: Int64] {
         let rows = try await query(
             "SELECT partition, next_offset FROM annals.checkpoints WHERE projection = 'story'", in: database)
         var result: [Int32: Int64] = [:]
@@ -146,12 +146,12 @@ struct StoryStack: Sendable {
         }
     }
 
-    func count(_ table: String, in database: ScratchDatabase? = nil) async throws -> Int {
+    func count(_ table: String, in database: TestDatabase? = nil) async throws -> Int {
         try await query("SELECT count(*)::bigint AS n FROM \(table)", in: database).first?.int("n") ?? -1
     }
 
     /// `story.worlds` as world id → (event_count, last_sequence, gap_count).
-    func worlds(in database: ScratchDatabase? = nil) async throws -> [String: (eventCount: Int, lastSequence: Int, gaps: Int)] {
+    func worlds(in database: TestDatabase? = nil) async throws -> [String: (eventCount: Int, lastSequence: Int, gaps: Int)] {
         var result: [String: (eventCount: Int, lastSequence: Int, gaps: Int)] = [:]
         for row in try await query("SELECT world_id, event_count, last_sequence, gap_count FROM story.worlds", in: database) {
             result[try row.string("world_id")] = (try row.int("event_count"), try row.int("last_sequence"), try row.int("gap_count"))
@@ -160,7 +160,7 @@ struct StoryStack: Sendable {
     }
 
     /// Per table of the story projection: row count and order-independent checksum.
-    func checksums(in database: ScratchDatabase? = nil) async throws -> [String] {
+    func checksums(in database: TestDatabase? = nil) async throws -> [String] {
         let database = database ?? self.database
         return try await Self.blocking {
             try TableChecksum.checksums(of: StoryProjection(), connection: try database.connect())
@@ -169,7 +169,7 @@ struct StoryStack: Sendable {
     }
 
     /// Events whose sequence does not follow the previous one of their world in offset order (per-key order).
-    func outOfOrderEvents(in database: ScratchDatabase? = nil) async throws -> Int {
+    func outOfOrderEvents(in database: TestDatabase? = nil) async throws -> Int {
         try await query(
             """
             SELECT count(*)::bigint AS n FROM (
