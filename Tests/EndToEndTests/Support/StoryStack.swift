@@ -11,7 +11,7 @@ import TestSupport
 /// helpers to run `annals-story-worker` processes and read what they wrote.
 struct StoryStack: Sendable {
     let kafka: TestKafkaCluster
-    let database: ScratchDatabase
+    let database: TestDatabase
     let producer: KafkaProducer
     let partitions: Int32
     static let topic = AnnalsTopic.storyEvent.rawValue
@@ -24,7 +24,7 @@ struct StoryStack: Sendable {
 
     init(name: String, partitions: Int32 = 4, databaseServerURL: String? = nil) throws {
         kafka = try TestKafkaCluster(topics: [Self.topic: partitions])
-        database = try ScratchDatabase.create(prefix: name, serverURL: databaseServerURL)
+        database = try databaseServerURL.map { try TestDatabase.create(prefix: name, serverURL: $0) } ?? TestDatabase.create(prefix: name)
         producer = try KafkaProducer(config: kafka.config, logger: Self.logger)
         self.partitions = partitions
     }
@@ -61,7 +61,7 @@ struct StoryStack: Sendable {
 
     /// Waits until the stored checkpoints of the story projection sum to `total`, failing fast (with the log) if
     /// one of `workers` exits.
-    func waitForCheckpoints(total: Int64, workers: [ChildProcess], database: ScratchDatabase? = nil,
+    func waitForCheckpoints(total: Int64, workers: [ChildProcess], database: TestDatabase? = nil,
                             timeout: Duration = .seconds(90)) async throws {
         let database = database ?? self.database
         try await waitUntil(timeout: timeout, pollInterval: .milliseconds(100),
@@ -99,7 +99,7 @@ struct StoryStack: Sendable {
         }
     }
 
-    func query(_ sql: String, _ parameters: [PostgresValue?] = [], in database: ScratchDatabase? = nil) async throws -> [PostgresRow] {
+    func query(_ sql: String, _ parameters: [PostgresValue?] = [], in database: TestDatabase? = nil) async throws -> [PostgresRow] {
         let database = database ?? self.database
         return try await Self.blocking { try database.connect().execute(sql, parameters).rows }
     }
@@ -109,7 +109,7 @@ struct StoryStack: Sendable {
     }
 
     /// Sum of the story projection's stored next offsets (0 before the tables exist).
-    static func checkpointTotal(_ database: ScratchDatabase) throws -> Int64 {
+    static func checkpointTotal(_ database: TestDatabase) throws -> Int64 {
         let connection = try database.connect()
         let exists = try connection.execute("SELECT to_regclass('annals.checkpoints') IS NOT NULL AS present")
         guard try exists.rows.first?.bool("present") == true else { return 0 }
@@ -118,13 +118,13 @@ struct StoryStack: Sendable {
         return try result.rows.first?.int64("total") ?? 0
     }
 
-    func checkpointTotal(in database: ScratchDatabase? = nil) async throws -> Int64 {
+    func checkpointTotal(in database: TestDatabase? = nil) async throws -> Int64 {
         let database = database ?? self.database
         return try await Self.blocking { try Self.checkpointTotal(database) }
     }
 
     /// Stored next offset per partition.
-    func checkpoints(in database: ScratchDatabase? = nil) async throws -> [Int32: Int64] {
+    func checkpoints(in database: TestDatabase? = nil) async throws -> [Int32: Int64] {
         let rows = try await query(
             "SELECT partition, next_offset FROM annals.checkpoints WHERE projection = 'story'", in: database)
         var result: [Int32: Int64] = [:]
@@ -146,12 +146,12 @@ struct StoryStack: Sendable {
         }
     }
 
-    func count(_ table: String, in database: ScratchDatabase? = nil) async throws -> Int {
+    func count(_ table: String, in database: TestDatabase? = nil) async throws -> Int {
         try await query("SELECT count(*)::bigint AS n FROM \(table)", in: database).first?.int("n") ?? -1
     }
 
     /// `story.worlds` as world id → (event_count, last_sequence, gap_count).
-    func worlds(in database: ScratchDatabase? = nil) async throws -> [String: (eventCount: Int, lastSequence: Int, gaps: Int)] {
+    func worlds(in database: TestDatabase? = nil) async throws -> [String: (eventCount: Int, lastSequence: Int, gaps: Int)] {
         var result: [String: (eventCount: Int, lastSequence: Int, gaps: Int)] = [:]
         for row in try await query("SELECT world_id, event_count, last_sequence, gap_count FROM story.worlds", in: database) {
             result[try row.string("world_id")] = (try row.int("event_count"), try row.int("last_sequence"), try row.int("gap_count"))
@@ -160,7 +160,7 @@ struct StoryStack: Sendable {
     }
 
     /// Per table of the story projection: row count and order-independent checksum.
-    func checksums(in database: ScratchDatabase? = nil) async throws -> [String] {
+    func checksums(in database: TestDatabase? = nil) async throws -> [String] {
         let database = database ?? self.database
         return try await Self.blocking {
             try TableChecksum.checksums(of: StoryProjection(), connection: try database.connect())
@@ -169,7 +169,7 @@ struct StoryStack: Sendable {
     }
 
     /// Events whose sequence does not follow the previous one of their world in offset order (per-key order).
-    func outOfOrderEvents(in database: ScratchDatabase? = nil) async throws -> Int {
+    func outOfOrderEvents(in database: TestDatabase? = nil) async throws -> Int {
         try await query(
             """
             SELECT count(*)::bigint AS n FROM (
@@ -177,6 +177,37 @@ struct StoryStack: Sendable {
                 FROM story.events) ordered
             WHERE previous IS NOT NULL AND sequence <> previous + 1
             """, in: database).first?.int("n") ?? -1
+    }
+
+    /// Events of `range` whose row in story.events is missing or differs from what the generator made.
+    func rowsDifferingFromGenerator(_ generator: StoryEventGenerator, _ range: Range<Int>) async throws -> [String] {
+        let rows = try await query(
+            """
+            SELECT event_id, world_id, sequence, kind, array_to_string(actors, ',') AS actors, summary,
+                   payload->>'region' AS region, (payload->>'index')::numeric::bigint AS payload_index,
+                   (payload->>'heroic')::boolean AS heroic,
+                   (extract(epoch FROM occurred_at) * 1000000)::bigint AS occurred_us, producer, trace_id, topic
+            FROM story.events
+            """)
+        var stored: [String: String] = [:]
+        for row in rows {
+            stored[try row.string("event_id")] = [
+                try row.string("world_id"), String(try row.int("sequence")), try row.string("kind"), try row.string("actors"),
+                try row.string("summary"), try row.string("region"), String(try row.int("payload_index")),
+                String(try row.bool("heroic")), String(try row.int64("occurred_us")), try row.string("producer"),
+                try row.string("trace_id"), try row.string("topic"),
+            ].joined(separator: "|")
+        }
+        return range.compactMap { index in
+            let event = generator.event(index)
+            let expected = [
+                event.worldID, String(event.sequence), event.kind, event.actors.joined(separator: ","), event.summary,
+                "region-\(index % 5)", String(index), String(index % 2 == 0), String(generator.occurredAtMicroseconds(index)),
+                event.meta.producer, event.meta.traceID, "story-event",
+            ].joined(separator: "|")
+            let got = stored[event.meta.eventID]
+            return got == expected ? nil : "\(event.meta.eventID): stored \(got ?? "nothing"), expected \(expected)"
+        }
     }
 
     /// Dead letters of the story projection: (partition, offset, error).
