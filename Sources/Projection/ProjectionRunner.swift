@@ -75,7 +75,11 @@ public final class ProjectionRunner {
         let connection = try connectWithRetry()
         try ProjectionMigrator.migrate(projection, connection: connection)
         let consumer = try makeConsumer()
-        defer { consumer.close() }
+        defer {
+            // Leaving on an error: let the commit in flight finish before the group is left.
+            _ = inFlight?.wait()
+            consumer.close()
+        }
 
         while true {
             if stop.isRequested { machine.stop() }
@@ -203,7 +207,7 @@ public final class ProjectionRunner {
         inFlight = commit
         // The committer alone uses the connection, projection and stores until `settle` waits for it:
         // this thread touches none of them while a commit is in flight.
-        let work = UncheckedSendable { [unowned self] () -> CommitOutcome in
+        let work = UncheckedSendable { [self] () -> CommitOutcome in
             do {
                 return try self.commit(batch, events: events, deadLetters: letters)
             } catch {
