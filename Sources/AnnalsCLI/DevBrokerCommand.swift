@@ -11,8 +11,7 @@ struct DevBrokerCommand: AsyncParsableCommand {
         discussion: """
         Speaks the Kafka protocol on 127.0.0.1 (kcat and other clients can connect). Keeps at most 5 MiB per \
         partition (librdkafka's fixed limit: older events are dropped, and replays refuse such a partition) and \
-        keeps everything in \
-        memory: stopping it loses every event. Prints the bootstrap servers on standard output.
+        keeps everything in memory: stopping it loses every event. Prints the bootstrap servers on standard output.
         """)
 
     @Option(help: "Number of mock brokers.") var brokers = 3

@@ -74,7 +74,9 @@ public enum EventValidator {
         if value.utf8.count > maxIdentifierLength {
             return [.init(field: field, problem: "is longer than \(maxIdentifierLength) bytes")]
         }
-        if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        // C0 and C1 control characters (the Unicode "Cc" category), checked on UTF-8 bytes: this runs per event.
+        if value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F })
+            || value.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) }) {
             return [.init(field: field, problem: "contains control characters")]
         }
         return []

@@ -1,5 +1,7 @@
 import AnnalsEvents
+import Dispatch
 import Kafka
+import Synchronization
 
 /// Turns raw messages into valid events and dead letters; pure.
 public struct BatchDecoder: Sendable {
@@ -18,15 +20,36 @@ public struct BatchDecoder: Sendable {
         var events: [ProjectedEvent] = []
         var deadLetters: [DeadLetter] = []
         events.reserveCapacity(messages.count)
-        for message in messages {
-            let coordinates = EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
-            do {
-                events.append(ProjectedEvent(event: try decode(message), coordinates: coordinates))
-            } catch {
-                deadLetters.append(DeadLetter(message, error: error.description))
+        for decoded in decodeAll(messages) {
+            switch decoded {
+            case .event(let event): events.append(event)
+            case .deadLetter(let letter): deadLetters.append(letter)
             }
         }
         return (events, deadLetters)
+    }
+
+    /// Every message decoded, in input order. Large batches are decoded on two threads.
+    public func decodeAll(_ messages: [KafkaMessage]) -> [DecodedMessage] {
+        let chunks = messages.count >= 1_000 ? 2 : 1
+        guard chunks > 1 else { return messages.map(decodeOne) }
+        let size = (messages.count + chunks - 1) / chunks
+        let results = Mutex<[Int: [DecodedMessage]]>([:])
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let decoded = messages[(chunk * size)..<min((chunk + 1) * size, messages.count)].map(decodeOne)
+            results.withLock { $0[chunk] = decoded }
+        }
+        return results.withLock { results in (0..<chunks).flatMap { results[$0] ?? [] } }
+    }
+
+    /// One message as an event, or as a dead letter saying why it is not one.
+    public func decodeOne(_ message: KafkaMessage) -> DecodedMessage {
+        let coordinates = EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
+        do {
+            return .event(ProjectedEvent(event: try decode(message), coordinates: coordinates))
+        } catch {
+            return .deadLetter(DeadLetter(message, error: error.description))
+        }
     }
 
     private func decode(_ message: KafkaMessage) throws(EventDecodingError) -> AnnalsEvent {
@@ -43,6 +66,12 @@ public struct BatchDecoder: Sendable {
         }
         return try topic.decode(binary: value)
     }
+}
+
+/// A message after decoding.
+public enum DecodedMessage: Sendable {
+    case event(ProjectedEvent)
+    case deadLetter(DeadLetter)
 }
 
 extension DeadLetter {

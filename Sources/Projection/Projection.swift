@@ -33,6 +33,12 @@ public struct EventCoordinates: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(topic)/\(partition)@\(offset)" }
+
+    /// Hashes the numbers only: hashing the topic string costs more than the rare collision across topics.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(partition)
+        hasher.combine(offset)
+    }
 }
 
 /// A decoded, validated event with the coordinates it was read from.

@@ -5,6 +5,7 @@ import Glibc
 import Kafka
 import Logging
 import Postgres
+import Synchronization
 
 /// Where a runner reads and writes, and how it batches.
 public struct RunnerConfiguration: Sendable {
@@ -48,6 +49,12 @@ public final class ProjectionRunner {
     private var machine: RunnerStateMachine
     private var connection: PostgresConnection?
     private var stop: StopSignal = StopSignal()
+    /// Messages decoded as they arrive, so decoding overlaps the commit of the batch in flight.
+    private var decoded: [EventCoordinates: DecodedMessage] = [:]
+    /// Commits run here, one at a time, while this thread polls and decodes the next batch.
+    private let committer = DispatchQueue(label: "annals.projection.commit")
+    private var inFlight: InFlightCommit?
+    private var failureDuringRebalance: (any Error)?
 
     public init(projection: any Projection, configuration: RunnerConfiguration, logger: Logger,
                 onCommit: @escaping @Sendable (CommittedBatch) -> Void = { _ in }) {
@@ -72,21 +79,32 @@ public final class ProjectionRunner {
 
         while true {
             if stop.isRequested { machine.stop() }
+            if let error = failureDuringRebalance { throw error }
+            if let inFlight, inFlight.isFinished { try settle(inFlight, consumer: consumer) }
             switch machine.nextAction(now: Self.now()) {
             case .poll(let maxMessages, let timeout):
-                machine.received(
-                    try consumer.poll(maxMessages: maxMessages, timeoutMilliseconds: Self.milliseconds(timeout)), now: Self.now())
+                // With a commit in flight, poll briefly so its outcome is taken in soon after it lands.
+                let wait = inFlight == nil ? timeout : min(timeout, 2_000_000)
+                receive(try consumer.poll(maxMessages: maxMessages, timeoutMilliseconds: Self.milliseconds(wait)))
             case .waitForRetry(let timeout):
-                let messages = try consumer.poll(
-                    maxMessages: configuration.settings.maxBatch, timeoutMilliseconds: Self.milliseconds(timeout))
-                machine.received(messages, now: Self.now())
+                receive(try consumer.poll(maxMessages: configuration.settings.maxBatch, timeoutMilliseconds: Self.milliseconds(timeout)))
                 try consumer.pause(machine.assignedPartitions)
             case .flush(let batch):
-                try flush(batch, consumer: consumer)
+                startCommit(batch)
+            case .awaitInFlight:
+                if let inFlight { try settle(inFlight, consumer: consumer) }
             case .close:
                 logger.info("stopped with everything committed", metadata: ["projection": "\(projection.name)"])
                 return
             }
+        }
+    }
+
+    private func receive(_ messages: [KafkaMessage]) {
+        let kept = machine.received(messages, now: Self.now())
+        guard !kept.isEmpty else { return }
+        for (message, result) in zip(kept, decoder.decodeAll(kept)) {
+            decoded[EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)] = result
         }
     }
 
@@ -109,6 +127,7 @@ public final class ProjectionRunner {
     // MARK: - Rebalance (runs inside poll, on this thread)
 
     private func partitionsAssigned(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
+        settleDuringRebalance()
         var failures = 0
         while true {
             do {
@@ -127,41 +146,84 @@ public final class ProjectionRunner {
     }
 
     private func partitionsRevoked(_ partitions: [TopicPartition]) {
+        settleDuringRebalance()
         logger.info("revoked", metadata: ["partitions": "\(partitions.sorted())"])
         machine.revoked(partitions)
+        let lost = Set(partitions)
+        decoded = decoded.filter { !lost.contains(TopicPartition(topic: $0.key.topic, partition: $0.key.partition)) }
+    }
+
+    /// Inside a rebalance the consumer cannot seek or pause: take in the in-flight outcome for the
+    /// state machine only. Everything the partitions need is redone by their next assignment.
+    private func settleDuringRebalance() {
+        guard let inFlight else { return }
+        self.inFlight = nil
+        switch inFlight.wait() {
+        case .committed(let deadLetters):
+            committed(inFlight.batch, deadLetters: deadLetters, consumer: nil)
+        case .fenced:
+            _ = machine.fenced()
+            decoded.removeAll()
+        case .failed(let error as PostgresError) where error.isRetriable:
+            logger.warning("database unavailable during a rebalance, will retry", metadata: ["error": "\(error)"])
+            connection = nil
+            _ = machine.flushFailed(now: Self.now())
+        case .failed(let error):
+            // Callbacks cannot throw: the loop throws it once `poll` returns.
+            failureDuringRebalance = error
+            _ = machine.flushFailed(now: Self.now())
+        }
     }
 
     // MARK: - Committing a batch
 
-    private enum CommitOutcome {
+    enum CommitOutcome {
         case committed(deadLetters: Int)
         case fenced([TopicPartition])
+        case failed(any Error)
     }
 
     private struct Fenced: Error {
         var partitions: [TopicPartition]
     }
 
-    private func flush(_ batch: RunnerStateMachine.Batch, consumer: KafkaConsumer) throws {
-        let decoded = decoder.decode(batch.messages)
-        do {
-            switch try commit(batch, events: decoded.events, deadLetters: decoded.deadLetters) {
-            case .committed(let deadLetterCount):
-                let resumed = machine.flushSucceeded(batch)
-                if !resumed.isEmpty {
-                    try consumer.resume(resumed)
-                    logger.info("database is back, resumed", metadata: ["partitions": "\(resumed)"])
-                }
-                let moved = Dictionary(uniqueKeysWithValues: batch.moves.map { ($0.partition, $0.next) })
-                consumer.commitInformational(moved)
-                onCommit(CommittedBatch(
-                    events: batch.messages.count - deadLetterCount, deadLetters: deadLetterCount, checkpoints: moved))
-            case .fenced(let partitions):
-                logger.warning("checkpoint moved by another worker: this worker was fenced, reloading checkpoints",
-                               metadata: ["partitions": "\(partitions)"])
-                try reloadAfterFencing(consumer: consumer)
+    /// Hands the batch to the committer; this thread goes on polling and decoding.
+    private func startCommit(_ batch: RunnerStateMachine.Batch) {
+        var events: [ProjectedEvent] = []
+        var letters: [DeadLetter] = []
+        events.reserveCapacity(batch.messages.count)
+        for message in batch.messages {
+            let coordinates = EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
+            switch decoded.removeValue(forKey: coordinates) ?? decoder.decodeOne(message) {
+            case .event(let event): events.append(event)
+            case .deadLetter(let letter): letters.append(letter)
             }
-        } catch let error as PostgresError where error.isRetriable {
+        }
+        let commit = InFlightCommit(batch: batch)
+        inFlight = commit
+        // The committer alone uses the connection, projection and stores until `settle` waits for it:
+        // this thread touches none of them while a commit is in flight.
+        let work = UncheckedSendable { [unowned self] () -> CommitOutcome in
+            do {
+                return try self.commit(batch, events: events, deadLetters: letters)
+            } catch {
+                return .failed(error)
+            }
+        }
+        committer.async { commit.finish(work.value()) }
+    }
+
+    /// Waits for the in-flight commit and acts on its outcome.
+    private func settle(_ commit: InFlightCommit, consumer: KafkaConsumer) throws {
+        inFlight = nil
+        switch commit.wait() {
+        case .committed(let deadLetterCount):
+            committed(commit.batch, deadLetters: deadLetterCount, consumer: consumer)
+        case .fenced(let partitions):
+            logger.warning("checkpoint moved by another worker: this worker was fenced, reloading checkpoints",
+                           metadata: ["partitions": "\(partitions)"])
+            try reloadAfterFencing(consumer: consumer)
+        case .failed(let error as PostgresError) where error.isRetriable:
             connection = nil
             switch machine.flushFailed(now: Self.now()) {
             case .pauseAndRetry(let partitions):
@@ -170,7 +232,20 @@ public final class ProjectionRunner {
             case .retry:
                 logger.warning("database still unavailable, will retry", metadata: ["error": "\(error)"])
             }
+        case .failed(let error):
+            throw error
         }
+    }
+
+    private func committed(_ batch: RunnerStateMachine.Batch, deadLetters deadLetterCount: Int, consumer: KafkaConsumer?) {
+        let resumed = machine.flushSucceeded(batch)
+        if !resumed.isEmpty, let consumer {
+            try? consumer.resume(resumed)
+            logger.info("database is back, resumed", metadata: ["partitions": "\(resumed)"])
+        }
+        let moved = Dictionary(uniqueKeysWithValues: batch.moves.map { ($0.partition, $0.next) })
+        consumer?.commitInformational(moved)
+        onCommit(CommittedBatch(events: batch.messages.count - deadLetterCount, deadLetters: deadLetterCount, checkpoints: moved))
     }
 
     private func commit(_ batch: RunnerStateMachine.Batch, events: [ProjectedEvent], deadLetters letters: [DeadLetter]) throws -> CommitOutcome {
@@ -228,6 +303,7 @@ public final class ProjectionRunner {
 
     private func reloadAfterFencing(consumer: KafkaConsumer) throws {
         let owned = machine.fenced()
+        decoded.removeAll()
         let stored = try checkpoints.load(owned, connection: try currentConnection())
         for (partition, offset) in machine.reloaded(stored) {
             try consumer.seek(partition, to: offset)
@@ -291,4 +367,36 @@ extension PostgresError {
         guard let sqlState else { return false }
         return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState.hasPrefix("54")
     }
+}
+
+/// A batch being committed on the committer queue, and its outcome once known.
+final class InFlightCommit: Sendable {
+    let batch: RunnerStateMachine.Batch
+    private let done = DispatchSemaphore(value: 0)
+    private let outcome = Mutex<ProjectionRunner.CommitOutcome?>(nil)
+
+    init(batch: RunnerStateMachine.Batch) {
+        self.batch = batch
+    }
+
+    func finish(_ result: ProjectionRunner.CommitOutcome) {
+        outcome.withLock { $0 = result }
+        done.signal()
+    }
+
+    var isFinished: Bool { outcome.withLock { $0 != nil } }
+
+    /// Blocks until the commit is done.
+    func wait() -> ProjectionRunner.CommitOutcome {
+        done.wait()
+        done.signal()
+        return outcome.withLock { $0 } ?? .failed(CancellationError())
+    }
+}
+
+/// Carries a non-Sendable closure to the committer queue. Safe because the runner thread and the committer
+/// never run it, or touch what it captures, at the same time (see `startCommit`).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

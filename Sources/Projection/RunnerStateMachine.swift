@@ -3,6 +3,10 @@ import Kafka
 /// The projection runner's decisions, free of I/O: what to poll, when to flush a batch, and what to do
 /// after a commit, a failed compare-and-set, a database outage or a rebalance. The I/O loop feeds it
 /// inputs and carries out the actions it returns. Times are monotonic nanoseconds.
+///
+/// At most one batch is in flight: once `.flush` is returned, the loop may keep polling (and decoding) the
+/// next batch while that one commits, but must report its outcome before the next flush, which
+/// `.awaitInFlight` asks for.
 public struct RunnerStateMachine: Sendable {
     public struct Settings: Sendable, Equatable {
         /// Most messages applied in one transaction.
@@ -26,8 +30,10 @@ public struct RunnerStateMachine: Sendable {
     public enum Action: Equatable, Sendable {
         /// Poll for up to `maxMessages`, waiting at most `timeoutNanoseconds`.
         case poll(maxMessages: Int, timeoutNanoseconds: UInt64)
-        /// Apply this batch and move these checkpoints in one transaction.
+        /// Apply this batch and move these checkpoints in one transaction. The batch is now in flight.
         case flush(Batch)
+        /// A batch is in flight and nothing else can proceed: wait for its outcome and report it.
+        case awaitInFlight
         /// Keep serving the group (poll with partitions paused) until the retry time.
         case waitForRetry(timeoutNanoseconds: UInt64)
         /// Everything is committed: leave the group and return.
@@ -57,8 +63,12 @@ public struct RunnerStateMachine: Sendable {
 
     public let settings: Settings
     private var partitions: [TopicPartition: PartitionState] = [:]
+    /// Read but not committed, in arrival order; the first `inFlight.count` are being committed.
     private var pending: [KafkaMessage] = []
+    /// When the oldest message not yet in a batch arrived.
     private var pendingSince: UInt64?
+    /// The batch being committed, if any.
+    private var inFlight: Batch?
     private var failures = 0
     private var retryAt: UInt64?
     private var paused = false
@@ -79,6 +89,8 @@ public struct RunnerStateMachine: Sendable {
     public var checkpoints: [TopicPartition: Int64?] { partitions.mapValues(\.checkpoint) }
     /// Messages read but not yet committed.
     public var pendingCount: Int { pending.count }
+    /// Whether a batch is being committed.
+    public var hasInFlight: Bool { inFlight != nil }
 
     /// Partitions were assigned with their stored checkpoints; returns the offsets to start reading from.
     public mutating func assigned(_ newPartitions: [TopicPartition], checkpoints: [TopicPartition: Int64]) -> [TopicPartition: Int64] {
@@ -92,24 +104,32 @@ public struct RunnerStateMachine: Sendable {
     }
 
     /// Partitions were taken away: forget them and drop their uncommitted messages (the next owner re-reads them).
+    /// The loop reports the in-flight batch's outcome first.
     public mutating func revoked(_ lost: [TopicPartition]) {
         let lostSet = Set(lost)
         for partition in lost { partitions[partition] = nil }
         pending.removeAll { lostSet.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
+        inFlight = nil
         if pending.isEmpty { pendingSince = nil }
     }
 
-    /// The consumer delivered messages. Messages of unowned partitions and re-deliveries are dropped.
-    public mutating func received(_ messages: [KafkaMessage], now: UInt64) {
+    /// The consumer delivered messages. Messages of unowned partitions and re-deliveries are dropped;
+    /// returns the ones kept.
+    @discardableResult
+    public mutating func received(_ messages: [KafkaMessage], now: UInt64) -> [KafkaMessage] {
+        var kept: [KafkaMessage] = []
+        kept.reserveCapacity(messages.count)
         for message in messages {
             let partition = TopicPartition(topic: message.topic, partition: message.partition)
             guard var state = partitions[partition] else { continue }
             if let position = state.position, message.offset < position { continue }
             state.position = message.offset + 1
             partitions[partition] = state
-            pending.append(message)
+            kept.append(message)
         }
-        if !pending.isEmpty && pendingSince == nil { pendingSince = now }
+        pending += kept
+        if waitingCount > 0 && pendingSince == nil { pendingSince = now }
+        return kept
     }
 
     /// Finish what is pending, then close.
@@ -122,25 +142,35 @@ public struct RunnerStateMachine: Sendable {
         if let retryAt {
             if now < retryAt { return .waitForRetry(timeoutNanoseconds: min(retryAt - now, settings.idlePollNanoseconds)) }
             self.retryAt = nil
-            if !pending.isEmpty { return .flush(makeBatch()) }
         }
-        if stopping || reachedTargets {
-            return pending.isEmpty ? .close : .flush(makeBatch())
-        }
-        if pending.count >= settings.maxBatch { return .flush(makeBatch()) }
-        if let since = pendingSince {
+        let flushDue: Bool
+        if stopping || reachedTargets || paused {
+            flushDue = waitingCount > 0
+            if !flushDue { return inFlight == nil ? .close : .awaitInFlight }
+        } else if waitingCount >= settings.maxBatch {
+            flushDue = true
+        } else if let since = pendingSince, waitingCount > 0 {
             let waited = now >= since ? now - since : 0
-            if waited >= settings.lingerNanoseconds { return .flush(makeBatch()) }
-            return .poll(maxMessages: settings.maxBatch - pending.count,
-                         timeoutNanoseconds: settings.lingerNanoseconds - waited)
+            flushDue = waited >= settings.lingerNanoseconds
+            if !flushDue {
+                return .poll(maxMessages: settings.maxBatch - waitingCount, timeoutNanoseconds: settings.lingerNanoseconds - waited)
+            }
+        } else {
+            return .poll(maxMessages: settings.maxBatch, timeoutNanoseconds: settings.idlePollNanoseconds)
         }
-        return .poll(maxMessages: settings.maxBatch, timeoutNanoseconds: settings.idlePollNanoseconds)
+        guard flushDue else { return .poll(maxMessages: settings.maxBatch, timeoutNanoseconds: settings.idlePollNanoseconds) }
+        if inFlight != nil { return .awaitInFlight }
+        let batch = makeBatch()
+        inFlight = batch
+        pendingSince = waitingCount > 0 ? now : nil
+        return .flush(batch)
     }
 
-    /// The batch committed: its messages are done and its checkpoints moved. Returns partitions to resume.
+    /// The in-flight batch committed: its messages are done and its checkpoints moved. Returns partitions to resume.
     public mutating func flushSucceeded(_ batch: Batch) -> [TopicPartition] {
+        inFlight = nil
         pending.removeFirst(min(batch.messages.count, pending.count))
-        pendingSince = pending.isEmpty ? nil : pendingSince
+        if pending.isEmpty { pendingSince = nil }
         for move in batch.moves where partitions[move.partition] != nil {
             partitions[move.partition]?.checkpoint = move.next
         }
@@ -155,6 +185,7 @@ public struct RunnerStateMachine: Sendable {
     public mutating func fenced() -> [TopicPartition] {
         pending.removeAll()
         pendingSince = nil
+        inFlight = nil
         return assignedPartitions
     }
 
@@ -163,8 +194,9 @@ public struct RunnerStateMachine: Sendable {
         assigned(assignedPartitions, checkpoints: checkpoints)
     }
 
-    /// The database was unreachable: keep the batch, back off, and pause reading meanwhile.
+    /// The database was unreachable: keep the batch (it is flushed again first), back off, and pause reading meanwhile.
     public mutating func flushFailed(now: UInt64) -> FailureAction {
+        inFlight = nil
         failures += 1
         retryAt = now + settings.backoff.delayNanoseconds(afterFailures: failures)
         if paused { return .retry }
@@ -179,14 +211,20 @@ public struct RunnerStateMachine: Sendable {
         }
     }
 
+    /// Messages read but not yet in a batch.
+    private var waitingCount: Int { pending.count - (inFlight?.messages.count ?? 0) }
+
+    /// The next batch: messages after the in-flight batch, expecting the checkpoints it will leave.
     private func makeBatch() -> Batch {
-        let messages = Array(pending.prefix(settings.maxBatch))
+        let messages = Array(pending.dropFirst(inFlight?.messages.count ?? 0).prefix(settings.maxBatch))
         var last: [TopicPartition: Int64] = [:]
         for message in messages {
             last[TopicPartition(topic: message.topic, partition: message.partition)] = message.offset
         }
+        var expected = partitions.mapValues(\.checkpoint)
+        for move in inFlight?.moves ?? [] { expected[move.partition] = move.next }
         let moves = last.sorted { $0.key < $1.key }.map { partition, lastOffset in
-            CheckpointMove(partition: partition, expected: partitions[partition]?.checkpoint, next: lastOffset + 1)
+            CheckpointMove(partition: partition, expected: expected[partition] ?? nil, next: lastOffset + 1)
         }
         return Batch(messages: messages, moves: moves)
     }

@@ -31,7 +31,7 @@ import Testing
     }
 
     enum Breakage: String, CaseIterable, Sendable {
-        case missingEventID, emptyWorld, zeroSequence, noMeta, noTime
+        case missingEventID, emptyWorld, zeroSequence, noMeta, noTime, controlInWorld, c1ControlInEventID
 
         func apply(to event: inout StoryEvent) {
             switch self {
@@ -40,6 +40,8 @@ import Testing
             case .zeroSequence: event.sequence = 0
             case .noMeta: event.clearMeta()
             case .noTime: event.meta.clearOccurredAt()
+            case .controlInWorld: event.worldID = "world\u{1B}[31m"
+            case .c1ControlInEventID: event.meta.eventID = "evt\u{85}"
             }
         }
 
@@ -50,6 +52,8 @@ import Testing
             case .zeroSequence: "sequence must be 1 or more"
             case .noMeta: "meta is missing"
             case .noTime: "meta.occurred_at is missing"
+            case .controlInWorld: "world_id contains control characters"
+            case .c1ControlInEventID: "meta.event_id contains control characters"
             }
         }
     }
@@ -65,6 +69,12 @@ import Testing
         } catch {
             #expect(error.description.contains(breakage.expectedMessage), "\(breakage): \(error)")
         }
+    }
+
+    @Test func unicodeIdentifiersAreAccepted() throws {
+        var event = Self.validStoryEvent()
+        event.worldID = "Évreux-世界-🌍"
+        #expect(throws: Never.self) { try AnnalsTopic.storyEvent.decode(binary: try event.serializedBytes()) }
     }
 
     @Test func garbageBytesAreUndecodable() {

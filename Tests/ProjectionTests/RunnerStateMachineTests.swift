@@ -133,4 +133,37 @@ import Testing
     func backoffDoublesUpToTheCap(failures: Int, expected: UInt64) {
         #expect(Backoff().delayNanoseconds(afterFailures: failures) == expected)
     }
+
+    @Test func theNextBatchIsReadWhileOneCommitsAndExpectsTheCheckpointsItWillLeave() {
+        var machine = Self.machine(checkpoints: [Self.p0: 0])
+        machine.received((0...2).map { Self.message(Self.p0, $0) }, now: 0)
+        guard case .flush(let first) = machine.nextAction(now: 0) else { Issue.record("expected a flush"); return }
+        #expect(machine.nextAction(now: 0) == .poll(maxMessages: 3, timeoutNanoseconds: 10_000), "reads on while committing")
+        machine.received((3...5).map { Self.message(Self.p0, $0) }, now: 1)
+        #expect(machine.nextAction(now: 1) == .awaitInFlight, "one batch in flight at most")
+        _ = machine.flushSucceeded(first)
+        guard case .flush(let second) = machine.nextAction(now: 1) else { Issue.record("expected a flush"); return }
+        #expect(second.messages.map(\.offset) == [3, 4, 5])
+        #expect(second.moves == [CheckpointMove(partition: Self.p0, expected: 3, next: 6)])
+    }
+
+    @Test func aFailedInFlightBatchIsRetriedBeforeAnythingReadAfterIt() {
+        var machine = Self.machine(checkpoints: [Self.p0: 0])
+        machine.received((0...2).map { Self.message(Self.p0, $0) }, now: 0)
+        guard case .flush(let first) = machine.nextAction(now: 0) else { Issue.record("expected a flush"); return }
+        machine.received((3...4).map { Self.message(Self.p0, $0) }, now: 1)
+        _ = machine.flushFailed(now: 1)
+        guard case .flush(let retried) = machine.nextAction(now: 1_000_000_000) else { Issue.record("expected a retry"); return }
+        #expect(retried == first)
+    }
+
+    @Test func stopWaitsForTheInFlightBatchBeforeClosing() {
+        var machine = Self.machine()
+        machine.received([Self.message(Self.p0, 0)], now: 0)
+        machine.stop()
+        guard case .flush(let batch) = machine.nextAction(now: 0) else { Issue.record("expected a flush"); return }
+        #expect(machine.nextAction(now: 0) == .awaitInFlight)
+        _ = machine.flushSucceeded(batch)
+        #expect(machine.nextAction(now: 0) == .close)
+    }
 }
