@@ -4,7 +4,8 @@ import Glibc
 #endif
 
 /// An executable run as a child process for a test: stdout and stderr go to one log file, signals can be sent,
-/// and its exit is awaited with a deadline. Terminated with SIGKILL on deinit if still running.
+/// and its exit is awaited with a deadline. Terminated with SIGKILL on deinit if still running; its log is removed
+/// then unless ANNALS_KEEP_LOGS is set.
 public final class ChildProcess: @unchecked Sendable {
     // @unchecked Sendable: `exitStatus` is the only mutable state and every access holds `lock`.
     /// Process id.
@@ -70,6 +71,10 @@ public final class ChildProcess: @unchecked Sendable {
             _ = Glibc.kill(pid, SIGKILL)
             var raw: Int32 = 0
             _ = waitpid(pid, &raw, 0)
+        }
+        // Failure messages quote the log while the process object lives; ANNALS_KEEP_LOGS=1 keeps the files.
+        if ProcessInfo.processInfo.environment["ANNALS_KEEP_LOGS"] == nil {
+            try? FileManager.default.removeItem(atPath: logPath)
         }
     }
 

@@ -19,7 +19,7 @@ struct CrashRecoveryTests {
         let producer = Task {
             for chunk in 0..<50 {
                 try await generator.publish(chunk * 1_000..<(chunk + 1) * 1_000, with: stack.producer)
-                try await Task.sleep(for: .milliseconds(150))
+                try await Task.sleep(for: .milliseconds(250))
             }
         }
 
@@ -80,12 +80,12 @@ struct GracefulStopTests {
         let stack = try StoryStack(name: "sigterm")
         defer { stack.tearDown() }
         let generator = StoryEventGenerator(worlds: 20, prefix: "sigterm")
-        let total = 20_000
+        let total = 40_000
         try await generator.publish(0..<total, with: stack.producer)
 
         // Small batches and a long linger: SIGTERM lands with work read but not yet committed.
         let group = TestKafkaCluster.uniqueGroupID("sigterm")
-        let worker = try stack.startWorker(group: group, batchSize: 200, lingerMs: 500)
+        let worker = try stack.startWorker(group: group, batchSize: 100, lingerMs: 500)
         try await waitUntil(timeout: .seconds(60), pollInterval: .milliseconds(5),
                             description: "the worker to commit its first batches") {
             if let status = worker.status() { throw TestSupportFailure("worker \(status): \(worker.logTail())") }

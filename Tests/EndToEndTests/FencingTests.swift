@@ -34,6 +34,7 @@ struct FencingTests {
             for (partition, offset) in try await stack.checkpoints() where offset < newer[partition] ?? 0 {
                 rewound.append("partition \(partition): \(newer[partition] ?? 0) → \(offset)")
             }
+            if !rewound.isEmpty { throw TestSupportFailure("the zombie moved checkpoints back: \(rewound)") }
             return zombie.log().contains("this worker was fenced")
         }
         #expect(rewound.isEmpty, "checkpoints moved back: \(rewound)")
