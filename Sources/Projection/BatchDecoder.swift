@@ -10,9 +10,14 @@ public struct BatchDecoder: Sendable {
     /// Larger values are dead-lettered undecoded.
     public let maxMessageBytes: Int
 
-    public init(topics: [AnnalsTopic], maxMessageBytes: Int = 4 * 1024 * 1024) {
+    /// The projection's per-event preparation, run right after decoding.
+    public let prepare: @Sendable (ProjectedEvent) -> (any Sendable)?
+
+    public init(topics: [AnnalsTopic], maxMessageBytes: Int = 4 * 1024 * 1024,
+                prepare: @escaping @Sendable (ProjectedEvent) -> (any Sendable)? = { _ in nil }) {
         self.topics = topics
         self.maxMessageBytes = maxMessageBytes
+        self.prepare = prepare
     }
 
     /// Valid events in input order, and a dead letter (with a readable error) for every other message.
@@ -46,7 +51,9 @@ public struct BatchDecoder: Sendable {
     public func decodeOne(_ message: KafkaMessage) -> DecodedMessage {
         let coordinates = EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
         do {
-            return .event(ProjectedEvent(event: try decode(message), coordinates: coordinates))
+            var event = ProjectedEvent(event: try decode(message), coordinates: coordinates)
+            event.prepared = prepare(event)
+            return .event(event)
         } catch {
             return .deadLetter(DeadLetter(message, error: error.description))
         }

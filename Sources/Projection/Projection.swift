@@ -15,9 +15,17 @@ public protocol Projection: Sendable {
     var tables: [String] { get }
     /// Idempotent DDL creating its tables inside `schema` (a shadow schema during a rebuild).
     func migrations(schema: String) -> [String]
+    /// Pure per-event work done as events arrive, before their batch's transaction and while the previous
+    /// batch commits (for example encoding rows). The result reaches `apply` as `ProjectedEvent.prepared`;
+    /// nil means nothing was prepared and `apply` does the work itself.
+    func prepare(_ event: ProjectedEvent) -> (any Sendable)?
     /// Applies valid events inside the open transaction, each partition's events in offset order.
     /// Events already applied (same event id) must change nothing.
     func apply(_ events: [ProjectedEvent], schema: String, connection: PostgresConnection) throws
+}
+
+extension Projection {
+    public func prepare(_ event: ProjectedEvent) -> (any Sendable)? { nil }
 }
 
 /// Where a message sits in Kafka.
@@ -45,9 +53,12 @@ public struct EventCoordinates: Hashable, Sendable, CustomStringConvertible {
 public struct ProjectedEvent: Sendable {
     public var event: AnnalsEvent
     public var coordinates: EventCoordinates
+    /// What the projection's `prepare` made of it, if anything.
+    public var prepared: (any Sendable)?
 
-    public init(event: AnnalsEvent, coordinates: EventCoordinates) {
+    public init(event: AnnalsEvent, coordinates: EventCoordinates, prepared: (any Sendable)? = nil) {
         self.event = event
         self.coordinates = coordinates
+        self.prepared = prepared
     }
 }

@@ -62,7 +62,7 @@ public final class ProjectionRunner {
         self.configuration = configuration
         self.logger = logger
         self.onCommit = onCommit
-        self.decoder = BatchDecoder(topics: projection.topics)
+        self.decoder = BatchDecoder(topics: projection.topics, prepare: { [projection] in projection.prepare($0) })
         self.checkpoints = CheckpointStore(projection: projection.name)
         self.deadLetters = DeadLetterStore(projection: projection.name)
         self.machine = RunnerStateMachine(settings: configuration.settings, stopAt: configuration.stopAt)

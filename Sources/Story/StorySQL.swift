@@ -79,26 +79,33 @@ struct StorySQL {
         return worlds
     }
 
-    func write(_ changes: StoryChanges, connection: PostgresConnection) throws {
-        // The only step that can throw runs before the COPY starts, so a failure never sends a partial COPY;
-        // the rows themselves are built lazily, while the server is already ingesting the previous ones.
-        let payloads = try changes.newEvents.map { try $0.event.payload.jsonString() }
+    /// A `story.events` row in COPY column order.
+    struct Row: Sendable {
+        var values: [PostgresValue?]
+    }
+
+    /// The `story.events` row of one event; throws when its payload cannot be written as JSON.
+    static func eventRow(_ event: StoryEvent, at coordinates: EventCoordinates) throws -> Row {
+        Row(values: [
+            PostgresValue(event.meta.eventID), PostgresValue(event.worldID), .int(event.sequence),
+            PostgresValue(event.kind), .textArray(event.actors), PostgresValue(event.summary),
+            PostgresValue(try event.payload.jsonString()),
+            .timestamp(microsecondsSinceEpoch: StoryFold.microseconds(event.meta.occurredAt)),
+            PostgresValue(event.meta.producer), PostgresValue(event.meta.traceID),
+            PostgresValue(coordinates.topic), .int(coordinates.partition), .int(coordinates.offset),
+        ])
+    }
+
+    /// Writes the batch's rows, using rows prepared ahead where there are some.
+    func write(_ changes: StoryChanges, preparedRows: [EventCoordinates: Row], connection: PostgresConnection) throws {
+        // Every row exists before the COPY starts, so an unencodable payload never leaves a partial COPY.
+        let rows = try changes.newEvents.map { event, at in try preparedRows[at] ?? Self.eventRow(event, at: at) }
         try connection.copy(
             into: """
             COPY \(schema).events (event_id, world_id, sequence, kind, actors, summary, payload, occurred_at,
                                    producer, trace_id, topic, partition, "offset") FROM STDIN
             """,
-            rows: zip(changes.newEvents, payloads).lazy.map { entry, payload -> [PostgresValue?] in
-                let (event, at) = entry
-                return [
-                    PostgresValue(event.meta.eventID), PostgresValue(event.worldID), .int(event.sequence),
-                    PostgresValue(event.kind), .textArray(event.actors), PostgresValue(event.summary),
-                    PostgresValue(payload),
-                    .timestamp(microsecondsSinceEpoch: StoryFold.microseconds(event.meta.occurredAt)),
-                    PostgresValue(event.meta.producer), PostgresValue(event.meta.traceID),
-                    PostgresValue(at.topic), .int(at.partition), .int(at.offset),
-                ]
-            })
+            rows: rows.lazy.map(\.values))
         if !changes.breaks.isEmpty {
             try connection.copy(
                 into: """

@@ -74,10 +74,10 @@ struct AnnalsBench: AsyncParsableCommand {
         phases.append(PhaseFigures(
             name: "worker drain (ProjectionRebuild.inPlace)", events: events, seconds: drain.seconds,
             peakKiB: Memory.phasePeakKiB(),
-            note: "first commit after \(format(drain.firstCommitSeconds, 2)) s (group join), batches of \(batchSize)"))
+            note: "first commit after \(format(drain.firstCommitSeconds, 2)) s (start-up: recreate tables, first fetch and batch), batches of \(batchSize)"))
         phases.append(PhaseFigures(
             name: "  of which after the first commit", events: drain.steadyEvents, seconds: drain.steadySeconds,
-            peakKiB: phases.last!.peakKiB, note: "steady state: no group join, no first batch"))
+            peakKiB: phases.last!.peakKiB, note: "steady state: without start-up and the first batch"))
 
         // 3. COPY limit.
         Memory.startPhase()
@@ -202,7 +202,7 @@ struct AnnalsBench: AsyncParsableCommand {
         var firstCommitSeconds: Double
         var rows: Int
         var batches: Int
-        /// After the first commit: without the consumer-group join and the first batch.
+        /// After the first commit: without start-up and the first batch.
         var steadyEvents: Int
         var steadySeconds: Double
     }
