@@ -71,13 +71,14 @@ struct AnnalsBench: AsyncParsableCommand {
         // 2. Worker drain.
         Memory.startPhase()
         let drain = try await Self.drain(kafka: kafka, databaseURL: url, batchSize: batchSize, total: events)
+        let drainPeakKiB = Memory.phasePeakKiB()
         phases.append(PhaseFigures(
             name: "worker drain (ProjectionRebuild.inPlace)", events: events, seconds: drain.seconds,
-            peakKiB: Memory.phasePeakKiB(),
+            peakKiB: drainPeakKiB,
             note: "first commit after \(format(drain.firstCommitSeconds, 2)) s (start-up: recreate tables, first fetch and batch), batches of \(batchSize)"))
         phases.append(PhaseFigures(
             name: "  of which after the first commit", events: drain.steadyEvents, seconds: drain.steadySeconds,
-            peakKiB: phases.last!.peakKiB, note: "steady state: without start-up and the first batch"))
+            peakKiB: drainPeakKiB, note: "steady state: without start-up and the first batch"))
 
         // 3. COPY limit.
         Memory.startPhase()
