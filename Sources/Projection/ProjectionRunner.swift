@@ -45,7 +45,7 @@ public final class ProjectionRunner {
     private let onCommit: @Sendable (CommittedBatch) -> Void
     private let decoder: BatchDecoder
     private let checkpoints: CheckpointStore
-    private let deadLetters: DeadLetterStore
+    private let transaction: BatchTransaction
     private var machine: RunnerStateMachine
     private var connection: PostgresConnection?
     private var stop: StopSignal = StopSignal()
@@ -64,7 +64,7 @@ public final class ProjectionRunner {
         self.onCommit = onCommit
         self.decoder = BatchDecoder(topics: projection.topics, prepare: { [projection] in projection.prepare($0) })
         self.checkpoints = CheckpointStore(projection: projection.name)
-        self.deadLetters = DeadLetterStore(projection: projection.name)
+        self.transaction = BatchTransaction(projection: projection, logger: logger)
         self.machine = RunnerStateMachine(settings: configuration.settings, stopAt: configuration.stopAt)
     }
 
@@ -181,16 +181,6 @@ public final class ProjectionRunner {
 
     // MARK: - Committing a batch
 
-    enum CommitOutcome {
-        case committed(deadLetters: Int)
-        case fenced([TopicPartition])
-        case failed(any Error)
-    }
-
-    private struct Fenced: Error {
-        var partitions: [TopicPartition]
-    }
-
     /// Hands the batch to the committer; this thread goes on polling and decoding.
     private func startCommit(_ batch: RunnerStateMachine.Batch) {
         var events: [ProjectedEvent] = []
@@ -209,7 +199,7 @@ public final class ProjectionRunner {
         // this thread touches none of them while a commit is in flight.
         let work = UncheckedSendable { [self] () -> CommitOutcome in
             do {
-                return try self.commit(batch, events: events, deadLetters: letters)
+                return try self.transaction.commit(batch, events: events, deadLetters: letters, on: self.currentConnection())
             } catch {
                 return .failed(error)
             }
@@ -252,59 +242,6 @@ public final class ProjectionRunner {
         onCommit(CommittedBatch(events: batch.messages.count - deadLetterCount, deadLetters: deadLetterCount, checkpoints: moved))
     }
 
-    private func commit(_ batch: RunnerStateMachine.Batch, events: [ProjectedEvent], deadLetters letters: [DeadLetter]) throws -> CommitOutcome {
-        let connection = try currentConnection()
-        do {
-            try connection.transaction { tx in
-                try projection.apply(events, schema: projection.schema, connection: tx)
-                try finish(batch, deadLetters: letters, in: tx)
-            }
-            return .committed(deadLetters: letters.count)
-        } catch let fenced as Fenced {
-            return .fenced(fenced.partitions)
-        } catch where Self.isCausedByEvent(error) {
-            logger.warning("batch failed on its data: applying its events one by one to find the poison", metadata: ["error": "\(error)"])
-            return try commitIsolating(batch, events: events, deadLetters: letters, connection: connection)
-        }
-    }
-
-    /// Applies each event under its own savepoint; events the database rejects become dead letters.
-    private func commitIsolating(_ batch: RunnerStateMachine.Batch, events: [ProjectedEvent], deadLetters letters: [DeadLetter],
-                                 connection: PostgresConnection) throws -> CommitOutcome {
-        let messages = Dictionary(batch.messages.map {
-            (EventCoordinates(topic: $0.topic, partition: $0.partition, offset: $0.offset), $0)
-        }, uniquingKeysWith: { first, _ in first })
-        do {
-            let rejected = try connection.transaction { tx in
-                var rejected: [DeadLetter] = []
-                for event in events {
-                    try tx.execute("SAVEPOINT annals_event")
-                    do {
-                        try projection.apply([event], schema: projection.schema, connection: tx)
-                        try tx.execute("RELEASE SAVEPOINT annals_event")
-                    } catch where Self.isCausedByEvent(error) {
-                        try tx.execute("ROLLBACK TO SAVEPOINT annals_event")
-                        if let message = messages[event.coordinates] {
-                            rejected.append(DeadLetter(message, error: "the database rejected the event: \(error)"))
-                        }
-                    }
-                }
-                try finish(batch, deadLetters: letters + rejected, in: tx)
-                return rejected
-            }
-            return .committed(deadLetters: letters.count + rejected.count)
-        } catch let fenced as Fenced {
-            return .fenced(fenced.partitions)
-        }
-    }
-
-    /// Dead letters and compare-and-set checkpoints, in the batch's transaction.
-    private func finish(_ batch: RunnerStateMachine.Batch, deadLetters letters: [DeadLetter], in tx: PostgresConnection) throws {
-        try deadLetters.record(letters, in: tx)
-        let conflicts = try checkpoints.advance(batch.moves, in: tx)
-        if !conflicts.isEmpty { throw Fenced(partitions: conflicts) }
-    }
-
     private func reloadAfterFencing(consumer: KafkaConsumer) throws {
         let owned = machine.fenced()
         decoded.removeAll()
@@ -337,16 +274,6 @@ public final class ProjectionRunner {
         }
     }
 
-    /// Errors an event's content causes (the database rejecting a value, an unencodable payload): the event is
-    /// dead-lettered. Lost connections, deadlocks and fencing are not the event's fault.
-    private static func isCausedByEvent(_ error: any Error) -> Bool {
-        switch error {
-        case is Fenced: false
-        case let error as PostgresError: error.isCausedByData
-        default: true
-        }
-    }
-
     private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     private static func milliseconds(_ nanoseconds: UInt64) -> Int32 {
@@ -357,50 +284,4 @@ public final class ProjectionRunner {
         var request = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
         _ = nanosleep(&request, nil)
     }
-}
-
-extension PostgresError {
-    /// Worth retrying the same work later: the connection, a deadlock or serialization failure.
-    var isRetriable: Bool {
-        isConnectionError || isTransactionRetryable
-    }
-
-    /// The data of some event broke a rule of the database (bad value, constraint, size limit).
-    var isCausedByData: Bool {
-        if code == .invalidValue { return true }
-        guard let sqlState else { return false }
-        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState.hasPrefix("54")
-    }
-}
-
-/// A batch being committed on the committer queue, and its outcome once known.
-final class InFlightCommit: Sendable {
-    let batch: RunnerStateMachine.Batch
-    private let done = DispatchSemaphore(value: 0)
-    private let outcome = Mutex<ProjectionRunner.CommitOutcome?>(nil)
-
-    init(batch: RunnerStateMachine.Batch) {
-        self.batch = batch
-    }
-
-    func finish(_ result: ProjectionRunner.CommitOutcome) {
-        outcome.withLock { $0 = result }
-        done.signal()
-    }
-
-    var isFinished: Bool { outcome.withLock { $0 != nil } }
-
-    /// Blocks until the commit is done.
-    func wait() -> ProjectionRunner.CommitOutcome {
-        done.wait()
-        done.signal()
-        return outcome.withLock { $0 } ?? .failed(CancellationError())
-    }
-}
-
-/// Carries a non-Sendable closure to the committer queue. Safe because the runner thread and the committer
-/// never run it, or touch what it captures, at the same time (see `startCommit`).
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
 }

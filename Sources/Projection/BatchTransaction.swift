@@ -1,0 +1,109 @@
+import Kafka
+import Logging
+import Postgres
+
+/// What committing one batch came to.
+enum CommitOutcome {
+    case committed(deadLetters: Int)
+    /// Another owner moved these partitions' checkpoints: nothing was written.
+    case fenced([TopicPartition])
+    case failed(any Error)
+}
+
+/// One batch in one transaction: the projection's rows, the dead letters, and the compare-and-set
+/// checkpoint moves. When an event's data makes the database refuse the batch, the events are applied one
+/// by one under savepoints and those refused become dead letters, so a poison event never blocks a partition.
+struct BatchTransaction {
+    let projection: any Projection
+    let checkpoints: CheckpointStore
+    let deadLetters: DeadLetterStore
+    let logger: Logger
+
+    init(projection: any Projection, logger: Logger) {
+        self.projection = projection
+        self.checkpoints = CheckpointStore(projection: projection.name)
+        self.deadLetters = DeadLetterStore(projection: projection.name)
+        self.logger = logger
+    }
+
+    func commit(_ batch: RunnerStateMachine.Batch, events: [ProjectedEvent], deadLetters letters: [DeadLetter],
+                on connection: PostgresConnection) throws -> CommitOutcome {
+        do {
+            try connection.transaction { tx in
+                try projection.apply(events, schema: projection.schema, connection: tx)
+                try finish(batch, deadLetters: letters, in: tx)
+            }
+            return .committed(deadLetters: letters.count)
+        } catch let fenced as Fenced {
+            return .fenced(fenced.partitions)
+        } catch where Self.isCausedByEvent(error) {
+            logger.warning("batch failed on its data: applying its events one by one to find the poison", metadata: ["error": "\(error)"])
+            return try commitIsolating(batch, events: events, deadLetters: letters, connection: connection)
+        }
+    }
+
+    /// Applies each event under its own savepoint; events the database rejects become dead letters.
+    private func commitIsolating(_ batch: RunnerStateMachine.Batch, events: [ProjectedEvent], deadLetters letters: [DeadLetter],
+                                 connection: PostgresConnection) throws -> CommitOutcome {
+        let messages = Dictionary(batch.messages.map {
+            (EventCoordinates(topic: $0.topic, partition: $0.partition, offset: $0.offset), $0)
+        }, uniquingKeysWith: { first, _ in first })
+        do {
+            let rejected = try connection.transaction { tx in
+                var rejected: [DeadLetter] = []
+                for event in events {
+                    try tx.execute("SAVEPOINT annals_event")
+                    do {
+                        try projection.apply([event], schema: projection.schema, connection: tx)
+                        try tx.execute("RELEASE SAVEPOINT annals_event")
+                    } catch where Self.isCausedByEvent(error) {
+                        try tx.execute("ROLLBACK TO SAVEPOINT annals_event")
+                        if let message = messages[event.coordinates] {
+                            rejected.append(DeadLetter(message, error: "the database rejected the event: \(error)"))
+                        }
+                    }
+                }
+                try finish(batch, deadLetters: letters + rejected, in: tx)
+                return rejected
+            }
+            return .committed(deadLetters: letters.count + rejected.count)
+        } catch let fenced as Fenced {
+            return .fenced(fenced.partitions)
+        }
+    }
+
+    /// Dead letters and compare-and-set checkpoints, in the batch's transaction.
+    private func finish(_ batch: RunnerStateMachine.Batch, deadLetters letters: [DeadLetter], in tx: PostgresConnection) throws {
+        try deadLetters.record(letters, in: tx)
+        let conflicts = try checkpoints.advance(batch.moves, in: tx)
+        if !conflicts.isEmpty { throw Fenced(partitions: conflicts) }
+    }
+
+    private struct Fenced: Error {
+        var partitions: [TopicPartition]
+    }
+
+    /// Errors an event's content causes (the database rejecting a value, an unencodable payload): the event is
+    /// dead-lettered. Lost connections, deadlocks and fencing are not the event's fault.
+    private static func isCausedByEvent(_ error: any Error) -> Bool {
+        switch error {
+        case is Fenced: false
+        case let error as PostgresError: error.isCausedByData
+        default: true
+        }
+    }
+}
+
+extension PostgresError {
+    /// Worth retrying the same work later: the connection, a deadlock or serialization failure.
+    var isRetriable: Bool {
+        isConnectionError || isTransactionRetryable
+    }
+
+    /// The data of some event broke a rule of the database (bad value, constraint, size limit).
+    var isCausedByData: Bool {
+        if code == .invalidValue { return true }
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState.hasPrefix("54")
+    }
+}
