@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Postgres
 import Projection
 import ServiceLifecycle
 import Story
@@ -26,6 +27,10 @@ public struct StoryWorkerCommand: AsyncParsableCommand {
         let configuration = RunnerConfiguration(
             kafka: try connection.kafkaConfig(), groupID: group, databaseURL: connection.databaseConninfo,
             settings: .init(maxBatch: batchSize, lingerNanoseconds: UInt64(max(lingerMs, 0)) * 1_000_000))
+        logger.info("settings", metadata: [
+            "kafka": "\(configuration.kafka)", "group": "\(group)", "batch-size": "\(batchSize)",
+            "linger-ms": "\(lingerMs)", "database": "\(redacted(configuration.databaseURL))",
+        ])
         let service = ProjectionService(projection: StoryProjection(), configuration: configuration, logger: logger)
         let group = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()

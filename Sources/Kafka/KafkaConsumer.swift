@@ -83,6 +83,14 @@ public final class KafkaConsumer {
                 messages.append(Self.copy(message))
             } else if err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 logger.debug("Reached end of partition", metadata: ["partition": "\(message.pointee.partition)"])
+            } else if err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET {
+                // The position is outside the log and resetting is disabled: the caller must decide.
+                let partition = TopicPartition(
+                    topic: message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "",
+                    partition: message.pointee.partition)
+                let detail = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? ""
+                throw KafkaError(code: KafkaError.Code.offsetOutOfRange,
+                                 message: "\(partition): position out of range: \(detail)")
             } else if let fatal = KafkaError.fatal(of: rk) {
                 throw fatal
             } else {

@@ -29,6 +29,8 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
     public enum Code {
         /// Local: operation timed out.
         public static let timedOut = RD_KAFKA_RESP_ERR__TIMED_OUT.rawValue
+        /// A partition's position is outside the log and `auto.offset.reset` is `error`.
+        public static let offsetOutOfRange = RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET.rawValue
         /// Local: the broker does not support the request (e.g. admin APIs on the mock cluster).
         public static let unsupportedFeature = RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE.rawValue
         /// Local: the producer queue is full.

@@ -4,6 +4,8 @@ public enum ProjectionError: Error, Equatable, Sendable, CustomStringConvertible
     case versionMismatch(projection: String, tables: Int, code: Int)
     /// No projection of that name exists.
     case unknownProjection(String, known: [String])
+    /// A stored checkpoint points outside its partition's log.
+    case checkpointOutsideLog(projection: String, detail: String)
 
     public var description: String {
         switch self {
@@ -12,6 +14,10 @@ public enum ProjectionError: Error, Equatable, Sendable, CustomStringConvertible
                 + "rebuild them with `annals replay \(projection) --in-place`"
         case .unknownProjection(let name, let known):
             "no projection named \(name); known: \(known.joined(separator: ", "))"
+        case .checkpointOutsideLog(let projection, let detail):
+            "a \(projection) checkpoint points outside its partition's log (\(detail)): the topic was recreated or "
+                + "trimmed, or the checkpoints belong to another cluster. Nothing was applied; rebuild the tables from "
+                + "the topic as it is with `annals replay \(projection) --in-place`"
         }
     }
 }

@@ -71,6 +71,14 @@ public final class ProjectionRunner {
     /// Runs until `stop` is requested (finishing and committing the batch in flight) or the replay target is reached.
     /// Throws on errors that retrying cannot fix, such as tables of another version.
     public func run(until stop: StopSignal) throws {
+        do {
+            try consume(until: stop)
+        } catch let error as KafkaError where error.code == KafkaError.Code.offsetOutOfRange {
+            throw ProjectionError.checkpointOutsideLog(projection: projection.name, detail: error.message)
+        }
+    }
+
+    private func consume(until stop: StopSignal) throws {
         self.stop = stop
         let connection = try connectWithRetry()
         try ProjectionMigrator.migrate(projection, connection: connection)
@@ -113,16 +121,18 @@ public final class ProjectionRunner {
     }
 
     /// A group member for live work; for a replay (`stopAt`), a consumer of every target partition outside any group.
+    /// Positions come only from checkpoints: a checkpoint outside the log is an error, never a silent jump.
     private func makeConsumer() throws -> KafkaConsumer {
+        var kafka = configuration.kafka
+        kafka["auto.offset.reset"] = "error"
         if let targets = configuration.stopAt {
             let starts = partitionsAssigned(targets.keys.sorted())
             logger.info("replaying", metadata: ["projection": "\(projection.name)", "partitions": "\(targets.count)"])
-            return try KafkaConsumer(
-                config: configuration.kafka, assignment: starts, groupID: configuration.groupID, logger: logger)
+            return try KafkaConsumer(config: kafka, assignment: starts, groupID: configuration.groupID, logger: logger)
         }
         logger.info("consuming", metadata: ["projection": "\(projection.name)", "group": "\(configuration.groupID)"])
         return try KafkaConsumer(
-            config: configuration.kafka, groupID: configuration.groupID, topics: projection.topics.map(\.rawValue),
+            config: kafka, groupID: configuration.groupID, topics: projection.topics.map(\.rawValue),
             onAssign: { [unowned self] partitions in self.partitionsAssigned(partitions) },
             onRevoke: { [unowned self] partitions in self.partitionsRevoked(partitions) },
             logger: logger)
@@ -137,7 +147,10 @@ public final class ProjectionRunner {
             do {
                 let stored = try checkpoints.load(partitions, connection: try currentConnection())
                 let starts = machine.assigned(partitions, checkpoints: stored)
-                logger.info("assigned", metadata: ["partitions": "\(partitions.sorted())", "starts": "\(starts.sorted { $0.key < $1.key })"])
+                let described = starts.sorted { $0.key < $1.key }.map { partition, offset in
+                    "\(partition)@" + (offset == KafkaOffset.beginning ? "beginning" : String(offset))
+                }
+                logger.info("assigned", metadata: ["starts": "\(described.joined(separator: " "))"])
                 return starts
             } catch {
                 failures += 1

@@ -113,3 +113,30 @@ import Testing
         #expect(try db.execute("SELECT world_id FROM story.worlds").rows.map { try $0.string("world_id") } == ["kept"])
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct CheckpointOutsideLogTests {
+    @Test func aCheckpointBeyondTheLogStopsTheWorkerInsteadOfSilentlyResetting() async throws {
+        let kafka = try TestKafkaCluster(topics: ["story-event": 1])
+        let database = try TestDatabase.create(prefix: "story_outside_log")
+        defer { try? database.drop() }
+        let producer = try KafkaProducer(config: kafka.config, logger: Logger(label: "test"))
+        let events = (1...3).map { StoryProjectionDatabaseTests.event("e\($0)", sequence: UInt64($0)) }
+        try await StoryEventGenerator.send(try events.map { try StoryEventGenerator.record(for: $0) }, with: producer)
+        let db = try database.connect()
+        try ProjectionMigrator.migrate(StoryProjection(), connection: db)
+        // Checkpoints from another cluster, or from before the topic was recreated.
+        try db.execute("INSERT INTO annals.checkpoints (projection, topic, partition, next_offset) VALUES ('story', 'story-event', 0, 100)")
+
+        let configuration = RunnerConfiguration(
+            kafka: kafka.consumerConfig, groupID: TestKafkaCluster.uniqueGroupID("outside-log"), databaseURL: database.url)
+        await #expect(throws: ProjectionError.self) {
+            try await ProjectionService.runOnThread(name: "outside-log") {
+                try ProjectionRunner(projection: StoryProjection(), configuration: configuration, logger: Logger(label: "test"))
+                    .run(until: StopSignal())
+            }
+        }
+        #expect(try db.execute("SELECT count(*) AS n FROM story.events").rows.first?.int("n") == 0)
+        #expect(try db.execute("SELECT next_offset FROM annals.checkpoints").rows.first?.int64("next_offset") == 100,
+                "the checkpoint is never moved back")
+    }
+}
