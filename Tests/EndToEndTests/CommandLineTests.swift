@@ -53,6 +53,25 @@ struct CommandLineTests {
         #expect(try await Self.eventsOnTopic(kafka, StoryStack.topic, partitions: 4) == 22)
     }
 
+    /// Files saved with Windows line endings: "\r\n" is a single Character in Swift, so splitting on "\n" alone
+    /// would read the whole file as one line.
+    @Test func publishReadsFilesWithCRLFLineEndingsLineByLine() async throws {
+        let kafka = try TestKafkaCluster(topics: [StoryStack.topic: 4])
+        var lines = try Self.sampleLines()
+        lines.insert("not json", at: 2)
+        lines.insert("", at: 5)
+        let file = try Self.temporaryFile(lines.joined(separator: "\r\n") + "\r\n")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+
+        let run = try await Self.annals(["publish", StoryStack.topic, "--file", file, "--brokers", kafka.bootstrapServers])
+
+        #expect(run.status == .exited(1), "\(run)")
+        #expect(run.stdout.trimmingCharacters(in: .newlines) == "published 22 events to story-event, rejected 1 lines", "\(run)")
+        #expect(run.stderr.split(separator: "\n").filter { $0.hasPrefix("line ") }.map { $0.prefix(8) } == ["line 3: "],
+                "\(run)")
+        #expect(try await Self.eventsOnTopic(kafka, StoryStack.topic, partitions: 4) == 22)
+    }
+
     // MARK: - topics apply
 
     @Test func topicsApplyReportsMatchingTopicsOkAndIsIdempotent() async throws {
