@@ -179,6 +179,26 @@ struct CommandLineTests {
         #expect(tableLines.filter { $0.hasPrefix("  story-event/") }.count == Int(stack.partitions), "\(table)")
     }
 
+    @Test func statusOfADatabaseNoWorkerHasMigratedShowsTheWholeTopicAsLag() async throws {
+        let stack = try StoryStack(name: "cli_status_unmigrated")
+        defer { stack.tearDown() }
+        let publish = try await Self.annals(
+            ["publish", StoryStack.topic, "--file", Self.sampleFile, "--brokers", stack.kafka.bootstrapServers])
+        #expect(publish.status == .exited(0), "\(publish)")
+        let connection = ["--brokers", stack.kafka.bootstrapServers, "--database-url", stack.database.url]
+
+        let json = try await Self.annals(["status", "--json"] + connection)
+        #expect(json.status == .exited(0), "\(json)")
+        let rows = try JSONDecoder().decode([PartitionStatus].self, from: Data(json.stdout.utf8))
+        #expect(rows.count == Int(stack.partitions), "\(json.stdout)")
+        #expect(rows.allSatisfy { $0.checkpoint == nil && $0.lag == $0.highWatermark && $0.deadLetters == 0 }, "\(json.stdout)")
+        #expect(rows.map(\.lag).reduce(0, +) == 22, "\(json.stdout)")
+
+        let table = try await Self.annals(["status"] + connection)
+        #expect(table.status == .exited(0), "\(table)")
+        #expect(table.stdout.hasPrefix("story (code version 1, not migrated)\n"), "\(table)")
+    }
+
     /// What `annals status --json` prints per partition.
     struct PartitionStatus: Decodable {
         var projection: String
