@@ -43,7 +43,9 @@ struct PublishCommand: AsyncParsableCommand {
             records.removeAll(keepingCapacity: true)
         }
 
-        for (index, line) in input.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift, unequal to "\n": split on both so CRLF files are read line by line.
+        let lines = input.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+        for (index, line) in lines.enumerated() {
             let text = line.trimmingCharacters(in: .whitespaces)
             guard !text.isEmpty else { continue }
             do {

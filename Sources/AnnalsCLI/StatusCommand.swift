@@ -30,10 +30,12 @@ struct StatusCommand: ParsableCommand {
         var rows: [PartitionStatus] = []
         var versions: [String: Int?] = [:]
         for projection in ProjectionCatalog.all {
-            versions[projection.name] = try ProjectionMigrator.storedVersion(of: projection, db)
+            // Check the local: `versions[name]` is an Int?? holding .some(nil) once set, so it is never == nil.
+            let version = try ProjectionMigrator.storedVersion(of: projection, db)
+            versions[projection.name] = version
             let targets = try ProjectionRebuild.watermarks(for: projection, admin: admin).mapValues(\.high)
-            let stored = versions[projection.name] == nil ? [:] : try CheckpointStore(projection: projection.name).loadAll(connection: db)
-            let dead = versions[projection.name] == nil ? [:] : try DeadLetterStore(projection: projection.name).counts(connection: db)
+            let stored = version == nil ? [:] : try CheckpointStore(projection: projection.name).loadAll(connection: db)
+            let dead = version == nil ? [:] : try DeadLetterStore(projection: projection.name).counts(connection: db)
             for (partition, high) in targets.sorted(by: { $0.key < $1.key }) {
                 let checkpoint = stored[partition]
                 rows.append(PartitionStatus(

@@ -3,17 +3,20 @@ import Foundation
 import Glibc
 #endif
 
-/// An executable run as a child process for a test: stdout and stderr go to one log file, signals can be sent,
-/// and its exit is awaited with a deadline. Terminated with SIGKILL on deinit if still running; its log is removed
-/// then unless ANNALS_KEEP_LOGS is set.
+/// An executable run as a child process for a test: stdout and stderr go to one log file (or stderr to its own, with
+/// `separateStandardError`), standard input comes from a file or /dev/null, signals can be sent, and its exit is
+/// awaited with a deadline. Terminated with SIGKILL on deinit if still running; its logs are removed then unless
+/// ANNALS_KEEP_LOGS is set.
 public final class ChildProcess: @unchecked Sendable {
     // @unchecked Sendable: `exitStatus` is the only mutable state and every access holds `lock`.
     /// Process id.
     public let pid: pid_t
     /// What was run, for messages.
     public let commandLine: String
-    /// File receiving the child's stdout and stderr.
+    /// File receiving the child's stdout, and its stderr unless `errorLogPath` is set.
     public let logPath: String
+    /// File receiving the child's stderr when started with `separateStandardError`.
+    public let errorLogPath: String?
     private let lock = NSLock()
     private var exitStatus: ExitStatus?
 
@@ -30,27 +33,35 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    /// Starts `executable` with `arguments`; `environment` entries are added to (and override) this process's environment.
+    /// Starts `executable` with `arguments`; `environment` entries are added to (and override) this process's environment,
+    /// and the variables named in `removingEnvironment` are left out. `standardInput` is a file to read as stdin.
     public init(executable: String, arguments: [String] = [], environment: [String: String] = [:],
+                removingEnvironment: Set<String> = [], standardInput: String? = nil, separateStandardError: Bool = false,
                 logPath: String? = nil) throws {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw TestSupportFailure("\(executable) is not an executable: run `swift build` first (or set ANNALS_BIN_DIR)")
         }
         let log = logPath ?? Self.temporaryPath(name: URL(fileURLWithPath: executable).lastPathComponent, suffix: ".log")
         self.logPath = log
+        errorLogPath = separateStandardError ? log + ".stderr" : nil
         self.commandLine = ([executable] + arguments).joined(separator: " ")
 
         var merged = ProcessInfo.processInfo.environment
         merged.merge(environment) { _, new in new }
+        for name in removingEnvironment { merged[name] = nil }
         let argv = [executable] + arguments
         let envp = merged.map { "\($0.key)=\($0.value)" }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, standardInput ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let errorLogPath {
+            posix_spawn_file_actions_addopen(&actions, 2, errorLogPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         // Descriptors of the test process (sockets of the mock cluster, database connections) stay with it.
         Self.closeInheritedDescriptors(&actions)
 
@@ -75,14 +86,17 @@ public final class ChildProcess: @unchecked Sendable {
         // Failure messages quote the log while the process object lives; ANNALS_KEEP_LOGS=1 keeps the files.
         if ProcessInfo.processInfo.environment["ANNALS_KEEP_LOGS"] == nil {
             try? FileManager.default.removeItem(atPath: logPath)
+            if let errorLogPath { try? FileManager.default.removeItem(atPath: errorLogPath) }
         }
     }
 
     /// One of the package's built executables (`annals`, `annals-story-worker`), from `binDirectory`.
     public static func annals(_ name: String, arguments: [String] = [], environment: [String: String] = [:],
-                              logPath: String? = nil) throws -> ChildProcess {
+                              removingEnvironment: Set<String> = [], standardInput: String? = nil,
+                              separateStandardError: Bool = false, logPath: String? = nil) throws -> ChildProcess {
         try ChildProcess(executable: binDirectory + "/" + name, arguments: arguments, environment: environment,
-                         logPath: logPath)
+                         removingEnvironment: removingEnvironment, standardInput: standardInput,
+                         separateStandardError: separateStandardError, logPath: logPath)
     }
 
     /// Where the built executables are: `ANNALS_BIN_DIR`, else `<package>/.build/debug` derived from this file's path.
@@ -138,9 +152,14 @@ public final class ChildProcess: @unchecked Sendable {
         try await waitForExit(timeout: .seconds(30))
     }
 
-    /// Everything the child wrote so far.
+    /// Everything the child wrote so far (to stdout only, when started with `separateStandardError`).
     public func log() -> String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// What the child wrote to stderr so far, when started with `separateStandardError` (else "": see `log()`).
+    public func errorLog() -> String {
+        errorLogPath.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
     }
 
     /// The last `count` lines of the log, for failure messages.
