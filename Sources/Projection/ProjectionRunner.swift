@@ -150,7 +150,9 @@ public final class ProjectionRunner {
                 let described = starts.sorted { $0.key < $1.key }.map { partition, offset in
                     "\(partition)@" + (offset == KafkaOffset.beginning ? "beginning" : String(offset))
                 }
-                logger.info("assigned", metadata: ["starts": "\(described.joined(separator: " "))"])
+                logger.info("assigned", metadata: [
+                    "partitions": "\(partitions.sorted())", "starts": "\(described.joined(separator: " "))",
+                ])
                 return starts
             } catch {
                 failures += 1
