@@ -42,6 +42,7 @@ let package = Package(
 
         // Domains.
         .target(name: "Story", dependencies: ["Projection", "AnnalsEvents", "Postgres"]),
+        .target(name: "KnowledgeBase", dependencies: ["Projection", "AnnalsEvents", "Postgres"]),
 
         // Commands and executables.
         .target(
@@ -78,6 +79,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "AnnalsEventsTests", dependencies: ["AnnalsEvents"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "TestSupport"]),
+        .testTarget(name: "KnowledgeBaseTests", dependencies: ["KnowledgeBase"]),
         .testTarget(name: "AnnalsCLITests", dependencies: ["AnnalsCLI", "Kafka"]),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(
