@@ -26,13 +26,14 @@ enum ChunkPacker {
         return spans
     }
 
-    /// Earliest word start in the last `overlapCharacters` of `previous` that keeps the chunk
+    /// Earliest word start in the last `overlapCharacters` of `previous`, after its first Character
+    /// (so no chunk holds all of its predecessor), that keeps the chunk
     /// through `first` within the max; `first`'s own start when there is none.
     static func overlapStart(
         after previous: Range<Int>, before first: Range<Int>, in table: CharacterTable, settings: ChunkingSettings
     ) -> Int {
         let earliest = max(
-            previous.lowerBound,
+            previous.lowerBound + 1,
             previous.upperBound - settings.overlapCharacters,
             first.upperBound - settings.maxCharacters)
         var candidate = earliest
