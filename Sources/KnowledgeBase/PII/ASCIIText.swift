@@ -7,6 +7,10 @@
 /// to a curly quote or an em dash is still found.
 struct ASCIIText {
     let bytes: [UInt8]
+    /// Bytes before this index read as 0 too: the scrubber moves it to the end of each match,
+    /// so what follows a replaced value is judged as if it followed the placeholder, not the
+    /// digits it replaced (two cards in a row are two cards, not one long number).
+    var floor = 0
 
     init(_ text: String) {
         bytes = Array(text.utf8)
@@ -15,7 +19,40 @@ struct ASCIIText {
     var count: Int { bytes.count }
 
     subscript(_ index: Int) -> UInt8 {
-        index >= 0 && index < bytes.count ? bytes[index] : 0
+        index >= floor && index < bytes.count ? bytes[index] : 0
+    }
+
+    /// The byte length of the non-ASCII letter (or combining mark) whose UTF-8 encoding starts
+    /// at `index`, or 0: internationalised email addresses ("zoë@example.fr") need these.
+    func nonASCIILetterLength(at index: Int) -> Int {
+        let lead = self[index]
+        let length: Int
+        var value: UInt32
+        switch lead {
+        case 0xC2...0xDF: (length, value) = (2, UInt32(lead & 0x1F))
+        case 0xE0...0xEF: (length, value) = (3, UInt32(lead & 0x0F))
+        case 0xF0...0xF4: (length, value) = (4, UInt32(lead & 0x07))
+        default: return 0
+        }
+        for offset in 1..<length {
+            let byte = self[index + offset]
+            guard byte & 0xC0 == 0x80 else { return 0 }
+            value = value << 6 | UInt32(byte & 0x3F)
+        }
+        guard let scalar = Unicode.Scalar(value) else { return 0 }
+        let properties = scalar.properties
+        switch properties.generalCategory {
+        case .nonspacingMark, .spacingMark, .enclosingMark: return length
+        default: return properties.isAlphabetic ? length : 0
+        }
+    }
+
+    /// Whether the character ending right before `index` is a non-ASCII letter or mark.
+    func nonASCIILetterEnds(before index: Int) -> Bool {
+        var start = index - 1
+        while start > index - 4, self[start] & 0xC0 == 0x80 { start -= 1 }
+        let length = nonASCIILetterLength(at: start)
+        return length > 0 && start + length == index
     }
 
     /// How many decimal digits start at `index` (at most `limit`, then stops counting).

@@ -1,8 +1,9 @@
 /// Replaces personally identifiable information in a text by typed placeholders; pure.
 ///
-/// One left-to-right pass over the UTF-8 bytes. At each position where a token may start
-/// (a letter, digit, `+`, `(` or `:` not preceded by a letter or digit) the recognisers are
-/// tried in a fixed precedence and the first match is replaced; scanning resumes after it.
+/// One left-to-right pass over the UTF-8 bytes. At each position where a token may start (a
+/// letter, digit, `+`, `(`, `:` or non-ASCII character not preceded by an ASCII letter or
+/// digit) the recognisers are tried in a fixed precedence and the first match is replaced;
+/// scanning resumes after it.
 /// Every recogniser looks at a bounded window (at most a few hundred bytes), so the pass is
 /// linear in the input and there is no backtracking. Bytes outside matches are copied as
 /// they are, so ordinary text, including non-ASCII text, comes out byte-identical; the
@@ -15,7 +16,7 @@ public enum PIIScrubber {
 
     /// The text with every recognised value replaced by its kind's placeholder, with counts.
     public static func scrub(_ text: String) -> ScrubbedText {
-        let input = ASCIIText(text)
+        var input = ASCIIText(text)
         var output: [UInt8] = []
         var counts: [PIIKind: Int] = [:]
         var copiedUpTo = 0
@@ -31,6 +32,7 @@ public enum PIIScrubber {
             counts[kind, default: 0] += 1
             index = range.upperBound
             copiedUpTo = index
+            input.floor = index
         }
         guard !counts.isEmpty else { return ScrubbedText(text: text, counts: [:]) }
         output.append(contentsOf: input.bytes[copiedUpTo...])
@@ -39,8 +41,9 @@ public enum PIIScrubber {
 
     private static func mayStartToken(_ text: ASCIIText, at index: Int) -> Bool {
         let byte = text[index]
+        // A UTF-8 lead byte may start an internationalised email address.
         guard byte.isASCIIAlphanumeric || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "(")
-            || byte == UInt8(ascii: ":")
+            || byte == UInt8(ascii: ":") || byte >= 0xC2
         else { return false }
         return !text[index - 1].isASCIIAlphanumeric
     }

@@ -5,15 +5,18 @@
 /// groups of 3–6 digits separated consistently by single spaces or dashes ("4111 1111 1111
 /// 1111", "3782 822463 10005"), and passing the Luhn check. When a grouped number runs on
 /// into more digit groups, the longest Luhn-valid prefix of 13–19 digits is taken. Luhn-invalid
-/// numbers stay as they are: they are most likely something else.
+/// numbers stay as they are: they are most likely something else. A number right after a
+/// space and a 3–6 digit group is taken as the middle of a grouped number, not a card's
+/// start, so "room 101 4111 1111 1111 1111" is missed by design.
 enum PaymentCardRecognizer {
     static func match(in text: ASCIIText, at start: Int) -> Range<Int>? {
         let first = text[start]
         guard first >= UInt8(ascii: "2"), first <= UInt8(ascii: "6"), !text.continuesNumber(at: start) else {
             return nil
         }
-        // The middle of a space-grouped digit chain is not the start of a card.
-        if text[start - 1] == UInt8(ascii: " "), text[start - 2].isASCIIDigit { return nil }
+        // The middle of a space-grouped digit chain is not the start of a card: a Luhn-invalid
+        // "4111 1111 1111 1111 111" must not lose its head and match by chance.
+        if text[start - 1] == UInt8(ascii: " "), (3...6).contains(digitsBefore(text, start - 1)) { return nil }
 
         let firstGroup = text.digitRun(at: start, limit: 20)
         if firstGroup >= 13 {
@@ -49,6 +52,13 @@ enum PaymentCardRecognizer {
             }
         }
         return nil
+    }
+
+    /// How many digits end right before `end` (counting stops at 7).
+    private static func digitsBefore(_ text: ASCIIText, _ end: Int) -> Int {
+        var count = 0
+        while count < 7, text[end - 1 - count].isASCIIDigit { count += 1 }
+        return count
     }
 
     /// No letter, digit or decimal continuation ("4111…1111.5") after the number.
