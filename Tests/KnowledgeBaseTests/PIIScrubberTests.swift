@@ -105,6 +105,14 @@ import Testing
             "AWS_SECRET_ACCESS_KEY=\"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"",
             "AWS_SECRET_ACCESS_KEY=\"[CLOUD_ACCESS_KEY]\""
         ),
+        (
+            "\"SecretAccessKey\": \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\",",
+            "\"SecretAccessKey\": \"[CLOUD_ACCESS_KEY]\","
+        ),
+        (
+            "secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "secret_access_key: [CLOUD_ACCESS_KEY]"
+        ),
         ("maps AIzaSyD-EXAMPLEkey1234567890abcdefghijk.", "maps [CLOUD_ACCESS_KEY]."),
         ("token ghp_EXAMPLE0123456789abcdefghijklmnopqrs", "token [CLOUD_ACCESS_KEY]"),
         ("github_pat_11ABCDEFG0123456789_abcdefghijklmnop", "[CLOUD_ACCESS_KEY]"),
@@ -123,6 +131,10 @@ import Testing
         "Chapter 3.2.1",
         "the 1st of Frostfall, year 1203",
         "version-like v2.0.4 and v1.2.3.4",
+        "four-part numbers: version 1.0.0.0, Chapter 1.2.3.4, ver. 2.1.0.9",
+        "an unlabelled 40-character string wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "secret: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "European thousands 1.200.300.400 and 12.000.000.000 gold",
         "room 101",
         "times 14:30, 09:15:30 and 23:59:59",
         "coordinates (12, -40)",

@@ -3,8 +3,9 @@
 /// Rules (each bounded by non-word characters on both sides):
 /// - AWS access key ids: `AKIA` or `ASIA` plus 16 uppercase letters or digits.
 /// - AWS secret access keys: 40 base64 characters (`A–Z a–z 0–9 / + =`) after the label
-///   `aws_secret_access_key` (any case, as in `~/.aws/credentials` or an environment variable)
-///   and `=` or `:`, optionally quoted. Only the value is replaced, the label stays. A bare
+///   `aws_secret_access_key` or `secret_access_key` (any case, as in `~/.aws/credentials`, an
+///   environment variable or YAML) or `SecretAccessKey` (as in `aws sts` JSON output), then
+///   `=` or `:`, label and value optionally quoted. Only the value is replaced, the label stays. A bare
 ///   40-character string is not matched: git commit hashes have that shape too.
 /// - Google API keys: `AIza` plus 35 of `A–Z a–z 0–9 _ -`.
 /// - GitHub tokens: `ghp_`, `gho_`, `ghu_`, `ghs_` or `ghr_` plus 36 letters or digits, and
@@ -42,10 +43,7 @@ enum CloudAccessKeyRecognizer {
         default:
             break
         }
-        if text[start] == UInt8(ascii: "a") || text[start] == UInt8(ascii: "A") {
-            return labelledAWSSecret(in: text, at: start)
-        }
-        return nil
+        return labelledAWSSecret(in: text, at: start)
     }
 
     private static func isUppercaseOrDigit(_ byte: UInt8) -> Bool {
@@ -89,8 +87,16 @@ enum CloudAccessKeyRecognizer {
     }
 
     private static func labelledAWSSecret(in text: ASCIIText, at start: Int) -> Range<Int>? {
-        guard text.hasPrefix("aws_secret_access_key", at: start, caseInsensitive: true) else { return nil }
-        var cursor = start + 21
+        var cursor: Int
+        if text.hasPrefix("aws_secret_access_key", at: start, caseInsensitive: true) {
+            cursor = start + 21
+        } else if text.hasPrefix("secret_access_key", at: start, caseInsensitive: true) {
+            cursor = start + 17
+        } else if text.hasPrefix("secretaccesskey", at: start, caseInsensitive: true) {
+            cursor = start + 15
+        } else {
+            return nil
+        }
         func skipQuote() {
             if text[cursor] == UInt8(ascii: "\"") || text[cursor] == UInt8(ascii: "'") { cursor += 1 }
         }
