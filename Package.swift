@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "AnnalsEventsTests", dependencies: ["AnnalsEvents"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "TestSupport"]),
-        .testTarget(name: "KnowledgeBaseTests", dependencies: ["KnowledgeBase"]),
+        .testTarget(name: "KnowledgeBaseTests", dependencies: ["KnowledgeBase", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport"]),
         .testTarget(name: "AnnalsCLITests", dependencies: ["AnnalsCLI", "Kafka"]),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(

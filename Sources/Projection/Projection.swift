@@ -15,6 +15,8 @@ public protocol Projection: Sendable {
     var tables: [String] { get }
     /// Idempotent DDL creating its tables inside `schema` (a shadow schema during a rebuild).
     func migrations(schema: String) -> [String]
+    /// Throws, saying what to do, when existing tables cannot take this code's rows (e.g. another vector dimension).
+    func checkCompatibility(schema: String, connection: PostgresConnection) throws
     /// Pure per-event work done as events arrive, before their batch's transaction and while the previous
     /// batch commits (for example encoding rows). The result reaches `apply` as `ProjectedEvent.prepared`;
     /// nil means nothing was prepared and `apply` does the work itself.
@@ -26,6 +28,7 @@ public protocol Projection: Sendable {
 
 extension Projection {
     public func prepare(_ event: ProjectedEvent) -> (any Sendable)? { nil }
+    public func checkCompatibility(schema: String, connection: PostgresConnection) throws {}
 }
 
 /// Where a message sits in Kafka.

@@ -60,6 +60,7 @@ public enum ProjectionMigrator {
         for statement in projection.migrations(schema: schema) {
             try tx.execute(statement)
         }
+        try projection.checkCompatibility(schema: schema, connection: tx)
     }
 
     private static func runRuntimeSchema(_ tx: PostgresConnection) throws {

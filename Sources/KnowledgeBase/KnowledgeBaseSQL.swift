@@ -1,0 +1,130 @@
+import AnnalsEvents
+import Postgres
+import Projection
+
+/// Every SQL statement of the knowledge-base projection.
+struct KnowledgeBaseSQL {
+    /// Quoted schema name.
+    let schema: String
+
+    static func migrations(schema s: String, settings: KnowledgeBaseSettings) -> [String] {
+        [
+            "CREATE EXTENSION IF NOT EXISTS vector",
+            """
+            CREATE TABLE IF NOT EXISTS \(s).documents (
+                document_id text PRIMARY KEY,
+                version bigint NOT NULL,
+                world_id text,
+                title text NOT NULL,
+                source text NOT NULL,
+                content_hash text NOT NULL,
+                tags text[] NOT NULL,
+                pii_counts jsonb NOT NULL,
+                chunk_count integer NOT NULL,
+                event_id text NOT NULL,
+                occurred_at timestamptz NOT NULL,
+                topic text NOT NULL,
+                partition integer NOT NULL,
+                "offset" bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS \(s).chunks (
+                document_id text NOT NULL,
+                version bigint NOT NULL,
+                ordinal integer NOT NULL,
+                world_id text,
+                text text NOT NULL,
+                heading_path text[] NOT NULL,
+                token_count integer NOT NULL,
+                embedding vector(\(settings.dimension)) NOT NULL,
+                tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED,
+                PRIMARY KEY (document_id, ordinal)
+            )
+            """,
+            """
+            CREATE INDEX IF NOT EXISTS chunks_embedding ON \(s).chunks USING hnsw (embedding vector_cosine_ops)
+            WITH (m = \(settings.hnswM), ef_construction = \(settings.hnswEfConstruction))
+            """,
+            "CREATE INDEX IF NOT EXISTS chunks_tsv ON \(s).chunks USING gin (tsv)",
+            "CREATE INDEX IF NOT EXISTS chunks_world ON \(s).chunks (world_id)",
+        ]
+    }
+
+    /// The dimension of the table's embedding column.
+    func embeddingDimension(connection: PostgresConnection) throws -> Int? {
+        let result = try connection.execute(
+            """
+            SELECT a.atttypmod AS dimension FROM pg_attribute a
+            WHERE a.attrelid = to_regclass($1) AND a.attname = 'embedding' AND NOT a.attisdropped
+            """,
+            [PostgresValue("\(schema).chunks")])
+        return try result.rows.first.map { try $0.int("dimension") }
+    }
+
+    func storedVersions(_ documentIDs: [String], connection: PostgresConnection) throws -> [String: Int64] {
+        let result = try connection.execute(
+            "SELECT document_id, version FROM \(schema).documents WHERE document_id = ANY($1::text[])",
+            [.textArray(documentIDs)])
+        var versions: [String: Int64] = [:]
+        for row in result.rows { versions[try row.string("document_id")] = try row.int64("version") }
+        return versions
+    }
+
+    /// Replaces each document's row and all its chunks.
+    func replace(_ documents: [(plan: DocumentPlan, event: DocumentIngested, coordinates: EventCoordinates)],
+                 connection: PostgresConnection) throws {
+        guard !documents.isEmpty else { return }
+        try connection.execute(
+            "DELETE FROM \(schema).chunks WHERE document_id = ANY($1::text[])", [.textArray(documents.map(\.plan.documentID))])
+        let statements: [(sql: String, parameters: [PostgresValue?])] = documents.map { plan, event, at in
+            (
+                """
+                INSERT INTO \(schema).documents (document_id, version, world_id, title, source, content_hash, tags,
+                    pii_counts, chunk_count, event_id, occurred_at, topic, partition, "offset")
+                VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8::jsonb, $9, $10, $11, $12, $13, $14)
+                ON CONFLICT (document_id) DO UPDATE SET
+                    version = EXCLUDED.version, world_id = EXCLUDED.world_id, title = EXCLUDED.title,
+                    source = EXCLUDED.source, content_hash = EXCLUDED.content_hash, tags = EXCLUDED.tags,
+                    pii_counts = EXCLUDED.pii_counts, chunk_count = EXCLUDED.chunk_count, event_id = EXCLUDED.event_id,
+                    occurred_at = EXCLUDED.occurred_at, topic = EXCLUDED.topic, partition = EXCLUDED.partition,
+                    "offset" = EXCLUDED."offset"
+                """,
+                [
+                    PostgresValue(plan.documentID), .int(plan.version), plan.worldID.map { PostgresValue($0) },
+                    PostgresValue(plan.title), PostgresValue(plan.source), PostgresValue(plan.contentHash),
+                    .textArray(plan.tags), PostgresValue(Self.json(plan.piiCounts)), .int(plan.chunks.count),
+                    PostgresValue(event.meta.eventID),
+                    .timestamp(microsecondsSinceEpoch: event.meta.occurredAt.seconds &* 1_000_000 &+ Int64(event.meta.occurredAt.nanos / 1_000)),
+                    PostgresValue(at.topic), .int(at.partition), .int(at.offset),
+                ]
+            )
+        }
+        _ = try connection.pipeline(statements)
+        try connection.copy(
+            into: """
+            COPY \(schema).chunks (document_id, version, ordinal, world_id, text, heading_path, token_count, embedding)
+            FROM STDIN
+            """,
+            rows: documents.flatMap { plan, _, _ in
+                plan.chunks.map { chunk -> [PostgresValue?] in
+                    [
+                        PostgresValue(plan.documentID), .int(plan.version), .int(chunk.ordinal),
+                        plan.worldID.map { PostgresValue($0) }, PostgresValue(chunk.text), .textArray(chunk.headingPath),
+                        .int(chunk.tokenCount), PostgresValue(Self.vectorLiteral(chunk.embedding)),
+                    ]
+                }
+            })
+    }
+
+    /// pgvector's text form, `[0.1,-0.2,…]`; Swift prints the shortest exact decimal, so it is deterministic.
+    static func vectorLiteral(_ vector: [Float]) -> String {
+        "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
+    }
+
+    /// `{"email": 2, …}` with keys sorted.
+    static func json(_ counts: [PIIKind: Int]) -> String {
+        "{" + counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\"\($0.key.rawValue)\":\($0.value)" }
+            .joined(separator: ",") + "}"
+    }
+}
