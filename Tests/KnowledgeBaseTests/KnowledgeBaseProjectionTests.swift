@@ -110,10 +110,14 @@ import Testing
         let database = try TestDatabase.create(prefix: "kb_replay")
         defer { try? database.drop() }
         let producer = try KafkaProducer(config: kafka.config, logger: Logger(label: "test"))
-        let events = (0..<12).map { Self.document("doc-\($0 % 5)", version: UInt64($0 / 5 + 1), world: $0 % 2 == 0 ? "emberfall" : "") }
-        try await StoryEventGenerator.send(try events.map { event in
-            KafkaRecord(topic: "document-ingested", key: Array(event.documentID.utf8), value: try event.serializedBytes())
-        }, with: producer)
+        var records: [KafkaRecord] = []
+        for index in 0..<12 {
+            let world = index % 2 == 0 ? "emberfall" : ""
+            let event = Self.document("doc-\(index % 5)", version: UInt64(index / 5 + 1), world: world)
+            let value: [UInt8] = try event.serializedBytes()
+            records.append(KafkaRecord(topic: "document-ingested", key: Array(event.documentID.utf8), value: value))
+        }
+        try await StoryEventGenerator.send(records, with: producer)
         let projection = try KnowledgeBaseProjection(settings: .init(dimension: 64))
 
         _ = try ProjectionRebuild.inPlace(projection, kafka: kafka.config, databaseURL: database.url, logger: Logger(label: "test"), progress: { _ in })
