@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "annals", targets: ["annals"]),
         .executable(name: "annals-story-worker", targets: ["annals-story-worker"]),
+        .executable(name: "annals-kb-worker", targets: ["annals-kb-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
@@ -48,7 +49,7 @@ let package = Package(
         .target(
             name: "AnnalsCLI",
             dependencies: [
-                "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story",
+                "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -57,6 +58,7 @@ let package = Package(
         ),
         .executableTarget(name: "annals", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-story-worker", dependencies: ["AnnalsCLI"]),
+        .executableTarget(name: "annals-kb-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(
             name: "annals-bench",
             dependencies: [

@@ -12,7 +12,7 @@ struct MigrateCommand: ParsableCommand {
 
     func run() throws {
         let db = try PostgresConnection(conninfo: connection.databaseConninfo)
-        for projection in ProjectionCatalog.all {
+        for projection in try ProjectionCatalog.all() {
             switch try ProjectionMigrator.migrate(projection, connection: db) {
             case .created: print("\(projection.name): created tables (version \(projection.version))")
             case .upToDate: print("\(projection.name): up to date (version \(projection.version))")

@@ -27,13 +27,21 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let admin = try KafkaAdmin(config: try connection.kafkaConfig(), logger: Logger(label: "annals.status"))
         let db = try PostgresConnection(conninfo: connection.databaseConninfo)
+        let projections = try ProjectionCatalog.all()
         var rows: [PartitionStatus] = []
-        var versions: [String: Int?] = [:]
-        for projection in ProjectionCatalog.all {
-            // Check the local: `versions[name]` is an Int?? holding .some(nil) once set, so it is never == nil.
+        var versions: [String: Int] = [:]
+        var notes: [String: String] = [:]
+        for projection in projections {
             let version = try ProjectionMigrator.storedVersion(of: projection, db)
             versions[projection.name] = version
-            let targets = try ProjectionRebuild.watermarks(for: projection, admin: admin).mapValues(\.high)
+            let targets: [TopicPartition: Int64]
+            do {
+                targets = try ProjectionRebuild.watermarks(for: projection, admin: admin).mapValues(\.high)
+            } catch {
+                // Other projections' status is still worth showing.
+                notes[projection.name] = "\(error)"
+                continue
+            }
             let stored = version == nil ? [:] : try CheckpointStore(projection: projection.name).loadAll(connection: db)
             let dead = version == nil ? [:] : try DeadLetterStore(projection: projection.name).counts(connection: db)
             for (partition, high) in targets.sorted(by: { $0.key < $1.key }) {
@@ -50,9 +58,13 @@ struct StatusCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(rows), as: UTF8.self))
             return
         }
-        for projection in ProjectionCatalog.all {
-            let version = (versions[projection.name] ?? nil).map { "tables version \($0)" } ?? "not migrated"
+        for projection in projections {
+            let version = versions[projection.name].map { "tables version \($0)" } ?? "not migrated"
             print("\(projection.name) (code version \(projection.version), \(version))")
+            if let note = notes[projection.name] {
+                print("  \(note)")
+                continue
+            }
             print("  topic/partition        checkpoint   high-watermark   lag        dead-letters")
             for row in rows where row.projection == projection.name {
                 let name = "\(row.topic)/\(row.partition)".padding(toLength: 22, withPad: " ", startingAt: 0)

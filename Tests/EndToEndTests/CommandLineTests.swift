@@ -214,7 +214,7 @@ struct CommandLineTests {
 
     @Test(arguments: [
         "annals", "annals migrate", "annals topics", "annals topics apply", "annals publish", "annals replay",
-        "annals status", "annals checksum", "annals dev-broker", "annals-story-worker",
+        "annals status", "annals checksum", "annals dev-broker", "annals-story-worker", "annals-kb-worker",
     ])
     func everyCommandPrintsUsageForHelpAndExitsZero(command: String) async throws {
         let words = command.split(separator: " ").map(String.init)

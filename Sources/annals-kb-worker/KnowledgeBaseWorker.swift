@@ -1,0 +1,9 @@
+import AnnalsCLI
+
+@main
+struct KnowledgeBaseWorker {
+    static func main() async {
+        bootstrapLogging()
+        await KnowledgeBaseWorkerCommand.main()
+    }
+}
