@@ -66,3 +66,10 @@ extension Annals_V1_Tier {
     }
 }
 public typealias EventTimestamp = SwiftProtobuf.Google_Protobuf_Timestamp
+
+extension EventTimestamp {
+    /// Whole microseconds since the epoch: Postgres' timestamp resolution, truncated the same way everywhere.
+    public var microsecondsSinceEpoch: Int64 {
+        seconds &* 1_000_000 &+ Int64(nanos / 1_000)
+    }
+}

@@ -95,7 +95,7 @@ struct KnowledgeBaseSQL {
                     PostgresValue(plan.title), PostgresValue(plan.source), PostgresValue(plan.contentHash),
                     .textArray(plan.tags), PostgresValue(Self.json(plan.piiCounts)), .int(plan.chunks.count),
                     PostgresValue(event.meta.eventID),
-                    .timestamp(microsecondsSinceEpoch: event.meta.occurredAt.seconds &* 1_000_000 &+ Int64(event.meta.occurredAt.nanos / 1_000)),
+                    .timestamp(microsecondsSinceEpoch: event.meta.occurredAt.microsecondsSinceEpoch),
                     PostgresValue(at.topic), .int(at.partition), .int(at.offset),
                 ]
             )

@@ -49,7 +49,7 @@ public struct BatchDecoder: Sendable {
 
     /// One message as an event, or as a dead letter saying why it is not one.
     public func decodeOne(_ message: KafkaMessage) -> DecodedMessage {
-        let coordinates = EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
+        let coordinates = EventCoordinates(message)
         do {
             var event = ProjectedEvent(event: try decode(message), coordinates: coordinates)
             event.prepared = prepare(event)
@@ -85,7 +85,7 @@ extension DeadLetter {
     /// A dead letter keeping the whole raw message.
     public init(_ message: KafkaMessage, error: String) {
         self.init(
-            coordinates: EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset),
+            coordinates: EventCoordinates(message),
             key: message.key, value: message.value, headers: message.headers, error: error)
     }
 }

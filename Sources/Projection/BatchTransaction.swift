@@ -46,7 +46,7 @@ struct BatchTransaction {
     private func commitIsolating(_ batch: RunnerStateMachine.Batch, events: [ProjectedEvent], deadLetters letters: [DeadLetter],
                                  connection: PostgresConnection) throws -> CommitOutcome {
         let messages = Dictionary(batch.messages.map {
-            (EventCoordinates(topic: $0.topic, partition: $0.partition, offset: $0.offset), $0)
+            (EventCoordinates($0), $0)
         }, uniquingKeysWith: { first, _ in first })
         do {
             let rejected = try connection.transaction { tx in

@@ -1,4 +1,5 @@
 import AnnalsEvents
+import Kafka
 import Postgres
 
 /// Tables that are a pure function of some topics: how to create them and how to apply a batch of events.
@@ -42,6 +43,13 @@ public struct EventCoordinates: Hashable, Sendable, CustomStringConvertible {
         self.partition = partition
         self.offset = offset
     }
+
+    /// Where `message` was read from.
+    public init(_ message: KafkaMessage) {
+        self.init(topic: message.topic, partition: message.partition, offset: message.offset)
+    }
+
+    public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
 
     public var description: String { "\(topic)/\(partition)@\(offset)" }
 

@@ -116,7 +116,7 @@ public final class ProjectionRunner {
         let kept = machine.received(messages, now: Self.now())
         guard !kept.isEmpty else { return }
         for (message, result) in zip(kept, decoder.decodeAll(kept)) {
-            decoded[EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)] = result
+            decoded[EventCoordinates(message)] = result
         }
     }
 
@@ -169,7 +169,7 @@ public final class ProjectionRunner {
         logger.info("revoked", metadata: ["partitions": "\(partitions.sorted())"])
         machine.revoked(partitions)
         let lost = Set(partitions)
-        decoded = decoded.filter { !lost.contains(TopicPartition(topic: $0.key.topic, partition: $0.key.partition)) }
+        decoded = decoded.filter { !lost.contains($0.key.topicPartition) }
     }
 
     /// Inside a rebalance the consumer cannot seek or pause: take in the in-flight outcome for the
@@ -202,7 +202,7 @@ public final class ProjectionRunner {
         var letters: [DeadLetter] = []
         events.reserveCapacity(batch.messages.count)
         for message in batch.messages {
-            let coordinates = EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
+            let coordinates = EventCoordinates(message)
             switch decoded.removeValue(forKey: coordinates) ?? decoder.decodeOne(message) {
             case .event(let event): events.append(event)
             case .deadLetter(let letter): letters.append(letter)

@@ -85,12 +85,8 @@ public struct RunnerStateMachine: Sendable {
     public var assignedPartitions: [TopicPartition] { partitions.keys.sorted() }
     /// Whether consumption is paused for a database outage.
     public var isPaused: Bool { paused }
-    /// The stored next offset of each owned partition.
-    public var checkpoints: [TopicPartition: Int64?] { partitions.mapValues(\.checkpoint) }
     /// Messages read but not yet committed.
     public var pendingCount: Int { pending.count }
-    /// Whether a batch is being committed.
-    public var hasInFlight: Bool { inFlight != nil }
 
     /// Partitions were assigned with their stored checkpoints; returns the offsets to start reading from.
     public mutating func assigned(_ newPartitions: [TopicPartition], checkpoints: [TopicPartition: Int64]) -> [TopicPartition: Int64] {
@@ -108,7 +104,7 @@ public struct RunnerStateMachine: Sendable {
     public mutating func revoked(_ lost: [TopicPartition]) {
         let lostSet = Set(lost)
         for partition in lost { partitions[partition] = nil }
-        pending.removeAll { lostSet.contains(TopicPartition(topic: $0.topic, partition: $0.partition)) }
+        pending.removeAll { lostSet.contains($0.topicPartition) }
         inFlight = nil
         if pending.isEmpty { pendingSince = nil }
     }
@@ -120,7 +116,7 @@ public struct RunnerStateMachine: Sendable {
         var kept: [KafkaMessage] = []
         kept.reserveCapacity(messages.count)
         for message in messages {
-            let partition = TopicPartition(topic: message.topic, partition: message.partition)
+            let partition = message.topicPartition
             guard var state = partitions[partition] else { continue }
             if let position = state.position, message.offset < position { continue }
             state.position = message.offset + 1
@@ -219,7 +215,7 @@ public struct RunnerStateMachine: Sendable {
         let messages = Array(pending.dropFirst(inFlight?.messages.count ?? 0).prefix(settings.maxBatch))
         var last: [TopicPartition: Int64] = [:]
         for message in messages {
-            last[TopicPartition(topic: message.topic, partition: message.partition)] = message.offset
+            last[message.topicPartition] = message.offset
         }
         var expected = partitions.mapValues(\.checkpoint)
         for move in inFlight?.moves ?? [] { expected[move.partition] = move.next }

@@ -66,7 +66,7 @@ public enum StoryFold {
             guard seen.insert(event.meta.eventID).inserted else { continue }
             changes.newEvents.append((event, coordinates))
             if touchedSet.insert(event.worldID).inserted { touched.append(event.worldID) }
-            let time = microseconds(event.meta.occurredAt)
+            let time = event.meta.occurredAt.microsecondsSinceEpoch
             let sequence = Int64(clamping: event.sequence)
             var world = worlds[event.worldID]
                 ?? WorldSummary(worldID: event.worldID, eventCount: 0, firstEventAt: time, lastEventAt: time,
@@ -89,8 +89,4 @@ public enum StoryFold {
         return changes
     }
 
-    /// Event time in whole microseconds (Postgres' resolution).
-    public static func microseconds(_ timestamp: EventTimestamp) -> Int64 {
-        timestamp.seconds &* 1_000_000 &+ Int64(timestamp.nanos / 1_000)
-    }
 }

@@ -90,7 +90,7 @@ struct StorySQL {
             PostgresValue(event.meta.eventID), PostgresValue(event.worldID), .int(event.sequence),
             PostgresValue(event.kind), .textArray(event.actors), PostgresValue(event.summary),
             PostgresValue(try event.payload.jsonString()),
-            .timestamp(microsecondsSinceEpoch: StoryFold.microseconds(event.meta.occurredAt)),
+            .timestamp(microsecondsSinceEpoch: event.meta.occurredAt.microsecondsSinceEpoch),
             PostgresValue(event.meta.producer), PostgresValue(event.meta.traceID),
             PostgresValue(coordinates.topic), .int(coordinates.partition), .int(coordinates.offset),
         ])

@@ -367,13 +367,13 @@ struct AnnalsBench: AsyncParsableCommand {
                     if started == nil { started = now() }
                     guard let value = message.value, case .storyEvent(let event) = try AnnalsTopic.storyEvent.decode(binary: value)
                     else { throw ValidationError("undecodable message at \(message.partition)@\(message.offset)") }
-                    let at = EventCoordinates(topic: message.topic, partition: message.partition, offset: message.offset)
+                    let at = EventCoordinates(message)
                     try connection.transaction { tx in
                         let inserted = try tx.execute(insertEvent, try StoryRows.event(event, at))
                         if inserted.affectedRows == 1 {
                             try tx.execute(upsertWorld, [
                                 PostgresValue(event.worldID),
-                                .timestamp(microsecondsSinceEpoch: StoryFold.microseconds(event.meta.occurredAt)),
+                                .timestamp(microsecondsSinceEpoch: event.meta.occurredAt.microsecondsSinceEpoch),
                                 .int(event.sequence),
                             ])
                         }

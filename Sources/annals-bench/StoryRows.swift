@@ -32,7 +32,7 @@ enum StoryRows {
             PostgresValue(event.meta.eventID), PostgresValue(event.worldID), .int(event.sequence),
             PostgresValue(event.kind), .textArray(event.actors), PostgresValue(event.summary),
             PostgresValue(try event.payload.jsonString()),
-            .timestamp(microsecondsSinceEpoch: StoryFold.microseconds(event.meta.occurredAt)),
+            .timestamp(microsecondsSinceEpoch: event.meta.occurredAt.microsecondsSinceEpoch),
             PostgresValue(event.meta.producer), PostgresValue(event.meta.traceID),
             PostgresValue(at.topic), .int(at.partition), .int(at.offset),
         ]
