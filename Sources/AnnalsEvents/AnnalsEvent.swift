@@ -5,6 +5,10 @@ public typealias StoryEvent = Annals_V1_StoryEvent
 public typealias MetricSample = Annals_V1_MetricSample
 public typealias ScaleDecision = Annals_V1_ScaleDecision
 public typealias EventMeta = Annals_V1_EventMeta
+public typealias DeclaredConcept = Annals_V1_DeclaredConcept
+public typealias DeclaredRelationship = Annals_V1_DeclaredRelationship
+public typealias ConceptUpdate = Annals_V1_ConceptUpdate
+public typealias RelationshipUpdate = Annals_V1_RelationshipUpdate
 
 /// One decoded, validated event of any topic.
 public enum AnnalsEvent: Sendable, Equatable {

@@ -16,12 +16,21 @@ public enum EventValidator {
             for (i, concept) in e.concepts.enumerated() {
                 problems += identifier(concept.conceptID, "concepts[\(i)].concept_id")
             }
+            for (i, relationship) in e.relationships.enumerated() {
+                problems += relationshipProblems(relationship, "relationships[\(i)]")
+            }
         case .storyEvent(let e):
             problems += identifier(e.worldID, "world_id")
             if e.sequence == 0 { problems.append(.init(field: "sequence", problem: "must be 1 or more")) }
             if e.kind.isEmpty { problems.append(.init(field: "kind", problem: "is empty")) }
             for (i, update) in e.conceptUpdates.enumerated() {
                 problems += identifier(update.conceptID, "concept_updates[\(i)].concept_id")
+            }
+            for (i, update) in e.relationshipUpdates.enumerated() {
+                problems += relationshipProblems(update.relationship, "relationship_updates[\(i)].relationship")
+                if update.change != .upsert && update.change != .remove {
+                    problems.append(.init(field: "relationship_updates[\(i)].change", problem: "must be CHANGE_UPSERT or CHANGE_REMOVE"))
+                }
             }
         case .metricSample(let e):
             problems += tierProblems(e.tier)
@@ -67,6 +76,16 @@ public enum EventValidator {
     /// Within proto3's Timestamp range (years 1 to 9999) with nanos in 0..<1e9.
     private static func isValidTimestamp(_ t: SwiftProtobuf.Google_Protobuf_Timestamp) -> Bool {
         (-62_135_596_800...253_402_300_799).contains(t.seconds) && (0..<1_000_000_000).contains(t.nanos)
+    }
+
+    private static func relationshipProblems(_ relationship: DeclaredRelationship, _ field: String) -> [ValidationProblem] {
+        var problems = identifier(relationship.fromConceptID, "\(field).from_concept_id")
+        problems += identifier(relationship.toConceptID, "\(field).to_concept_id")
+        problems += identifier(relationship.kind, "\(field).kind")
+        if !relationship.weight.isFinite {
+            problems.append(.init(field: "\(field).weight", problem: "must be a finite number"))
+        }
+        return problems
     }
 
     private static func identifier(_ value: String, _ field: String) -> [ValidationProblem] {

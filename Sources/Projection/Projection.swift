@@ -22,6 +22,11 @@ public protocol Projection: Sendable {
     /// batch commits (for example encoding rows). The result reaches `apply` as `ProjectedEvent.prepared`;
     /// nil means nothing was prepared and `apply` does the work itself.
     func prepare(_ event: ProjectedEvent) -> (any Sendable)?
+    /// I/O a batch needs before its transaction and outside it, such as embeddings from a remote model through
+    /// a cache. Runs on the committer just before the batch's transaction; returns the events to apply.
+    /// Throw `TransientFailure` when the same batch may succeed later (a model timing out, rate limits): the
+    /// runner pauses, backs off and retries as for a database outage, and nothing is dead-lettered.
+    func complete(_ events: [ProjectedEvent], connection: PostgresConnection) throws -> [ProjectedEvent]
     /// Applies valid events inside the open transaction, each partition's events in offset order.
     /// Events already applied (same event id) must change nothing.
     func apply(_ events: [ProjectedEvent], schema: String, connection: PostgresConnection) throws
@@ -29,6 +34,7 @@ public protocol Projection: Sendable {
 
 extension Projection {
     public func prepare(_ event: ProjectedEvent) -> (any Sendable)? { nil }
+    public func complete(_ events: [ProjectedEvent], connection: PostgresConnection) throws -> [ProjectedEvent] { events }
     public func checkCompatibility(schema: String, connection: PostgresConnection) throws {}
 }
 

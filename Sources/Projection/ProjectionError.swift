@@ -21,3 +21,13 @@ public enum ProjectionError: Error, Equatable, Sendable, CustomStringConvertible
         }
     }
 }
+
+/// A failure outside the database that retrying the same batch later may fix (a remote model timing out or
+/// rate-limiting). The runner pauses the batch's partitions and retries with backoff; nothing is dead-lettered.
+public struct TransientFailure: Error, Sendable, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}

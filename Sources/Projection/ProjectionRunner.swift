@@ -214,7 +214,9 @@ public final class ProjectionRunner {
         // this thread touches none of them while a commit is in flight.
         let work = UncheckedSendable { [self] () -> CommitOutcome in
             do {
-                return try self.transaction.commit(batch, events: events, deadLetters: letters, on: self.currentConnection())
+                let connection = try self.currentConnection()
+                let completed = try self.projection.complete(events, connection: connection)
+                return try self.transaction.commit(batch, events: completed, deadLetters: letters, on: connection)
             } catch {
                 return .failed(error)
             }
@@ -232,14 +234,15 @@ public final class ProjectionRunner {
             logger.warning("checkpoint moved by another worker: this worker was fenced, reloading checkpoints",
                            metadata: ["partitions": "\(partitions)"])
             try reloadAfterFencing(consumer: consumer)
-        case .failed(let error as PostgresError) where error.isRetriable:
-            connection = nil
+        case .failed(let error) where Self.isRetriable(error):
+            if error is PostgresError { connection = nil }
+            let unavailable = error is PostgresError ? "database unavailable" : "a service the projection needs is unavailable"
             switch machine.flushFailed(now: Self.now()) {
             case .pauseAndRetry(let partitions):
                 try consumer.pause(partitions)
-                logger.warning("database unavailable: paused, will retry", metadata: ["error": "\(error)"])
+                logger.warning("\(unavailable): paused, will retry", metadata: ["error": "\(error)"])
             case .retry:
-                logger.warning("database still unavailable, will retry", metadata: ["error": "\(error)"])
+                logger.warning("\(unavailable) still, will retry", metadata: ["error": "\(error)"])
             }
         case .failed(let error):
             throw error
@@ -286,6 +289,15 @@ public final class ProjectionRunner {
                 logger.warning("cannot reach the database, retrying", metadata: ["error": "\(error)"])
                 Self.sleep(configuration.settings.backoff.delayNanoseconds(afterFailures: failures))
             }
+        }
+    }
+
+    /// The database going away or a `TransientFailure` of the projection: the same batch may succeed later.
+    private static func isRetriable(_ error: any Error) -> Bool {
+        switch error {
+        case let error as PostgresError: error.isRetriable
+        case is TransientFailure: true
+        default: false
         }
     }
 

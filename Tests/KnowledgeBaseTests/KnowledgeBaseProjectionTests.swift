@@ -106,7 +106,7 @@ import Testing
     }
 
     @Test func replayingTheTopicRebuildsIdenticalTables() async throws {
-        let kafka = try TestKafkaCluster(topics: ["document-ingested": 2])
+        let kafka = try TestKafkaCluster(topics: ["document-ingested": 2, "story-event": 1])
         let database = try TestDatabase.create(prefix: "kb_replay")
         defer { try? database.drop() }
         let producer = try KafkaProducer(config: kafka.config, logger: Logger(label: "test"))
