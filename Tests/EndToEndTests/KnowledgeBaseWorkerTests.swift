@@ -2,12 +2,14 @@ import AnnalsEvents
 import Foundation
 import Kafka
 import Logging
+import KnowledgeBase
 import Postgres
+import Projection
 import Testing
 import TestSupport
 
 /// `annals-kb-worker` as a process: documents in, scrubbed and embedded chunks out, newer versions replacing older.
-@Suite("Knowledge-base worker", .timeLimit(.minutes(2)))
+@Suite("Knowledge-base worker", .timeLimit(.minutes(3)))
 struct KnowledgeBaseWorkerTests {
     static func document(_ id: String, version: UInt64, content: String) throws -> KafkaRecord {
         var event = DocumentIngested()
@@ -73,5 +75,105 @@ struct KnowledgeBaseWorkerTests {
         let status = try await worker.waitForExit(timeout: .seconds(30))
         #expect(status != .exited(0))
         #expect(worker.log().contains("vectors of 128 dimensions but kb.chunks.embedding is vector(64)"), "\(worker.logTail())")
+    }
+
+    /// Documents declaring concepts and relationships, and story events changing them, with event times that
+    /// do not follow the order they are published in.
+    static func narrative(documents: Int, stories: Int) throws -> [KafkaRecord] {
+        var random: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            random = random &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((random >> 33) % UInt64(bound))
+        }
+        let worlds = ["ashfall", "verdance", "hollow", ""]
+        var records: [KafkaRecord] = []
+        var sequences: [String: UInt64] = [:]
+        for index in 0..<(documents + stories) {
+            if index % ((documents + stories) / documents) == 0, records.count(where: { $0.topic == "document-ingested" }) < documents {
+                var event = DocumentIngested()
+                let id = "doc-\(next(6))"
+                event.meta.eventID = "event-\(index)"
+                event.meta.occurredAt = EventTimestamp(seconds: 1_767_225_600 + Int64(next(10_000)))
+                event.documentID = id
+                event.version = UInt64(index + 1)
+                event.worldID = worlds[next(worlds.count)]
+                event.title = "Notes \(id)"
+                event.content = "# Notes\n\nThe lamplighters of \(event.worldID) keep watch, version \(index)."
+                event.concepts = (0..<3).map { _ in
+                    var concept = DeclaredConcept()
+                    concept.conceptID = "c\(next(8))"
+                    concept.name = "Name \(next(100))"
+                    concept.attributes = ["mood": ["calm", "grim", ""][next(3)]]
+                    return concept
+                }
+                event.relationships = (0..<next(4)).map { _ in
+                    var relationship = DeclaredRelationship()
+                    relationship.fromConceptID = "c\(next(8))"
+                    relationship.toConceptID = "c\(next(8))"
+                    relationship.kind = ["ally-of", "rival-of"][next(2)]
+                    return relationship
+                }
+                records.append(KafkaRecord(topic: "document-ingested", key: Array(id.utf8), value: try event.serializedBytes()))
+            } else {
+                var event = StoryEvent()
+                event.worldID = worlds[next(worlds.count - 1)]
+                let sequence = (sequences[event.worldID] ?? 0) + 1
+                sequences[event.worldID] = sequence
+                event.meta.eventID = "event-\(index)"
+                event.meta.occurredAt = EventTimestamp(seconds: 1_767_225_600 + Int64(next(10_000)))
+                event.sequence = sequence
+                event.kind = "happening"
+                var update = ConceptUpdate()
+                update.conceptID = "c\(next(8))"
+                update.description_p = "changed by \(index)"
+                update.attributes = ["hp": String(next(50))]
+                event.conceptUpdates = [update]
+                var relationship = RelationshipUpdate()
+                relationship.relationship.fromConceptID = "c\(next(8))"
+                relationship.relationship.toConceptID = "c\(next(8))"
+                relationship.relationship.kind = ["ally-of", "rival-of"][next(2)]
+                relationship.change = next(3) == 0 ? .remove : .upsert
+                event.relationshipUpdates = [relationship]
+                records.append(KafkaRecord(topic: "story-event", key: Array(event.worldID.utf8), value: try event.serializedBytes()))
+            }
+        }
+        return records
+    }
+
+    /// Guarantee 5 for the knowledge base: a live worker reading both topics in small batches, in whatever
+    /// interleaving the partitions give it, builds the same tables as a replay.
+    @Test func liveTablesEqualAReplayOfBothTopics() async throws {
+        let kafka = try TestKafkaCluster(topics: ["document-ingested": 2, "story-event": 2])
+        let database = try TestDatabase.create(prefix: "kb_live_replay")
+        defer { try? database.drop() }
+        let producer = try KafkaProducer(config: kafka.config, logger: Logger(label: "test"))
+        let records = try Self.narrative(documents: 60, stories: 240)
+        try await StoryEventGenerator.send(records, with: producer)
+
+        let worker = try ChildProcess.annals("annals-kb-worker", arguments: [
+            "--brokers", kafka.bootstrapServers, "--database-url", database.url, "--dimension", "32",
+            "--batch-size", "7", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=200",
+        ])
+        let db = try database.connect()
+        try await waitUntil(timeout: .seconds(90), description: "every event applied") {
+            if let status = worker.status() { throw TestSupportFailure("worker exited \(status): \(worker.logTail())") }
+            let exists = try db.execute("SELECT to_regclass('annals.checkpoints') IS NOT NULL AS present").rows.first?.bool("present") ?? false
+            guard exists else { return false }
+            return try db.execute("SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM annals.checkpoints WHERE projection = 'kb'")
+                .rows.first?.int("n") == records.count
+        }
+        try worker.kill(SIGTERM)
+        #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0), "\(worker.logTail())")
+        let projection = try KnowledgeBaseProjection(settings: .init(dimension: 32))
+        let live = try TableChecksum.checksums(of: projection, connection: db)
+        #expect(live.allSatisfy { $0.rows > 0 }, "every kb table has rows: \(live.map { "\($0.table) \($0.rows)" })")
+        #expect(try db.execute("SELECT count(*) AS n FROM annals.dead_letters").rows.first?.int("n") == 0)
+
+        let replay = try ChildProcess.annals("annals", arguments: [
+            "replay", "kb", "--in-place", "--brokers", kafka.bootstrapServers, "--database-url", database.url,
+        ], environment: ["ANNALS_KB_DIMENSION": "32"])
+        #expect(try await replay.waitForExit(timeout: .seconds(90)) == .exited(0), "\(replay.log())")
+        let rebuilt = try TableChecksum.checksums(of: projection, connection: db)
+        #expect(rebuilt.map(\.checksum) == live.map(\.checksum))
     }
 }

@@ -1,0 +1,197 @@
+import ArgumentParser
+import Foundation
+import KnowledgeBase
+import Postgres
+
+/// `annals concept history|related`: how a concept changed in a world, and what it is connected to.
+struct ConceptCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "concept",
+        abstract: "Show a concept's history or its relationships, as one world sees them.",
+        discussion: """
+        A world sees the global declarations (from documents without a world) with its own changes \
+        (from its documents and story events) over them. Examples:
+          annals concept history --world ashfall vell-the-lamplighter
+          annals concept related --world ashfall vell-the-lamplighter --depth 2
+        """,
+        subcommands: [ConceptHistoryCommand.self, ConceptRelatedCommand.self])
+}
+
+/// Which world's view, and where the tables are.
+struct ConceptScopeOptions: ParsableArguments {
+    @Option(help: "The world whose view to show.") var world: String?
+    @Flag(help: "Show the global view only (declarations of documents without a world).") var global = false
+    @Option(help: "The knowledge-base schema.") var schema = "kb"
+    @Flag(help: "Print JSON instead of text.") var json = false
+
+    /// The world id, "" for the global view.
+    func worldID() throws -> String {
+        switch (world, global) {
+        case (let world?, false) where !world.isEmpty: return world
+        case (nil, true): return ""
+        case (_?, true): throw ValidationError("pass either --world or --global, not both")
+        default: throw ValidationError("pass --world <id> (or --global for the global view)")
+        }
+    }
+}
+
+struct ConceptHistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Every change to a concept, oldest first, and what it is now.")
+
+    @Argument(help: "The concept id.") var concept: String
+    @OptionGroup var scope: ConceptScopeOptions
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() throws {
+        let world = try scope.worldID()
+        let db = try PostgresConnection(conninfo: connection.databaseConninfo)
+        guard let history = try ConceptQueries(schema: scope.schema).history(of: concept, world: world, connection: db) else {
+            throw CLIError("no concept \(concept) in \(world.isEmpty ? "the global view" : "world \(world)")")
+        }
+        if scope.json {
+            print(try ConceptJSON.encode(ConceptJSON.History(history)))
+            return
+        }
+        let state = history.current
+        print("\(concept) as \(world.isEmpty ? "the global view" : "world \(world)") sees it:")
+        print("  \(state.name.isEmpty ? concept : state.name)\(state.kind.isEmpty ? "" : " (\(state.kind))")")
+        if !state.description.isEmpty { print("  \(state.description)") }
+        for (key, value) in state.attributes.sorted(by: { $0.key < $1.key }) { print("  \(key): \(value)") }
+        print("\n\(history.changes.count) change\(history.changes.count == 1 ? "" : "s"), oldest first:")
+        for (number, change) in history.changes.enumerated() {
+            let scopeName = change.worldID.isEmpty ? "global" : change.worldID
+            print("  \(number + 1). \(ConceptJSON.timestamp(change.cause.occurredAtMicroseconds))  \(scopeName)  "
+                  + ConceptJSON.sourceDescription(change.cause.source))
+            for line in Self.describe(change) { print("       \(line)") }
+        }
+    }
+
+    /// What a change set, one line per field.
+    static func describe(_ change: ConceptChange) -> [String] {
+        var lines: [String] = []
+        if !change.name.isEmpty { lines.append("name: \(change.name)") }
+        if !change.kind.isEmpty { lines.append("kind: \(change.kind)") }
+        if !change.description.isEmpty { lines.append("description: \(change.description)") }
+        for (key, value) in change.attributes.sorted(by: { $0.key < $1.key }) {
+            lines.append(value.isEmpty ? "\(key): (removed)" : "\(key): \(value)")
+        }
+        return lines.isEmpty ? ["(restated, nothing changed)"] : lines
+    }
+}
+
+struct ConceptRelatedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "related", abstract: "Concepts within a number of hops of a concept, nearest first.")
+
+    @Argument(help: "The concept id.") var concept: String
+    @Option(help: "How many hops to follow (\(ConceptGraph.depthRange.lowerBound)-\(ConceptGraph.depthRange.upperBound)).")
+    var depth = 1
+    @OptionGroup var scope: ConceptScopeOptions
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        guard ConceptGraph.depthRange.contains(depth) else {
+            throw ValidationError("--depth must be from \(ConceptGraph.depthRange.lowerBound) to \(ConceptGraph.depthRange.upperBound), got \(depth)")
+        }
+    }
+
+    func run() throws {
+        let world = try scope.worldID()
+        let db = try PostgresConnection(conninfo: connection.databaseConninfo)
+        let queries = ConceptQueries(schema: scope.schema)
+        let related = try queries.related(to: concept, world: world, depth: depth, connection: db)
+        let names = try queries.summaries(of: [concept] + related.map(\.conceptID), world: world, connection: db)
+        if scope.json {
+            print(try ConceptJSON.encode(related.map { ConceptJSON.Related($0, summary: names[$0.conceptID]) }))
+            return
+        }
+        func label(_ id: String) -> String {
+            guard let summary = names[id], !summary.name.isEmpty else { return id }
+            return "\(summary.name) [\(id)\(summary.kind.isEmpty ? "" : ", \(summary.kind)")]"
+        }
+        print("\(label(concept)) in \(world.isEmpty ? "the global view" : "world \(world)"), to depth \(depth):")
+        if related.isEmpty { print("  no relationships") }
+        for item in related {
+            let edge = item.via
+            print("  \(item.depth)  \(label(item.conceptID))")
+            print("       via \(edge.fromConceptID) -\(edge.kind)-> \(edge.toConceptID)  weight \(edge.weight)  "
+                  + (edge.worldID.map { "(\($0))" } ?? "(global)"))
+        }
+    }
+}
+
+/// The JSON shapes of the concept commands.
+enum ConceptJSON {
+    struct Change: Encodable {
+        var world: String?
+        var eventID: String
+        var occurredAt: String
+        var source: String
+        var name: String?
+        var kind: String?
+        var description: String?
+        var attributes: [String: String]
+    }
+
+    struct History: Encodable {
+        var conceptID: String
+        var world: String?
+        var name: String
+        var kind: String
+        var description: String
+        var attributes: [String: String]
+        var changes: [Change]
+
+        init(_ history: ConceptQueries.History) {
+            conceptID = history.conceptID
+            world = history.worldID.isEmpty ? nil : history.worldID
+            name = history.current.name
+            kind = history.current.kind
+            description = history.current.description
+            attributes = history.current.attributes
+            changes = history.changes.map {
+                Change(world: $0.worldID.isEmpty ? nil : $0.worldID, eventID: $0.cause.eventID,
+                       occurredAt: ConceptJSON.timestamp($0.cause.occurredAtMicroseconds),
+                       source: ConceptJSON.sourceDescription($0.cause.source), name: $0.name.isEmpty ? nil : $0.name,
+                       kind: $0.kind.isEmpty ? nil : $0.kind, description: $0.description.isEmpty ? nil : $0.description,
+                       attributes: $0.attributes)
+            }
+        }
+    }
+
+    struct Related: Encodable {
+        var conceptID: String
+        var name: String?
+        var kind: String?
+        var depth: Int
+        var via: ConceptEdge
+
+        init(_ related: RelatedConcept, summary: ConceptQueries.Summary?) {
+            conceptID = related.conceptID
+            name = summary?.name
+            kind = summary?.kind
+            depth = related.depth
+            via = related.via
+        }
+    }
+
+    static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func sourceDescription(_ source: ChangeCause.Source) -> String {
+        switch source {
+        case .document(let id, let version): "document \(id) v\(version)"
+        case .story(let sequence): "story event #\(sequence)"
+        }
+    }
+
+    /// ISO-8601 UTC, to the second.
+    static func timestamp(_ microseconds: Int64) -> String {
+        let date = Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
+        return date.formatted(.iso8601)
+    }
+}
