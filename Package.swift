@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian (librdkafka-dev, libpq-dev).
@@ -43,7 +44,9 @@ let package = Package(
 
         // Domains.
         .target(name: "Story", dependencies: ["Projection", "AnnalsEvents", "Postgres"]),
-        .target(name: "KnowledgeBase", dependencies: ["Projection", "AnnalsEvents", "Postgres"]),
+        .target(
+            name: "KnowledgeBase",
+            dependencies: ["Projection", "AnnalsEvents", "Postgres", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Commands and executables.
         .target(
@@ -86,7 +89,7 @@ let package = Package(
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]
+            dependencies: ["Story", "KnowledgeBase", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]
         ),
     ]
 )

@@ -12,17 +12,20 @@ public struct KnowledgeBaseProjection: Projection {
     public let schema: String
     public let tables = ["documents", "chunks", "concept_versions", "concepts", "relationship_changes", "relationships"]
     public let settings: KnowledgeBaseSettings
-    private let embedder: HashingEmbedder
+    private let embedder: any Embedder
 
-    public init(schema: String = "kb", settings: KnowledgeBaseSettings = .init()) throws {
+    /// A projection embedding with `embedder` (default: `HashingEmbedder` of `settings.dimension`), whose
+    /// dimension must be `settings.dimension`.
+    public init(schema: String = "kb", settings: KnowledgeBaseSettings = .init(), embedder: (any Embedder)? = nil) throws {
         self.schema = schema
         self.settings = settings
-        self.embedder = try HashingEmbedder(dimension: settings.dimension)
+        self.embedder = try embedder ?? HashingEmbedder(dimension: settings.dimension)
+        try self.embedder.requireDimension(matchingTable: settings.dimension)
     }
 
     public func migrations(schema: String) -> [String] {
         KnowledgeBaseSQL.migrations(schema: quoteIdentifier(schema), settings: settings)
-            + ConceptSQL.migrations(schema: quoteIdentifier(schema))
+            + ConceptSQL.migrations(schema: quoteIdentifier(schema)) + EmbeddingCache.migrations
     }
 
     /// The table's embedding dimension must be the embedder's: say so at start-up, not on the first insert.
@@ -33,10 +36,35 @@ public struct KnowledgeBaseProjection: Projection {
         }
     }
 
-    /// Scrubbing, chunking and embedding happen as documents arrive, outside the transaction.
+    /// Scrubbing and chunking happen as documents arrive, outside the transaction; so does embedding with a
+    /// local embedder. A remote embedder's vectors come in `complete`.
     public func prepare(_ projected: ProjectedEvent) -> (any Sendable)? {
         guard case .documentIngested(let event) = projected.event else { return nil }
-        return DocumentPlan.make(event, chunking: settings.chunking, embedder: embedder)
+        return plan(event)
+    }
+
+    /// Remote embeddings for the batch's documents, through the cache, before the transaction.
+    public func complete(_ events: [ProjectedEvent], connection: PostgresConnection) throws -> [ProjectedEvent] {
+        guard !(embedder is any LocalEmbedder) else { return events }
+        var indices: [Int] = []
+        var plans: [DocumentPlan] = []
+        for (index, projected) in events.enumerated() {
+            guard case .documentIngested(let event) = projected.event else { continue }
+            indices.append(index)
+            plans.append(projected.prepared as? DocumentPlan ?? plan(event))
+        }
+        guard !plans.isEmpty else { return events }
+        try RemoteChunkEmbedding(embedder: embedder).complete(&plans, connection: connection)
+        var completed = events
+        for (index, plan) in zip(indices, plans) { completed[index].prepared = plan }
+        return completed
+    }
+
+    private func plan(_ event: DocumentIngested) -> DocumentPlan {
+        if let local = embedder as? any LocalEmbedder {
+            return DocumentPlan.make(event, chunking: settings.chunking, embedder: local)
+        }
+        return DocumentPlan.make(event, chunking: settings.chunking)
     }
 
     public func apply(_ events: [ProjectedEvent], schema: String, connection: PostgresConnection) throws {
@@ -45,8 +73,11 @@ public struct KnowledgeBaseProjection: Projection {
         for projected in events {
             switch projected.event {
             case .documentIngested(let event):
-                let plan = projected.prepared as? DocumentPlan
-                    ?? DocumentPlan.make(event, chunking: settings.chunking, embedder: embedder)
+                let plan = projected.prepared as? DocumentPlan ?? plan(event)
+                if let failure = plan.embeddingFailure { throw DocumentRejected(description: failure) }
+                guard plan.isEmbedded else {
+                    throw TransientFailure("document \(plan.documentID) reached apply without its embeddings")
+                }
                 documents.append((plan, event, projected.coordinates))
             case .storyEvent(let event):
                 changes.append(.updates(in: event, at: projected.coordinates))
@@ -88,4 +119,9 @@ public struct KnowledgeBaseProjection: Projection {
         }
         return changes
     }
+}
+
+/// A document the projection cannot store (its text refused by the embedding model): dead-lettered.
+struct DocumentRejected: Error, CustomStringConvertible {
+    var description: String
 }

@@ -59,7 +59,8 @@ struct BatchTransaction {
                     } catch where Self.isCausedByEvent(error) {
                         try tx.execute("ROLLBACK TO SAVEPOINT annals_event")
                         if let message = messages[event.coordinates] {
-                            rejected.append(DeadLetter(message, error: "the database rejected the event: \(error)"))
+                            rejected.append(DeadLetter(message, error: error is PostgresError
+                                ? "the database rejected the event: \(error)" : "the projection rejected the event: \(error)"))
                         }
                     }
                 }

@@ -24,7 +24,7 @@ import Foundation
 ///
 /// Changing anything above changes every vector: bump `model` ("hashing-v2") so cached
 /// embeddings are not mixed with new ones.
-public struct HashingEmbedder: Embedder {
+public struct HashingEmbedder: LocalEmbedder {
     /// Dimensions allowed: pgvector's `vector` type holds at most 16,000 (its HNSW index
     /// at most 2,000); fewer than 8 buckets would make almost every feature collide.
     public static let dimensionRange = 8...16_000
