@@ -94,9 +94,7 @@ struct StoryStack: Sendable {
 
     /// Runs blocking work (libpq) on a dedicated thread, never on the cooperative pool.
     static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            Thread { continuation.resume(with: Result { try work() }) }.start()
-        }
+        try await onOwnThread(work)
     }
 
     func query(_ sql: String, _ parameters: [PostgresValue?] = [], in database: TestDatabase? = nil) async throws -> [PostgresRow] {
