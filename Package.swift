@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian (librdkafka-dev, libpq-dev).
@@ -45,11 +46,22 @@ let package = Package(
         .target(name: "Story", dependencies: ["Projection", "AnnalsEvents", "Postgres"]),
         .target(name: "KnowledgeBase", dependencies: ["Projection", "AnnalsEvents", "Postgres"]),
 
+        // Markdown documents with YAML front matter → DocumentIngested events (pure).
+        .target(
+            name: "DocumentIngest",
+            dependencies: [
+                "AnnalsEvents",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // Commands and executables.
         .target(
             name: "AnnalsCLI",
             dependencies: [
-                "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase",
+                "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -82,7 +94,14 @@ let package = Package(
         .testTarget(name: "AnnalsEventsTests", dependencies: ["AnnalsEvents"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "TestSupport"]),
         .testTarget(name: "KnowledgeBaseTests", dependencies: ["KnowledgeBase", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport"]),
-        .testTarget(name: "AnnalsCLITests", dependencies: ["AnnalsCLI", "Kafka"]),
+        .testTarget(
+            name: "AnnalsCLITests",
+            dependencies: [
+                "AnnalsCLI", "Kafka", "AnnalsEvents", "DocumentIngest",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
