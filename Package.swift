@@ -98,7 +98,6 @@ let package = Package(
             name: "AnnalsCLITests",
             dependencies: [
                 "AnnalsCLI", "Kafka", "AnnalsEvents", "DocumentIngest",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
