@@ -48,11 +48,22 @@ let package = Package(
             name: "KnowledgeBase",
             dependencies: ["Projection", "AnnalsEvents", "Postgres", .product(name: "Crypto", package: "swift-crypto")]),
 
+        // Markdown documents with YAML front matter → DocumentIngested events (pure).
+        .target(
+            name: "DocumentIngest",
+            dependencies: [
+                "AnnalsEvents",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // Commands and executables.
         .target(
             name: "AnnalsCLI",
             dependencies: [
-                "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase",
+                "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -85,7 +96,13 @@ let package = Package(
         .testTarget(name: "AnnalsEventsTests", dependencies: ["AnnalsEvents"]),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "TestSupport"]),
         .testTarget(name: "KnowledgeBaseTests", dependencies: ["KnowledgeBase", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport"]),
-        .testTarget(name: "AnnalsCLITests", dependencies: ["AnnalsCLI", "Kafka"]),
+        .testTarget(
+            name: "AnnalsCLITests",
+            dependencies: [
+                "AnnalsCLI", "Kafka", "AnnalsEvents", "DocumentIngest",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",

@@ -11,7 +11,7 @@ public struct AnnalsCommand: AsyncParsableCommand {
         DATABASE_URL (else libpq's PG* variables). Run `annals dev-broker` for a local Kafka.
         """,
         subcommands: [
-            MigrateCommand.self, TopicsCommand.self, PublishCommand.self, ReplayCommand.self,
+            MigrateCommand.self, TopicsCommand.self, PublishCommand.self, IngestCommand.self, ReplayCommand.self,
             StatusCommand.self, ChecksumCommand.self, ConceptCommand.self, DevBrokerCommand.self,
         ])
 

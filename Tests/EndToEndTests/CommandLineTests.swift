@@ -1,3 +1,4 @@
+import AnnalsEvents
 import Foundation
 import Kafka
 import Testing
@@ -9,6 +10,7 @@ import TestSupport
 struct CommandLineTests {
     static let sampleFile = ChildProcess.packageRoot + "/Samples/story-events.jsonl"
     static let topicsDirectory = ChildProcess.packageRoot + "/Topics"
+    static let corpus = ChildProcess.packageRoot + "/Samples/knowledge-base"
 
     // MARK: - publish
 
@@ -70,6 +72,53 @@ struct CommandLineTests {
         #expect(run.stderr.split(separator: "\n").filter { $0.hasPrefix("line ") }.map { $0.prefix(8) } == ["line 3: "],
                 "\(run)")
         #expect(try await Self.eventsOnTopic(kafka, StoryStack.topic, partitions: 4) == 22)
+    }
+
+    // MARK: - ingest
+
+    @Test func ingestPublishesEveryGoodDocumentKeyedByItsIdAndExitsOneForABadFile() async throws {
+        let topic = AnnalsTopic.documentIngested.rawValue
+        let kafka = try TestKafkaCluster(topics: [topic: 8])
+        let bad = ChildProcess.temporaryPath(name: "bad-document", suffix: ".md")
+        try "---\nid: broken\ntitle: No version\n---\n# No version\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+
+        let run = try await Self.annals(["ingest", Self.corpus + "/documents", Self.corpus + "/updates", bad,
+                                         "--brokers", kafka.bootstrapServers])
+
+        #expect(run.status == .exited(1), "\(run)")
+        #expect(run.stdout == "published 14 documents to document-ingested, rejected 1 file\n", "\(run)")
+        #expect(run.stderr.contains("\(bad): missing `version`"), "\(run)")
+        let consumer = TestConsumer(config: kafka.consumerConfig, groupID: TestKafkaCluster.uniqueGroupID("ingest"), topics: [topic])
+        let state = try await consumer.waitUntil("14 documents") { $0.messages.count >= 14 }
+        try await consumer.close()
+        var belfryVersions: [(partition: Int32, offset: Int64, version: UInt64)] = []
+        for message in state.messages {
+            guard case .documentIngested(let document) = try AnnalsTopic.documentIngested.decode(binary: message.value ?? []) else {
+                Issue.record("not a document: \(message)")
+                continue
+            }
+            #expect(message.key == Array(document.documentID.utf8))
+            #expect(message.headers.contains { $0.key == AnnalsTopic.messageTypeHeader && $0.value == Array("annals.v1.DocumentIngested".utf8) })
+            #expect(document.meta.producer == "annals-ingest")
+            if document.documentID == "place-the-drowned-belfry" {
+                belfryVersions.append((message.partition, message.offset, document.version))
+            }
+        }
+        #expect(Set(state.messages.map { String(decoding: $0.key ?? [], as: UTF8.self) }).count == 13)
+        // Same key, same partition, and version 2 after version 1, so the projection sees the revision last.
+        #expect(belfryVersions.count == 2 && belfryVersions[0].partition == belfryVersions[1].partition)
+        #expect(belfryVersions.sorted { $0.offset < $1.offset }.map(\.version) == [1, 2])
+    }
+
+    @Test func ingestDryRunPrintsASummaryAndPublishesNothing() async throws {
+        let run = try await Self.annals(["ingest", "--dry-run", Self.corpus + "/documents"], removingEnvironment: ["KAFKA_BROKERS"])
+        #expect(run.status == .exited(0), "\(run)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("id ") == true && lines.first?.hasSuffix("relationships") == true, "\(run)")
+        #expect(lines.count == 15, "\(run)")
+        #expect(lines.last == "13 documents valid (dry run: nothing published)", "\(run)")
+        #expect(run.stderr.isEmpty, "\(run)")
     }
 
     // MARK: - topics apply
@@ -213,7 +262,7 @@ struct CommandLineTests {
     // MARK: - help and configuration errors
 
     @Test(arguments: [
-        "annals", "annals migrate", "annals topics", "annals topics apply", "annals publish", "annals replay",
+        "annals", "annals migrate", "annals topics", "annals topics apply", "annals publish", "annals ingest", "annals replay",
         "annals status", "annals checksum", "annals dev-broker", "annals-story-worker", "annals-kb-worker",
     ])
     func everyCommandPrintsUsageForHelpAndExitsZero(command: String) async throws {
