@@ -59,22 +59,36 @@ struct ConceptHistoryCommand: ParsableCommand {
         if !state.description.isEmpty { print("  \(state.description)") }
         for (key, value) in state.attributes.sorted(by: { $0.key < $1.key }) { print("  \(key): \(value)") }
         print("\n\(history.changes.count) change\(history.changes.count == 1 ? "" : "s"), oldest first:")
+        var before = ConceptState()
         for (number, change) in history.changes.enumerated() {
             let scopeName = change.worldID.isEmpty ? "global" : change.worldID
             print("  \(number + 1). \(ConceptJSON.timestamp(change.cause.occurredAtMicroseconds))  \(scopeName)  "
                   + ConceptJSON.sourceDescription(change.cause.source))
-            for line in Self.describe(change) { print("       \(line)") }
+            var after = before
+            after.apply(change)
+            for line in Self.differences(from: before, to: after) { print("       \(line)") }
+            before = after
         }
     }
 
-    /// What a change set, one line per field.
-    static func describe(_ change: ConceptChange) -> [String] {
-        var lines: [String] = []
-        if !change.name.isEmpty { lines.append("name: \(change.name)") }
-        if !change.kind.isEmpty { lines.append("kind: \(change.kind)") }
-        if !change.description.isEmpty { lines.append("description: \(change.description)") }
-        for (key, value) in change.attributes.sorted(by: { $0.key < $1.key }) {
-            lines.append(value.isEmpty ? "\(key): (removed)" : "\(key): \(value)")
+    /// What a change changed, one line per field: `status: alive → dead`.
+    static func differences(from before: ConceptState, to after: ConceptState) -> [String] {
+        func line(_ field: String, _ old: String?, _ new: String?) -> String? {
+            switch (old, new) {
+            case let (old?, new?) where old == new: nil
+            case let (old?, new?) where !old.isEmpty: "\(field): \(old) → \(new)"
+            case let (old?, nil): "\(field): \(old) → (removed)"
+            case let (_, new?) where !new.isEmpty: "\(field): \(new)"
+            default: nil
+            }
+        }
+        var lines = [
+            line("name", before.name, after.name), line("kind", before.kind, after.kind),
+            // Descriptions are long: the new one alone reads better than old → new.
+            line("description", before.description.isEmpty ? before.description : "", after.description == before.description ? "" : after.description),
+        ].compactMap { $0 }
+        for key in Set(before.attributes.keys).union(after.attributes.keys).sorted() {
+            if let text = line(key, before.attributes[key], after.attributes[key]) { lines.append(text) }
         }
         return lines.isEmpty ? ["(restated, nothing changed)"] : lines
     }
