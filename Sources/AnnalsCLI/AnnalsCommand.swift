@@ -12,7 +12,7 @@ public struct AnnalsCommand: AsyncParsableCommand {
         """,
         subcommands: [
             MigrateCommand.self, TopicsCommand.self, PublishCommand.self, ReplayCommand.self,
-            StatusCommand.self, ChecksumCommand.self, DevBrokerCommand.self,
+            StatusCommand.self, ChecksumCommand.self, SearchCommand.self, DevBrokerCommand.self,
         ])
 
     public init() {}
