@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "AnnalsCLITests",
             dependencies: [
-                "AnnalsCLI", "Kafka", "AnnalsEvents", "DocumentIngest",
+                "AnnalsCLI", "Kafka", "AnnalsEvents", "DocumentIngest", "KnowledgeBase", "Postgres", "Projection", "TestSupport",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

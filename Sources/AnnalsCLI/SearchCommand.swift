@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import KnowledgeBase
+import Postgres
+
+/// `annals search`: hybrid search of the knowledge base as one world sees it.
+struct SearchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search the knowledge base as a world sees it (its documents and the global ones).",
+        discussion: """
+        Hybrid search: nearest chunks by embedding (HNSW) and best full-text matches (any of the query's words), \
+        fused by reciprocal rank. Queries are embedded with the hashing embedder at the dimension of \
+        <schema>.chunks.embedding, as the worker stored them. Examples:
+          annals search --world emberfall "who guards the library?"
+          annals search --global -k 5 --json ember codex
+        """)
+
+    @Option(help: "The world searching: its documents and the global ones are visible.") var world: String?
+    @Flag(help: "Search global documents only (documents without a world).") var global = false
+    @Argument(help: "What to search for, in natural language (quote it, or give several words).") var query: [String]
+    @Option(name: [.customShort("k"), .customLong("limit")],
+            help: "How many hits, \(SearchQuery.limitRange.lowerBound) to \(SearchQuery.limitRange.upperBound).")
+    var k = 10
+    @Flag(help: "Print a JSON array of hits instead of text.") var json = false
+    @Option(help: "The schema holding the knowledge base.") var schema = "kb"
+    @Option(help: "Lines of chunk text per hit; 0 prints it whole.") var lines = 4
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        switch (world, global) {
+        case (nil, false): throw ValidationError("say whose knowledge to search: --world <id>, or --global for global documents only")
+        case (.some, true): throw ValidationError("--world and --global exclude each other: --global searches global documents only")
+        case (.some(let world), false) where world.allSatisfy(\.isWhitespace):
+            throw ValidationError("--world is empty: give a world id, or --global for global documents only")
+        default: break
+        }
+        guard !query.joined().allSatisfy(\.isWhitespace) else { throw ValidationError("give the words to search for") }
+        guard SearchQuery.limitRange.contains(k) else {
+            throw ValidationError("-k \(k) is out of range: ask for \(SearchQuery.limitRange.lowerBound) to \(SearchQuery.limitRange.upperBound) hits")
+        }
+        guard lines >= 0 else { throw ValidationError("--lines must be 0 (whole text) or more") }
+    }
+
+    func run() async throws {
+        let db = try PostgresConnection(conninfo: connection.databaseConninfo)
+        guard let dimension = try KnowledgeBaseSearch.embeddingDimension(schema: schema, connection: db) else {
+            throw CLIError("\(SearchError.missingTables(schema: schema))")
+        }
+        let embedder: HashingEmbedder
+        do {
+            embedder = try HashingEmbedder(dimension: dimension)
+        } catch {
+            throw CLIError("\(schema).chunks.embedding is vector(\(dimension)): \(error)")
+        }
+        let search = KnowledgeBaseSearch(schema: schema, embedder: embedder)
+        let hits: [SearchHit]
+        do {
+            hits = try await search.search(SearchQuery(worldID: world, text: query.joined(separator: " "), limit: k), connection: db)
+        } catch let error as SearchError {
+            throw CLIError("\(error)")
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(hits), as: UTF8.self))
+            return
+        }
+        guard !hits.isEmpty else {
+            let scope = world.map { "world \($0) or the global documents" } ?? "the global documents"
+            FileHandle.standardError.write(Data("no chunks of \(scope) match\n".utf8))
+            return
+        }
+        print(SearchHitLayout(width: Self.terminalWidth(), maxTextLines: lines).render(hits))
+    }
+
+    /// Standard output's width on a terminal, else $COLUMNS, else 100; kept within 40...160.
+    static func terminalWidth() -> Int {
+        var size = winsize()
+        if isatty(STDOUT_FILENO) == 1, ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 {
+            return min(max(Int(size.ws_col), 40), 160)
+        }
+        let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 100
+        return min(max(columns, 40), 160)
+    }
+}

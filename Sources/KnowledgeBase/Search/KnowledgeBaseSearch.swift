@@ -1,0 +1,144 @@
+import Postgres
+import Projection
+
+/// Hybrid search over the knowledge base: vector nearest neighbours (HNSW) and full text (GIN), each scoped to
+/// one world plus the global documents, fused by reciprocal rank.
+///
+/// The database work is blocking libpq on the caller's connection: two index queries in one round trip inside
+/// a short transaction. A server answering many searches should give each one a connection on a thread of its
+/// own, using `embedding(for:)` and then `search(_:embedding:connection:)` there.
+public struct KnowledgeBaseSearch: Sendable {
+    /// How the vector candidates are found.
+    public enum VectorScan: Sendable, Equatable {
+        /// Through the HNSW index, approximate, as `SearchSettings` say.
+        case index
+        /// Every chunk in scope compared, the index off: the true nearest neighbours, for measuring recall.
+        case exact
+    }
+
+    /// The schema holding `documents` and `chunks`.
+    public let schema: String
+    /// Embeds queries; its vectors must have the table's dimension.
+    public let embedder: any Embedder
+    public let settings: SearchSettings
+
+    public init(schema: String = "kb", embedder: any Embedder, settings: SearchSettings = .init()) {
+        self.schema = schema
+        self.embedder = embedder
+        self.settings = settings
+    }
+
+    /// The best `query.limit` chunks for the query, best first, in the query's scope.
+    public func search(_ query: SearchQuery, connection: PostgresConnection) async throws -> [SearchHit] {
+        try query.validate()
+        let embedding = try await embedding(for: query.text)
+        return try search(query, embedding: embedding, connection: connection)
+    }
+
+    /// The query text's embedding, checked to have `embedder.dimension` components.
+    public func embedding(for text: String) async throws -> [Float] {
+        let vectors = try await embedder.embed([text])
+        guard vectors.count == 1, let vector = vectors.first, vector.count == embedder.dimension else {
+            throw SearchError.embedderReturned(components: vectors.first?.count ?? 0, expected: embedder.dimension)
+        }
+        return vector
+    }
+
+    /// `search(_:connection:)` with the query already embedded; blocking.
+    ///
+    /// An all-zero embedding (a query of stop words only) has no direction: the vector method is skipped and
+    /// full text alone decides.
+    public func search(_ query: SearchQuery, embedding: [Float], connection: PostgresConnection) throws -> [SearchHit] {
+        try query.validate()
+        try settings.validate()
+        let sql = SearchSQL(schema: quoteIdentifier(schema))
+        let scope = SearchSQL.Scope(worldID: query.worldID)
+        let candidates = max(settings.candidatesPerMethod, query.limit)
+        let useVector = embedding.contains { $0 != 0 }
+
+        var statements = [sql.matching(text: query.text, scope: scope, limit: candidates)]
+        if useVector {
+            statements += [SearchSQL.scanSettings(settings, exact: false),
+                           sql.nearest(embedding: embedding, scope: scope, limit: candidates)]
+        }
+        let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
+            try connection.transaction { try $0.pipeline(statements) }
+        }
+        let text = try SearchSQL.candidates(results[0])
+        let vector = useVector ? try SearchSQL.candidates(results[2]) : []
+        return Self.fuse(vector: vector, text: text, limit: query.limit, rrfK: settings.rrfK)
+    }
+
+    /// The vector method alone: the `limit` chunks in scope nearest to `embedding`, nearest first; blocking.
+    /// Scores are cosine distances.
+    public func nearestChunks(to embedding: [Float], worldID: String?, limit: Int, scan: VectorScan = .index,
+                              connection: PostgresConnection) throws -> [SearchCandidate] {
+        try settings.validate()
+        let sql = SearchSQL(schema: quoteIdentifier(schema))
+        let statements = [SearchSQL.scanSettings(settings, exact: scan == .exact),
+                          sql.nearest(embedding: embedding, scope: .init(worldID: worldID), limit: limit)]
+        let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
+            try connection.transaction { try $0.pipeline(statements) }
+        }
+        return try SearchSQL.candidates(results[1])
+    }
+
+    /// The full-text method alone: the `limit` chunks in scope matching any of the text's words, best first;
+    /// blocking. Scores are `ts_rank_cd`.
+    public func matchingChunks(_ text: String, worldID: String?, limit: Int,
+                               connection: PostgresConnection) throws -> [SearchCandidate] {
+        let sql = SearchSQL(schema: quoteIdentifier(schema))
+        let (statement, parameters) = sql.matching(text: text, scope: .init(worldID: worldID), limit: limit)
+        let result = try explainingFailures(embeddingDimension: embedder.dimension, connection: connection) {
+            try connection.execute(statement, parameters)
+        }
+        return try SearchSQL.candidates(result)
+    }
+
+    /// The dimension of `schema.chunks.embedding`, nil when there is no such table: the dimension to embed
+    /// queries with so that they match what the worker stored.
+    public static func embeddingDimension(schema: String = "kb", connection: PostgresConnection) throws -> Int? {
+        try KnowledgeBaseSQL(schema: quoteIdentifier(schema)).embeddingDimension(connection: connection)
+    }
+
+    /// Fuses the two candidate lists by reciprocal rank into the best `limit` hits; pure.
+    /// Equal scores are ordered by document id, then ordinal.
+    public static func fuse(vector: [SearchCandidate], text: [SearchCandidate], limit: Int, rrfK: Int) -> [SearchHit] {
+        var found: [ChunkID: SearchCandidate] = [:]
+        var distances: [ChunkID: Double] = [:]
+        var textScores: [ChunkID: Double] = [:]
+        for candidate in vector where distances[candidate.chunk] == nil {
+            distances[candidate.chunk] = candidate.score
+            found[candidate.chunk] = candidate
+        }
+        for candidate in text where textScores[candidate.chunk] == nil {
+            textScores[candidate.chunk] = candidate.score
+            found[candidate.chunk] = found[candidate.chunk] ?? candidate
+        }
+        let fused = ReciprocalRankFusion.fuse([vector.map(\.chunk), text.map(\.chunk)], rrfK: rrfK)
+        return fused.prefix(limit).compactMap { entry in
+            guard let chunk = found[entry.item] else { return nil }
+            return SearchHit(
+                documentID: chunk.chunk.documentID, version: chunk.version, ordinal: chunk.chunk.ordinal,
+                title: chunk.title, worldID: chunk.worldID, headingPath: chunk.headingPath, text: chunk.text,
+                score: entry.score, vectorRank: entry.ranks[0], cosineSimilarity: distances[entry.item].map { 1 - $0 },
+                textRank: entry.ranks[1], textScore: textScores[entry.item])
+        }
+    }
+
+    /// Turns the server's errors for a missing schema or a vector of the wrong size into ones that say what to do.
+    private func explainingFailures<T>(embeddingDimension: Int, connection: PostgresConnection,
+                                       _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PostgresError where error.sqlState == "42P01" || error.sqlState == "3F000" {
+            throw SearchError.missingTables(schema: schema)
+        } catch let error as PostgresError where error.sqlState == "22000" {
+            // pgvector reports "different vector dimensions" as a plain data exception: look at the table.
+            if let table = try? Self.embeddingDimension(schema: schema, connection: connection), table != embeddingDimension {
+                throw EmbedderError.dimensionMismatch(embedder: embeddingDimension, table: table)
+            }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,53 @@
+/// How `KnowledgeBaseSearch` gathers candidates from each method and fuses them.
+///
+/// The defaults come from `annals-bench kb` at 100,000 chunks over 100 worlds (README, "Knowledge-base search").
+public struct SearchSettings: Sendable, Equatable, Codable {
+    /// pgvector's `hnsw.iterative_scan`: what the HNSW scan does when the world filter leaves too few rows.
+    public enum IterativeScan: String, Sendable, Equatable, Codable, CaseIterable {
+        /// Stop after `efSearch` candidates, however few pass the filter.
+        case off
+        /// Keep scanning, rows possibly slightly out of distance order (re-sorted afterwards); best recall.
+        case relaxedOrder = "relaxed_order"
+        /// Keep scanning, rows in exact distance order.
+        case strictOrder = "strict_order"
+    }
+
+    /// pgvector's allowed `hnsw.ef_search`.
+    public static let efSearchRange = 1...1_000
+    /// Candidates per method allowed.
+    public static let candidatesRange = 1...1_000
+
+    /// HNSW candidate list size while searching (`hnsw.ef_search`): higher finds more true neighbours, slower.
+    public var efSearch: Int
+    /// How many candidates each method (vector, full text) brings to the fusion; never fewer than the query's k.
+    public var candidatesPerMethod: Int
+    /// The RRF constant: a hit scores Σ 1 / (rrfK + rank).
+    public var rrfK: Int
+    /// How the HNSW scan copes with the world filter.
+    public var iterativeScan: IterativeScan
+    /// pgvector's `hnsw.max_scan_tuples`: most index tuples an iterative scan visits; nil keeps the server's (20,000).
+    public var maxScanTuples: Int?
+
+    public init(efSearch: Int = 100, candidatesPerMethod: Int = 40, rrfK: Int = 60,
+                iterativeScan: IterativeScan = .relaxedOrder, maxScanTuples: Int? = nil) {
+        self.efSearch = efSearch
+        self.candidatesPerMethod = candidatesPerMethod
+        self.rrfK = rrfK
+        self.iterativeScan = iterativeScan
+        self.maxScanTuples = maxScanTuples
+    }
+
+    /// Throws, naming the setting and its range, when pgvector or the fusion would reject a value.
+    public func validate() throws(SearchError) {
+        if !Self.efSearchRange.contains(efSearch) {
+            throw .invalidSetting("efSearch is \(efSearch); pgvector allows \(Self.efSearchRange.lowerBound)...\(Self.efSearchRange.upperBound)")
+        }
+        if !Self.candidatesRange.contains(candidatesPerMethod) {
+            throw .invalidSetting("candidatesPerMethod is \(candidatesPerMethod); allowed \(Self.candidatesRange.lowerBound)...\(Self.candidatesRange.upperBound)")
+        }
+        if rrfK < 0 { throw .invalidSetting("rrfK is \(rrfK); it must be 0 or more (60 is usual)") }
+        if let maxScanTuples, maxScanTuples < 1 {
+            throw .invalidSetting("maxScanTuples is \(maxScanTuples); it must be at least 1, or nil for the server's default")
+        }
+    }
+}
