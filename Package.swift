@@ -16,6 +16,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Tests only: the fake embeddings server.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // C libraries from Debian (librdkafka-dev, libpq-dev).
@@ -47,6 +51,17 @@ let package = Package(
         .target(
             name: "KnowledgeBase",
             dependencies: ["Projection", "AnnalsEvents", "Postgres", .product(name: "Crypto", package: "swift-crypto")]),
+        // Network I/O for the knowledge base, kept out of it: the OpenAI-compatible embeddings client.
+        .target(
+            name: "RemoteEmbedding",
+            dependencies: [
+                "KnowledgeBase",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // Markdown documents with YAML front matter → DocumentIngested events (pure).
         .target(
@@ -63,7 +78,7 @@ let package = Package(
         .target(
             name: "AnnalsCLI",
             dependencies: [
-                "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest",
+                "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,9 +112,20 @@ let package = Package(
         .testTarget(name: "ProjectionTests", dependencies: ["Projection", "TestSupport"]),
         .testTarget(name: "KnowledgeBaseTests", dependencies: ["KnowledgeBase", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport"]),
         .testTarget(
+            name: "RemoteEmbeddingTests",
+            dependencies: [
+                "RemoteEmbedding", "KnowledgeBase",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "AnnalsCLITests",
             dependencies: [
                 "AnnalsCLI", "Kafka", "AnnalsEvents", "DocumentIngest", "KnowledgeBase", "Postgres", "Projection", "TestSupport",
+                "RemoteEmbedding",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

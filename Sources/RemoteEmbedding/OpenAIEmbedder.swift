@@ -1,0 +1,212 @@
+import AsyncHTTPClient
+import Foundation
+import KnowledgeBase
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// An `Embedder` backed by any OpenAI-compatible `POST <base>/embeddings` endpoint
+/// (OpenAI, Azure-style proxies, vLLM, Ollama, LiteLLM, text-embeddings-inference).
+///
+/// Texts go out in batches of `settings.batchSize`, one request at a time; the vectors come
+/// back in input order whatever order the server lists them in. A batch is retried, with
+/// backoff or as long as `Retry-After` asks, after a timeout, a connection error, 408, 409,
+/// 429 or 5xx; any other status fails at once. The API key travels only in the
+/// `Authorization: Bearer` header and is redacted from every error and log line.
+///
+/// HTTP client lifecycle: by default the embedder uses `HTTPClient.shared`, the process-wide
+/// client that is never shut down, so an embedder can be copied, dropped or outlive a task
+/// without leaking connections and without a `shutdown()` anyone could forget (a client that
+/// is not shut down traps in debug builds). Timeouts are per attempt, so the shared client's
+/// configuration does not matter. Pass your own client for a proxy or custom TLS; then its
+/// lifetime, and its shutdown, are yours.
+public struct OpenAIEmbedder: Embedder {
+    /// How this embedder reaches the server.
+    public let settings: OpenAIEmbedderSettings
+    private let key: APIKey?
+    private let httpClient: HTTPClient
+    private let logger: Logger
+
+    /// The settings' model name: the cache key is (model, dimension, text hash).
+    public var model: String { settings.model }
+    /// The settings' dimension; every returned vector is checked against it.
+    public var dimension: Int { settings.dimension }
+    /// True: a remote embedding costs far more than a cache lookup.
+    public var cachesEmbeddings: Bool { true }
+
+    /// An embedder for `settings`, reading the API key now (from `environment` or the key file)
+    /// so that a missing key stops start-up instead of the first batch.
+    public init(
+        settings: OpenAIEmbedderSettings,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        httpClient: HTTPClient = .shared,
+        logger: Logger = Logger(label: "annals.openai-embedder")
+    ) throws(OpenAIEmbedderError) {
+        try settings.validate()
+        self.settings = settings
+        self.key = try settings.apiKey.resolve(environment: environment)
+        self.httpClient = httpClient
+        self.logger = logger
+    }
+
+    /// One vector per text, in input order; no request at all for no texts.
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(texts.count)
+        var start = texts.startIndex
+        while start < texts.endIndex {
+            let end = min(start + settings.batchSize, texts.endIndex)
+            vectors += try await embedBatch(Array(texts[start..<end]))
+            start = end
+        }
+        return vectors
+    }
+
+    /// One batch, attempted up to `maxAttempts` times.
+    private func embedBatch(_ texts: [String]) async throws -> [[Float]] {
+        let body = try requestBody(texts)
+        var attempt = 1
+        while true {
+            let failure: RetryableFailure
+            switch try await send(body) {
+            case .timedOut:
+                failure = RetryableFailure(cause: "no response within \(settings.requestTimeout)", retryAfter: nil)
+            case .transport(let description):
+                failure = RetryableFailure(cause: "connection failed: \(description)", retryAfter: nil)
+            case .response(let status, let retryAfterHeader, let bytes):
+                switch ResponseDisposition(status: status) {
+                case .accept:
+                    return try EmbeddingsWire.vectors(from: bytes, inputCount: texts.count,
+                                                      dimension: settings.dimension, model: settings.model)
+                case .fail:
+                    throw rejection(status: status, message: serverMessage(bytes))
+                case .retry:
+                    failure = RetryableFailure(
+                        cause: "HTTP \(status) (\(serverMessage(bytes)))",
+                        retryAfter: ResponseDisposition.retryAfter(status: status, header: retryAfterHeader))
+                }
+            }
+            guard attempt < settings.maxAttempts else {
+                throw OpenAIEmbedderError.gaveUp(attempts: attempt, endpoint: printableEndpoint, lastFailure: failure.cause)
+            }
+            let delay = failure.retryAfter.map { min($0, settings.retryAfterLimit) }
+                ?? settings.backoff.delay(beforeRetry: attempt, unitRandom: .random(in: 0..<1))
+            logger.warning("embeddings request failed; retrying", metadata: [
+                "endpoint": "\(printableEndpoint)", "attempt": "\(attempt)", "of": "\(settings.maxAttempts)",
+                "cause": "\(failure.cause)", "retry-in": "\(delay)",
+            ])
+            try await Task.sleep(for: delay)
+            attempt += 1
+        }
+    }
+
+    /// A retryable failure of one attempt, already redacted.
+    private struct RetryableFailure {
+        var cause: String
+        var retryAfter: Duration?
+    }
+
+    /// What one attempt came back with.
+    private enum Exchange: Sendable {
+        case response(status: Int, retryAfter: String?, body: Data)
+        case timedOut
+        case transport(String)
+    }
+
+    private func requestBody(_ texts: [String]) throws(OpenAIEmbedderError) -> ByteBuffer {
+        let request = EmbeddingsWire.Request(model: settings.model, input: texts,
+                                             dimensions: settings.requestsDimension ? settings.dimension : nil)
+        do {
+            return ByteBuffer(bytes: try request.encoded())
+        } catch {
+            throw .malformedResponse("could not encode the request: \(error)")
+        }
+    }
+
+    /// One attempt, bounded by `requestTimeout` from the first byte sent to the last byte received.
+    private func send(_ body: ByteBuffer) async throws -> Exchange {
+        let deadline = ContinuousClock.now + settings.requestTimeout
+        do {
+            // The client's own deadline ends with the response head and, when it passes while
+            // connecting, reports the connection error rather than a bare timeout.
+            let response = try await httpClient.execute(httpRequest(body), deadline: .now() + TimeAmount(settings.requestTimeout))
+            guard let bytes = try await Self.collect(response.body, upTo: responseByteLimit, until: deadline) else {
+                return .timedOut
+            }
+            return .response(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"),
+                             body: Data(bytes.readableBytesView))
+        } catch let error as HTTPClientError where Self.timeouts.contains(error) {
+            return .timedOut
+        } catch is NIOTooManyBytesError {
+            throw OpenAIEmbedderError.malformedResponse("the response is larger than \(responseByteLimit) bytes")
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            return .transport(redact("\(error)"))
+        }
+    }
+
+    /// The whole body, or nil when `deadline` passes first (a body that trickles in); the
+    /// loser is cancelled, which cancels the request.
+    private static func collect(_ body: HTTPClientResponse.Body, upTo byteLimit: Int,
+                                until deadline: ContinuousClock.Instant) async throws -> ByteBuffer? {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: byteLimit) }
+            group.addTask {
+                try await Task.sleep(until: deadline)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+    }
+
+    private func httpRequest(_ body: ByteBuffer) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: settings.endpoint)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "annals")
+        if let key {
+            request.headers.add(name: "Authorization", value: "Bearer \(key.value)")
+        }
+        request.body = .bytes(body)
+        return request
+    }
+
+    private static let timeouts: [HTTPClientError] = [
+        .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout,
+        .getConnectionFromPoolTimeout,
+    ]
+
+    /// Room for a full batch of vectors written as JSON decimals, and then some.
+    private var responseByteLimit: Int {
+        max(1 << 20, settings.batchSize * settings.dimension * 32)
+    }
+
+    private func rejection(status: Int, message: String) -> OpenAIEmbedderError {
+        status == 401
+            ? .unauthorized(endpoint: printableEndpoint, keySource: settings.apiKey.description, serverMessage: message)
+            : .rejected(status: status, endpoint: printableEndpoint, model: settings.model, serverMessage: message)
+    }
+
+    private func serverMessage(_ body: Data) -> String {
+        EmbeddingsWire.errorMessage(from: body, redacting: redact)
+    }
+
+    private func redact(_ text: String) -> String {
+        key?.redact(text) ?? text
+    }
+
+    private var printableEndpoint: String {
+        OpenAIEmbedderSettings.redactingUserInfo(settings.endpoint)
+    }
+}
+
+extension OpenAIEmbedder: CustomStringConvertible, CustomReflectable {
+    /// The effective settings, without the key.
+    public var description: String { settings.description }
+
+    /// Only the settings: a `dump` must not walk into the key or the HTTP client, whose
+    /// connection pool holds request heads with the `Authorization` header.
+    public var customMirror: Mirror { Mirror(self, children: ["settings": settings]) }
+}
