@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import KnowledgeBase
+import RemoteEmbedding
+
+/// Which embedder turns knowledge-base chunks into vectors, and how to reach a remote one:
+/// flags first, then the environment. The dimension is the kb worker's `--dimension`.
+struct EmbedderOptions: ParsableArguments {
+    /// The embedders there are.
+    enum Kind: String, CaseIterable, ExpressibleByArgument {
+        case hashing, openai
+    }
+
+    @Option(help: ArgumentHelp(
+        "How chunks become vectors: hashing (local, no model, no network) or openai (any OpenAI-compatible "
+            + "/embeddings server: OpenAI, vLLM, Ollama, LiteLLM, text-embeddings-inference) "
+            + "(default: $ANNALS_EMBEDDER, else hashing).",
+        valueName: "hashing|openai"))
+    var embedder: Kind?
+
+    @Option(help: ArgumentHelp(
+        "API base of the embeddings server; requests go to <url>/embeddings "
+            + "(default: $ANNALS_EMBEDDING_URL, else https://api.openai.com/v1).",
+        valueName: "url"))
+    var embeddingURL: String?
+
+    @Option(help: ArgumentHelp(
+        "Model name, e.g. text-embedding-3-small; part of the embedding cache key, so changing it re-embeds "
+            + "(default: $ANNALS_EMBEDDING_MODEL; required with --embedder openai).",
+        valueName: "name"))
+    var embeddingModel: String?
+
+    @Flag(help: ArgumentHelp(
+        "Ask the server for vectors of --dimension components (sends `dimensions`: text-embedding-3-* models "
+            + "support it, most other models and local servers reject it)."))
+    var embeddingRequestDimension = false
+
+    @Option(help: ArgumentHelp("Environment variable holding the API key (default: OPENAI_API_KEY).", valueName: "name"))
+    var embeddingKeyEnv: String?
+
+    @Option(help: ArgumentHelp(
+        "File holding the API key, e.g. a mounted secret; a trailing newline is ignored.", valueName: "path"))
+    var embeddingKeyFile: String?
+
+    @Flag(help: "Send no API key, for a local server that needs none.")
+    var embeddingNoKey = false
+
+    @Option(help: ArgumentHelp("Most texts per request (default: 64).", valueName: "n"))
+    var embeddingBatchSize: Int?
+
+    @Option(help: ArgumentHelp(
+        "Longest wait for one request, in seconds, before it is retried (default: 30).", valueName: "seconds"))
+    var embeddingTimeoutSeconds: Double?
+
+    @Option(help: ArgumentHelp(
+        "Attempts per batch, with backoff, before giving up with the last error (default: 5).", valueName: "n"))
+    var embeddingMaxAttempts: Int?
+
+    /// The embedder these options describe, making vectors of `dimension` components; throws a
+    /// `CLIError` saying which flag or variable to fix.
+    func makeEmbedder(dimension: Int, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any Embedder {
+        switch try kind(environment: environment) {
+        case .hashing:
+            if let flag = remoteOnlyFlags.first(where: \.given)?.name {
+                throw CLIError("\(flag) applies only to --embedder openai: the hashing embedder has no model, server "
+                    + "or key (drop \(flag), or pass --embedder openai)")
+            }
+            do {
+                return try HashingEmbedder(dimension: dimension)
+            } catch {
+                throw CLIError("\(error)")
+            }
+        case .openai:
+            let settings = try openAISettings(dimension: dimension, environment: environment)
+            do {
+                return try OpenAIEmbedder(settings: settings, environment: environment)
+            } catch {
+                throw CLIError("\(error)")
+            }
+        }
+    }
+
+    /// The flag, else ANNALS_EMBEDDER, else hashing.
+    func kind(environment: [String: String]) throws -> Kind {
+        if let embedder { return embedder }
+        guard let value = environment["ANNALS_EMBEDDER"]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+            return .hashing
+        }
+        guard let kind = Kind(rawValue: value.lowercased()) else {
+            throw CLIError("ANNALS_EMBEDDER=\(value) is not an embedder: set it to hashing or openai")
+        }
+        return kind
+    }
+
+    /// Settings for `--embedder openai`; throws for a missing model or conflicting flags.
+    func openAISettings(dimension: Int, environment: [String: String]) throws -> OpenAIEmbedderSettings {
+        guard let model = (embeddingModel ?? environment["ANNALS_EMBEDDING_MODEL"])?
+            .trimmingCharacters(in: .whitespaces), !model.isEmpty else {
+            throw CLIError("--embedder openai needs a model: pass --embedding-model (e.g. text-embedding-3-small) "
+                + "or set ANNALS_EMBEDDING_MODEL")
+        }
+        let keyChoices = [("--embedding-key-env", embeddingKeyEnv != nil), ("--embedding-key-file", embeddingKeyFile != nil),
+                          ("--embedding-no-key", embeddingNoKey)].filter(\.1).map(\.0)
+        guard keyChoices.count <= 1 else {
+            throw CLIError("\(keyChoices.joined(separator: " and ")) contradict each other: choose one way to give the API key")
+        }
+        let apiKey: APIKeySource =
+            if let path = embeddingKeyFile { .file(path) }
+            else if embeddingNoKey { .none }
+            else { .environment(embeddingKeyEnv ?? "OPENAI_API_KEY") }
+        if case .environment(let name) = apiKey, name.isEmpty {
+            throw CLIError("--embedding-key-env needs the name of an environment variable, e.g. OPENAI_API_KEY")
+        }
+        var settings = OpenAIEmbedderSettings(
+            model: model, dimension: dimension,
+            baseURL: embeddingURL ?? environment["ANNALS_EMBEDDING_URL"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? OpenAIEmbedderSettings.defaultBaseURL,
+            requestsDimension: embeddingRequestDimension, apiKey: apiKey)
+        if let embeddingBatchSize {
+            guard embeddingBatchSize >= 1 else {
+                throw CLIError("--embedding-batch-size \(embeddingBatchSize): send at least 1 text per request")
+            }
+            settings.batchSize = embeddingBatchSize
+        }
+        if let embeddingTimeoutSeconds {
+            guard embeddingTimeoutSeconds.isFinite, embeddingTimeoutSeconds > 0, embeddingTimeoutSeconds <= 3_600 else {
+                throw CLIError("--embedding-timeout-seconds \(embeddingTimeoutSeconds): give a number of seconds above 0, "
+                    + "at most 3600")
+            }
+            settings.requestTimeout = Duration.nanoseconds(Int64((embeddingTimeoutSeconds * 1e9).rounded()))
+        }
+        if let embeddingMaxAttempts {
+            guard embeddingMaxAttempts >= 1 else {
+                throw CLIError("--embedding-max-attempts \(embeddingMaxAttempts): allow at least 1 attempt")
+            }
+            settings.maxAttempts = embeddingMaxAttempts
+        }
+        return settings
+    }
+
+    /// Flags that mean nothing to the hashing embedder; environment variables are ignored
+    /// there instead, since a deployment may set them for every worker.
+    private var remoteOnlyFlags: [(name: String, given: Bool)] {
+        [
+            ("--embedding-url", embeddingURL != nil), ("--embedding-model", embeddingModel != nil),
+            ("--embedding-request-dimension", embeddingRequestDimension), ("--embedding-key-env", embeddingKeyEnv != nil),
+            ("--embedding-key-file", embeddingKeyFile != nil), ("--embedding-no-key", embeddingNoKey),
+            ("--embedding-batch-size", embeddingBatchSize != nil),
+            ("--embedding-timeout-seconds", embeddingTimeoutSeconds != nil),
+            ("--embedding-max-attempts", embeddingMaxAttempts != nil),
+        ]
+    }
+}
