@@ -11,6 +11,8 @@ enum FakeReply: Sendable {
     case succeed
     /// No answer until the test ends: longer than any client timeout.
     case stall
+    /// 200 and the first bytes of the body, then nothing more until the test ends.
+    case stallMidBody
     /// This status, an optional `Retry-After`, and an error body.
     case status(Int, retryAfter: String? = nil, message: String = "scripted failure")
     /// 200 with vectors of this many components instead of the requested dimension.
@@ -120,6 +122,15 @@ actor FakeEmbeddingsServer {
         case .stall:
             await waitForRelease()
             return try json(200, embeddings(decoded.input.map(vectors.embedOne), model: decoded.model))
+        case .stallMidBody:
+            let data = try JSONEncoder().encode(embeddings(decoded.input.map(vectors.embedOne), model: decoded.model))
+            let (head, rest) = (ByteBuffer(bytes: data.prefix(10)), ByteBuffer(bytes: data.dropFirst(10)))
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody { writer in
+                try await writer.write(head)
+                await self.waitForRelease()
+                try await writer.write(rest)
+                try await writer.finish(nil)
+            })
         case .status(let status, let retryAfter, let message):
             return try json(status, ErrorBody(message: message), retryAfter: retryAfter)
         case .wrongDimension(let dimension):
