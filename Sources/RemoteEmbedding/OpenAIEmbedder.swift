@@ -113,14 +113,12 @@ public struct OpenAIEmbedder: Embedder {
         case transport(String)
     }
 
-    private func requestBody(_ texts: [String]) throws(OpenAIEmbedderError) -> ByteBuffer {
+    /// The JSON body of one batch, encoded once and resent as it is on every attempt. Encoding
+    /// strings and an integer cannot fail; an error would be JSONEncoder's own.
+    private func requestBody(_ texts: [String]) throws -> ByteBuffer {
         let request = EmbeddingsWire.Request(model: settings.model, input: texts,
                                              dimensions: settings.requestsDimension ? settings.dimension : nil)
-        do {
-            return ByteBuffer(bytes: try request.encoded())
-        } catch {
-            throw .malformedResponse("could not encode the request: \(error)")
-        }
+        return ByteBuffer(bytes: try request.encoded())
     }
 
     /// One attempt, bounded by `requestTimeout` from the first byte sent to the last byte received.
