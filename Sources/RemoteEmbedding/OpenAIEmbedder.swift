@@ -14,6 +14,10 @@ import NIOHTTP1
 /// 429 or 5xx; any other status fails at once. The API key travels only in the
 /// `Authorization: Bearer` header and is redacted from every error and log line.
 ///
+/// Not a `LocalEmbedder`, so the projection embeds through the embedding cache, keyed by
+/// (model, dimension, text hash): a remote vector costs far more than a lookup. Its errors say
+/// what the projection should do (`OpenAIEmbedderError.failureKind`).
+///
 /// HTTP client lifecycle: by default the embedder uses `HTTPClient.shared`, the process-wide
 /// client that is never shut down, so an embedder can be copied, dropped or outlive a task
 /// without leaking connections and without a `shutdown()` anyone could forget (a client that
@@ -31,8 +35,6 @@ public struct OpenAIEmbedder: Embedder {
     public var model: String { settings.model }
     /// The settings' dimension; every returned vector is checked against it.
     public var dimension: Int { settings.dimension }
-    /// True: a remote embedding costs far more than a cache lookup.
-    public var cachesEmbeddings: Bool { true }
 
     /// An embedder for `settings`, reading the API key now (from `environment` or the key file)
     /// so that a missing key stops start-up instead of the first batch.

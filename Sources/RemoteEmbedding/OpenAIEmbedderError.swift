@@ -1,7 +1,9 @@
+import KnowledgeBase
+
 /// Why the OpenAI-compatible embedder could not be built or could not embed; each message
 /// says what failed and what to do. No case ever holds the API key: server messages pass
 /// through redaction before they are stored.
-public enum OpenAIEmbedderError: Error, Equatable, CustomStringConvertible {
+public enum OpenAIEmbedderError: Error, Equatable, CustomStringConvertible, EmbedderFailure {
     /// The key's environment variable is unset or empty.
     case missingAPIKey(environmentVariable: String)
     /// The key file could not be read.
@@ -24,6 +26,26 @@ public enum OpenAIEmbedderError: Error, Equatable, CustomStringConvertible {
     case malformedResponse(String)
     /// Every attempt failed with a retryable cause; `lastFailure` is the last one.
     case gaveUp(attempts: Int, endpoint: String, lastFailure: String)
+
+    /// What the projection does about it: retry the batch later, dead-letter the document, or stop.
+    public var failureKind: EmbedderFailureKind {
+        switch self {
+        case .gaveUp, .wrongVectorCount:
+            // The server was unreachable, overloaded or confused for every attempt; it may recover.
+            .transient
+        case .rejected(let status, _, _, _) where Self.inputStatuses.contains(status):
+            // The text itself: too long, too many tokens, not valid for the model. Note that a setting the
+            // model refuses (say `dimensions`) also answers 400; then every document is refused in turn.
+            .rejectedInput
+        case .missingAPIKey, .unreadableKeyFile, .emptyKeyFile, .malformedAPIKey, .invalidSettings, .unauthorized,
+             .rejected, .wrongDimension, .malformedResponse:
+            // Wrong key, URL, model or dimension: nothing will work until the settings change.
+            .configuration
+        }
+    }
+
+    /// Statuses that blame the request's content rather than the settings: bad request, too large, unprocessable.
+    static let inputStatuses: Set<Int> = [400, 413, 422]
 
     public var description: String {
         switch self {

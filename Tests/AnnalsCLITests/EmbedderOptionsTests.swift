@@ -24,7 +24,7 @@ import Testing
         let embedder = try Self.embedder([], dimension: 256)
         #expect(embedder is HashingEmbedder)
         #expect(embedder.dimension == 256)
-        #expect(!embedder.cachesEmbeddings)
+        #expect(embedder is any LocalEmbedder)
     }
 
     @Test func environmentChoosesTheOpenAIEmbedder() throws {
@@ -33,7 +33,7 @@ import Testing
             "ANNALS_EMBEDDING_URL": "http://127.0.0.1:11434/v1", "OPENAI_API_KEY": "sk-env",
         ], dimension: 768)
         let openAI = try #require(embedder as? OpenAIEmbedder)
-        #expect(openAI.model == "nomic-embed-text" && openAI.dimension == 768 && openAI.cachesEmbeddings)
+        #expect(openAI.model == "nomic-embed-text" && openAI.dimension == 768 && !(embedder is any LocalEmbedder))
         #expect(openAI.settings.endpoint == "http://127.0.0.1:11434/v1/embeddings")
         #expect(openAI.settings.apiKey == .environment("OPENAI_API_KEY"))
         #expect(openAI.settings.batchSize == 64 && openAI.settings.requestTimeout == .seconds(30))

@@ -1,4 +1,5 @@
 import Foundation
+import KnowledgeBase
 @testable import RemoteEmbedding
 import Testing
 
@@ -33,6 +34,23 @@ import Testing
         #expect(backoff.delay(beforeRetry: 3, unitRandom: 0) == .seconds(1))
         #expect(backoff.delay(beforeRetry: 3, unitRandom: 0.5) == .milliseconds(1_500))
         #expect(backoff.delay(beforeRetry: 3, unitRandom: 0.999_999) <= .seconds(2))
+    }
+
+    @Test(arguments: [
+        (OpenAIEmbedderError.gaveUp(attempts: 5, endpoint: "e", lastFailure: "HTTP 503 (busy)"), EmbedderFailureKind.transient),
+        (.wrongVectorCount(expected: 3, received: 2), .transient),
+        (.rejected(status: 400, endpoint: "e", model: "m", serverMessage: "too many tokens"), .rejectedInput),
+        (.rejected(status: 413, endpoint: "e", model: "m", serverMessage: "too large"), .rejectedInput),
+        (.rejected(status: 422, endpoint: "e", model: "m", serverMessage: "unprocessable"), .rejectedInput),
+        (.rejected(status: 403, endpoint: "e", model: "m", serverMessage: "no access"), .configuration),
+        (.rejected(status: 404, endpoint: "e", model: "m", serverMessage: "no such model"), .configuration),
+        (.unauthorized(endpoint: "e", keySource: "k", serverMessage: "bad key"), .configuration),
+        (.wrongDimension(expected: 384, received: 1536, model: "m"), .configuration),
+        (.malformedResponse("not JSON"), .configuration),
+        (.missingAPIKey(environmentVariable: "OPENAI_API_KEY"), .configuration),
+    ])
+    func errorsTellTheProjectionWhetherToRetryDeadLetterOrStop(error: OpenAIEmbedderError, kind: EmbedderFailureKind) {
+        #expect(error.failureKind == kind)
     }
 
     @Test func vectorsAreOrderedByIndex() throws {
