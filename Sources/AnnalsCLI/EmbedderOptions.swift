@@ -48,6 +48,9 @@ struct EmbedderOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Most texts per request (default: 64).", valueName: "n"))
     var embeddingBatchSize: Int?
 
+    @Option(help: ArgumentHelp("Most requests in flight at once (default: 4).", valueName: "n"))
+    var embeddingConcurrency: Int?
+
     @Option(help: ArgumentHelp(
         "Longest wait for one request, in seconds, before it is retried (default: 30).", valueName: "seconds"))
     var embeddingTimeoutSeconds: Double?
@@ -122,6 +125,12 @@ struct EmbedderOptions: ParsableArguments {
             }
             settings.batchSize = embeddingBatchSize
         }
+        if let embeddingConcurrency {
+            guard embeddingConcurrency >= 1 else {
+                throw CLIError("--embedding-concurrency \(embeddingConcurrency): allow at least 1 request at a time")
+            }
+            settings.concurrentRequests = embeddingConcurrency
+        }
         if let embeddingTimeoutSeconds {
             guard embeddingTimeoutSeconds.isFinite, embeddingTimeoutSeconds > 0, embeddingTimeoutSeconds <= 3_600 else {
                 throw CLIError("--embedding-timeout-seconds \(embeddingTimeoutSeconds): give a number of seconds above 0, "
@@ -145,7 +154,7 @@ struct EmbedderOptions: ParsableArguments {
             ("--embedding-url", embeddingURL != nil), ("--embedding-model", embeddingModel != nil),
             ("--embedding-request-dimension", embeddingRequestDimension), ("--embedding-key-env", embeddingKeyEnv != nil),
             ("--embedding-key-file", embeddingKeyFile != nil), ("--embedding-no-key", embeddingNoKey),
-            ("--embedding-batch-size", embeddingBatchSize != nil),
+            ("--embedding-batch-size", embeddingBatchSize != nil), ("--embedding-concurrency", embeddingConcurrency != nil),
             ("--embedding-timeout-seconds", embeddingTimeoutSeconds != nil),
             ("--embedding-max-attempts", embeddingMaxAttempts != nil),
         ]

@@ -8,8 +8,8 @@ import NIOHTTP1
 /// An `Embedder` backed by any OpenAI-compatible `POST <base>/embeddings` endpoint
 /// (OpenAI, Azure-style proxies, vLLM, Ollama, LiteLLM, text-embeddings-inference).
 ///
-/// Texts go out in batches of `settings.batchSize`, one request at a time; the vectors come
-/// back in input order whatever order the server lists them in. A batch is retried, with
+/// Texts go out in batches of `settings.batchSize`, up to `settings.concurrentRequests` at a
+/// time; the vectors come back in input order whatever order the server lists them in. A batch is retried, with
 /// backoff or as long as `Retry-After` asks, after a timeout, a connection error, 408, 409,
 /// 429 or 5xx; any other status fails at once. The API key travels only in the
 /// `Authorization: Bearer` header and is redacted from every error and log line.
@@ -51,17 +51,29 @@ public struct OpenAIEmbedder: Embedder {
         self.logger = logger
     }
 
-    /// One vector per text, in input order; no request at all for no texts.
+    /// One vector per text, in input order; no request at all for no texts. Batches go out
+    /// `settings.concurrentRequests` at a time; the first batch that fails fails the call and
+    /// cancels the others.
     public func embed(_ texts: [String]) async throws -> [[Float]] {
-        var vectors: [[Float]] = []
-        vectors.reserveCapacity(texts.count)
-        var start = texts.startIndex
-        while start < texts.endIndex {
-            let end = min(start + settings.batchSize, texts.endIndex)
-            vectors += try await embedBatch(Array(texts[start..<end]))
-            start = end
+        let batches = stride(from: 0, to: texts.count, by: settings.batchSize).map {
+            Array(texts[$0..<min($0 + settings.batchSize, texts.count)])
         }
-        return vectors
+        var results = [[[Float]]](repeating: [], count: batches.count)
+        try await withThrowingTaskGroup(of: (Int, [[Float]]).self) { group in
+            var next = 0
+            func startNext() {
+                guard next < batches.count else { return }
+                let index = next
+                group.addTask { (index, try await embedBatch(batches[index])) }
+                next += 1
+            }
+            for _ in 0..<settings.concurrentRequests { startNext() }
+            while let (index, vectors) = try await group.next() {
+                results[index] = vectors
+                startNext()
+            }
+        }
+        return results.flatMap { $0 }
     }
 
     /// One batch, attempted up to `maxAttempts` times.

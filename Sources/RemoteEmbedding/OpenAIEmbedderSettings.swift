@@ -19,6 +19,8 @@ public struct OpenAIEmbedderSettings: Sendable, Equatable, CustomStringConvertib
     public var apiKey: APIKeySource
     /// Most texts per request.
     public var batchSize: Int
+    /// Most requests in flight at once within one call to `embed`.
+    public var concurrentRequests: Int
     /// Longest wait for one attempt, from sending the request to the last byte of the response.
     public var requestTimeout: Duration
     /// Attempts per batch, the first included, before giving up.
@@ -28,8 +30,8 @@ public struct OpenAIEmbedderSettings: Sendable, Equatable, CustomStringConvertib
     /// Longest `Retry-After` honoured; a server asking for more is retried after this long.
     public var retryAfterLimit: Duration
 
-    /// Settings with OpenAI's defaults: key from `OPENAI_API_KEY`, 64 texts per request,
-    /// 30 s per attempt, 5 attempts, backoff from 0.5 s doubling to 8 s.
+    /// Settings with OpenAI's defaults: key from `OPENAI_API_KEY`, 64 texts per request, 4
+    /// requests at a time, 30 s per attempt, 5 attempts, backoff from 0.5 s doubling to 8 s.
     public init(
         model: String,
         dimension: Int,
@@ -37,6 +39,7 @@ public struct OpenAIEmbedderSettings: Sendable, Equatable, CustomStringConvertib
         requestsDimension: Bool = false,
         apiKey: APIKeySource = .openAIEnvironment,
         batchSize: Int = 64,
+        concurrentRequests: Int = 4,
         requestTimeout: Duration = .seconds(30),
         maxAttempts: Int = 5,
         backoff: RetryBackoff = RetryBackoff(),
@@ -48,6 +51,7 @@ public struct OpenAIEmbedderSettings: Sendable, Equatable, CustomStringConvertib
         self.requestsDimension = requestsDimension
         self.apiKey = apiKey
         self.batchSize = batchSize
+        self.concurrentRequests = concurrentRequests
         self.requestTimeout = requestTimeout
         self.maxAttempts = maxAttempts
         self.backoff = backoff
@@ -83,6 +87,9 @@ public struct OpenAIEmbedderSettings: Sendable, Equatable, CustomStringConvertib
         guard batchSize >= 1 else {
             throw .invalidSettings("batch size \(batchSize): send at least 1 text per request")
         }
+        guard concurrentRequests >= 1 else {
+            throw .invalidSettings("\(concurrentRequests) concurrent requests: allow at least 1")
+        }
         guard requestTimeout > .zero else {
             throw .invalidSettings("request timeout \(requestTimeout): give a positive timeout")
         }
@@ -99,6 +106,7 @@ public struct OpenAIEmbedderSettings: Sendable, Equatable, CustomStringConvertib
     public var description: String {
         "openai model=\(model) dimension=\(dimension)\(requestsDimension ? " (requested)" : "") "
             + "url=\(Self.redactingUserInfo(baseURL)) key=\(apiKey) batch-size=\(batchSize) "
+            + "concurrency=\(concurrentRequests) "
             + "timeout=\(requestTimeout) attempts=\(maxAttempts)"
     }
 

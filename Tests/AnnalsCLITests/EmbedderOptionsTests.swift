@@ -42,14 +42,15 @@ import Testing
     @Test func flagsOverrideTheEnvironment() throws {
         let embedder = try Self.embedder([
             "--embedder", "openai", "--embedding-model", "text-embedding-3-small", "--embedding-url", "https://llm.internal/v1",
-            "--embedding-key-env", "KB_KEY", "--embedding-batch-size", "16", "--embedding-timeout-seconds", "2.5",
+            "--embedding-key-env", "KB_KEY", "--embedding-batch-size", "16", "--embedding-concurrency", "2",
+            "--embedding-timeout-seconds", "2.5",
             "--embedding-max-attempts", "3", "--embedding-request-dimension",
         ], environment: ["ANNALS_EMBEDDER": "hashing", "ANNALS_EMBEDDING_MODEL": "other", "KB_KEY": "sk-flag"])
         let settings = try #require(embedder as? OpenAIEmbedder).settings
         #expect(settings.model == "text-embedding-3-small")
         #expect(settings.baseURL == "https://llm.internal/v1")
         #expect(settings.apiKey == .environment("KB_KEY"))
-        #expect(settings.batchSize == 16 && settings.requestTimeout == .milliseconds(2_500) && settings.maxAttempts == 3)
+        #expect(settings.batchSize == 16 && settings.concurrentRequests == 2 && settings.requestTimeout == .milliseconds(2_500) && settings.maxAttempts == 3)
         #expect(settings.requestsDimension)
     }
 
@@ -95,7 +96,7 @@ import Testing
             == "ANNALS_EMBEDDER=bert is not an embedder: set it to hashing or openai")
     }
 
-    @Test(arguments: [["--embedding-batch-size", "0"], ["--embedding-timeout-seconds", "0"],
+    @Test(arguments: [["--embedding-batch-size", "0"], ["--embedding-concurrency", "0"], ["--embedding-timeout-seconds", "0"],
                       ["--embedding-timeout-seconds", "nan"], ["--embedding-max-attempts", "0"]])
     func outOfRangeNumbersAreRejected(option: [String]) {
         let message = Self.message {
@@ -108,7 +109,7 @@ import Testing
         let help = EmbedderOptions.helpMessage(columns: 200)
         for option in ["--embedder <hashing|openai>", "--embedding-url <url>", "--embedding-model <name>",
                        "--embedding-key-env <name>", "--embedding-key-file <path>", "--embedding-no-key",
-                       "--embedding-batch-size <n>", "--embedding-timeout-seconds <seconds>", "$ANNALS_EMBEDDER"] {
+                       "--embedding-batch-size <n>", "--embedding-concurrency <n>", "--embedding-timeout-seconds <seconds>", "$ANNALS_EMBEDDER"] {
             #expect(help.contains(option), "help lacks \(option)")
         }
     }

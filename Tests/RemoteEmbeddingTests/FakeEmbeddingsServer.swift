@@ -40,6 +40,9 @@ actor FakeEmbeddingsServer {
     let vectors: HashingEmbedder
     private var script: [FakeReply]
     private(set) var requests: [RecordedRequest] = []
+    /// The most requests the server was answering at one time.
+    private(set) var mostInFlight = 0
+    private var inFlight = 0
     private var stalled: [CheckedContinuation<Void, Never>] = []
     private var stallsReleased = false
 
@@ -110,6 +113,9 @@ actor FakeEmbeddingsServer {
     }
 
     private func respond(to request: Request) async throws -> Response {
+        inFlight += 1
+        mostInFlight = max(mostInFlight, inFlight)
+        defer { inFlight -= 1 }
         let body = try await request.body.collect(upTo: 16 << 20)
         let decoded = try JSONDecoder().decode(EmbeddingsRequest.self, from: Data(body.readableBytesView))
         let authorization = request.headers[.authorization]

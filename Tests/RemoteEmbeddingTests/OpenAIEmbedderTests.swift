@@ -14,13 +14,13 @@ import Testing
     /// Waits of milliseconds, so that retries are quick. The timeout is generous unless a test
     /// stalls the server on purpose: a request that is merely slow on a busy machine must not
     /// be retried and change the request counts.
-    static func settings(_ baseURL: String, dimension: Int = 16, batchSize: Int = 64, maxAttempts: Int = 5,
-                         timeout: Duration = .seconds(10),
+    static func settings(_ baseURL: String, dimension: Int = 16, batchSize: Int = 64, concurrentRequests: Int = 1,
+                         maxAttempts: Int = 5, timeout: Duration = .seconds(10),
                          apiKey: APIKeySource = .environment("TEST_EMBEDDING_KEY"),
                          backoff: RetryBackoff = RetryBackoff(initial: .milliseconds(10), maximum: .milliseconds(10), jitter: false)
     ) -> OpenAIEmbedderSettings {
         OpenAIEmbedderSettings(model: "fake-embedding-1", dimension: dimension, baseURL: baseURL, apiKey: apiKey,
-                               batchSize: batchSize, requestTimeout: timeout, maxAttempts: maxAttempts,
+                               batchSize: batchSize, concurrentRequests: concurrentRequests, requestTimeout: timeout, maxAttempts: maxAttempts,
                                backoff: backoff)
     }
 
@@ -53,6 +53,18 @@ import Testing
             #expect(await server.batchSizes == [64, 64, 22])
             #expect(await server.requests.flatMap(\.input) == texts)
             #expect(vectors == texts.map(server.vectors.embedOne))
+        }
+    }
+
+    @Test func concurrentBatchesComeBackInInputOrderWithinTheConcurrencyLimit() async throws {
+        // Every batch but the third fails once, so batches finish out of order.
+        let script: [FakeReply] = [.status(500), .status(500), .succeed, .status(500)]
+        try await FakeEmbeddingsServer.run(script: script) { server, url in
+            let texts = (0..<100).map { "entry \($0) of the world chronicle" }
+            let vectors = try await Self.embedder(Self.settings(url, batchSize: 10, concurrentRequests: 3)).embed(texts)
+            #expect(vectors == texts.map(server.vectors.embedOne))
+            #expect(await server.batchSizes.count == 13)
+            #expect(await server.mostInFlight <= 3)
         }
     }
 

@@ -126,6 +126,7 @@ import Testing
         OpenAIEmbedderSettings(model: "m", dimension: 0),
         OpenAIEmbedderSettings(model: "m", dimension: 16_001),
         OpenAIEmbedderSettings(model: "m", dimension: 8, batchSize: 0),
+        OpenAIEmbedderSettings(model: "m", dimension: 8, concurrentRequests: 0),
         OpenAIEmbedderSettings(model: "m", dimension: 8, requestTimeout: .zero),
         OpenAIEmbedderSettings(model: "m", dimension: 8, maxAttempts: 0),
     ])
@@ -140,7 +141,7 @@ import Testing
         let printed = "\(settings)"
         #expect(printed == "openai model=text-embedding-3-small dimension=512 (requested) "
             + "url=https://proxy-user:redacted@proxy.example.com/v1 key=key file /run/secrets/openai "
-            + "batch-size=64 timeout=30.0 seconds attempts=5")
+            + "batch-size=64 concurrency=4 timeout=30.0 seconds attempts=5")
         #expect(!printed.contains("hunter2"))
     }
 }
