@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(
             name: "RemoteEmbeddingTests",
             dependencies: [
-                "RemoteEmbedding", "KnowledgeBase",
+                "RemoteEmbedding", "KnowledgeBase", "Kafka", "AnnalsEvents", "Projection", "Postgres", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -39,10 +39,11 @@ struct EmbedderOptions: ParsableArguments {
     var embeddingKeyEnv: String?
 
     @Option(help: ArgumentHelp(
-        "File holding the API key, e.g. a mounted secret; a trailing newline is ignored.", valueName: "path"))
+        "File holding the API key, e.g. a mounted secret; a trailing newline is ignored "
+            + "(default: $ANNALS_EMBEDDING_KEY_FILE).", valueName: "path"))
     var embeddingKeyFile: String?
 
-    @Flag(help: "Send no API key, for a local server that needs none.")
+    @Flag(help: "Send no API key, for a local server that needs none (or set ANNALS_EMBEDDING_NO_KEY=1).")
     var embeddingNoKey = false
 
     @Option(help: ArgumentHelp("Most texts per request (default: 64).", valueName: "n"))
@@ -107,9 +108,13 @@ struct EmbedderOptions: ParsableArguments {
         guard keyChoices.count <= 1 else {
             throw CLIError("\(keyChoices.joined(separator: " and ")) contradict each other: choose one way to give the API key")
         }
+        // Without a key flag, the environment may name a key file or say there is no key (for commands such as
+        // `annals replay kb`, which take the worker's embedder from the environment).
+        let keyFile = embeddingKeyFile ?? (keyChoices.isEmpty ? environment["ANNALS_EMBEDDING_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 } : nil)
+        let noKey = embeddingNoKey || (keyChoices.isEmpty && ["1", "true", "yes"].contains(environment["ANNALS_EMBEDDING_NO_KEY"]?.lowercased() ?? ""))
         let apiKey: APIKeySource =
-            if let path = embeddingKeyFile { .file(path) }
-            else if embeddingNoKey { .none }
+            if let path = keyFile { .file(path) }
+            else if noKey { .none }
             else { .environment(embeddingKeyEnv ?? "OPENAI_API_KEY") }
         if case .environment(let name) = apiKey, name.isEmpty {
             throw CLIError("--embedding-key-env needs the name of an environment variable, e.g. OPENAI_API_KEY")

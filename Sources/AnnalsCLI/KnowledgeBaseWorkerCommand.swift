@@ -7,16 +7,20 @@ import Logging
 public struct KnowledgeBaseWorkerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "annals-kb-worker",
-        abstract: "Project document-ingested into kb.documents and kb.chunks (PII scrubbed, chunked, embedded).",
+        abstract: "Project document-ingested and story-event into the kb schema (chunks, vectors, concepts, relationships).",
         discussion: """
         A newer version of a document replaces its chunks in the same transaction; an older one arriving late \
-        changes nothing. The embedding dimension must match the tables (`annals migrate` and `annals replay kb` \
-        read it from ANNALS_KB_DIMENSION); a mismatch stops the worker at start-up. SIGTERM finishes the batch \
-        in flight, commits and exits 0.
+        changes nothing. Concepts and relationships come from documents' declarations and story events' \
+        updates. The embedding dimension must match the tables; a mismatch stops the worker at start-up. \
+        `annals migrate`, `annals replay kb` and `annals search` read the embedder from the same environment \
+        (ANNALS_KB_DIMENSION, ANNALS_EMBEDDER, ANNALS_EMBEDDING_URL, ANNALS_EMBEDDING_MODEL). Remote \
+        embeddings are cached in kb_cache.embeddings, so a replay never pays for one twice. SIGTERM finishes \
+        the batch in flight, commits and exits 0.
         """)
 
     @OptionGroup var worker: WorkerOptions
-    @Option(help: "Embedding dimension of the hashing embedder (default: $ANNALS_KB_DIMENSION, else 384).")
+    @OptionGroup(title: "Embeddings") var embedding: EmbedderOptions
+    @Option(help: "Embedding dimension: the vector(d) of kb.chunks.embedding (default: $ANNALS_KB_DIMENSION, else 384).")
     var dimension: Int?
     @Option(help: "HNSW graph degree (m), used when the index is created.") var hnswM = 16
     @Option(help: "HNSW ef_construction, used when the index is created.") var hnswEfConstruction = 64
@@ -31,9 +35,10 @@ public struct KnowledgeBaseWorkerCommand: AsyncParsableCommand {
             chunking: ChunkingSettings(targetCharacters: chunkTarget, overlapCharacters: chunkOverlap,
                                        maxCharacters: max(chunkTarget * 3 / 2, chunkTarget)),
             hnswM: hnswM, hnswEfConstruction: hnswEfConstruction)
+        let embedder = try embedding.makeEmbedder(dimension: settings.dimension)
         let projection: KnowledgeBaseProjection
         do {
-            projection = try KnowledgeBaseProjection(settings: settings)
+            projection = try KnowledgeBaseProjection(settings: settings, embedder: embedder)
         } catch {
             throw CLIError("\(error)")
         }

@@ -7,8 +7,15 @@ enum ProjectionCatalog {
     static func all() throws -> [any Projection] {
         [
             StoryProjection(),
-            try KnowledgeBaseProjection(settings: KnowledgeBaseSettings(dimension: KnowledgeBaseSettings.dimensionFromEnvironment())),
+            try knowledgeBase(),
         ]
+    }
+
+    /// The knowledge base with the embedder and dimension the environment names, as the worker's defaults do.
+    static func knowledgeBase() throws -> KnowledgeBaseProjection {
+        let dimension = KnowledgeBaseSettings.dimensionFromEnvironment()
+        let embedder = try EmbedderOptions.parse([]).makeEmbedder(dimension: dimension)
+        return try KnowledgeBaseProjection(settings: KnowledgeBaseSettings(dimension: dimension), embedder: embedder)
     }
 
     static func named(_ name: String) throws -> any Projection {

@@ -10,7 +10,7 @@ struct SearchCommand: AsyncParsableCommand {
         abstract: "Search the knowledge base as a world sees it (its documents and the global ones).",
         discussion: """
         Hybrid search: nearest chunks by embedding (HNSW) and best full-text matches (any of the query's words), \
-        fused by reciprocal rank. Queries are embedded with the hashing embedder at the dimension of \
+        fused by reciprocal rank. Queries are embedded with the worker's embedder (--embedder, else $ANNALS_EMBEDDER) at the dimension of \
         <schema>.chunks.embedding, as the worker stored them. Examples:
           annals search --world emberfall "who guards the library?"
           annals search --global -k 5 --json ember codex
@@ -25,6 +25,7 @@ struct SearchCommand: AsyncParsableCommand {
     @Flag(help: "Print a JSON array of hits instead of text.") var json = false
     @Option(help: "The schema holding the knowledge base.") var schema = "kb"
     @Option(help: "Lines of chunk text per hit; 0 prints it whole.") var lines = 4
+    @OptionGroup(title: "Embeddings (the worker's: queries must be embedded like the chunks)") var embedding: EmbedderOptions
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -47,9 +48,9 @@ struct SearchCommand: AsyncParsableCommand {
         guard let dimension = try KnowledgeBaseSearch.embeddingDimension(schema: schema, connection: db) else {
             throw CLIError("\(SearchError.missingTables(schema: schema))")
         }
-        let embedder: HashingEmbedder
+        let embedder: any Embedder
         do {
-            embedder = try HashingEmbedder(dimension: dimension)
+            embedder = try embedding.makeEmbedder(dimension: dimension)
         } catch {
             throw CLIError("\(schema).chunks.embedding is vector(\(dimension)): \(error)")
         }
