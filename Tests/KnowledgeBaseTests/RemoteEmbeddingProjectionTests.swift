@@ -40,12 +40,7 @@ final class ScriptedEmbedder: Embedder, Sendable {
 /// The knowledge-base projection with a remote embedder: the cache, and what each kind of failure does.
 @Suite struct RemoteEmbeddingProjectionTests {
     static func events(_ documents: [DocumentIngested], projection: KnowledgeBaseProjection) -> [ProjectedEvent] {
-        documents.enumerated().map { index, document in
-            var event = ProjectedEvent(event: .documentIngested(document),
-                                       coordinates: EventCoordinates(topic: "document-ingested", partition: 0, offset: Int64(index)))
-            event.prepared = projection.prepare(event)
-            return event
-        }
+        KnowledgeBaseProjectionTests.projected(documents, projection: projection)
     }
 
     static func setUp(_ prefix: String) throws -> (TestDatabase, PostgresConnection, KnowledgeBaseProjection, ScriptedEmbedder) {
