@@ -48,6 +48,16 @@ let package = Package(
             name: "KnowledgeBase",
             dependencies: ["Projection", "AnnalsEvents", "Postgres", .product(name: "Crypto", package: "swift-crypto")]),
 
+        // Metric rollups, the autoscaling policy, backtests and load traces (pure).
+        .target(
+            name: "Metrics",
+            dependencies: [
+                "AnnalsEvents",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // Markdown documents with YAML front matter → DocumentIngested events (pure).
         .target(
             name: "DocumentIngest",
@@ -103,6 +113,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "AnnalsEvents"]),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
