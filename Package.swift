@@ -83,6 +83,8 @@ let package = Package(
         .executableTarget(name: "annals", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-story-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-kb-worker", dependencies: ["AnnalsCLI"]),
+        // Regenerates Samples/load-traces from LoadTrace (or checks them with --check).
+        .executableTarget(name: "annals-traces", dependencies: ["Metrics"]),
         .executableTarget(
             name: "annals-bench",
             dependencies: [
