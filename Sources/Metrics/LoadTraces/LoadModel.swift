@@ -6,9 +6,11 @@ import AnnalsEvents
 /// every instance serves 20 requests/s. At 10,000 players the queue-depth target then asks for 48 gold, 24 silver
 /// and 7 bronze instances: the capacity plan's ceilings (50, 30, 8) with a little room.
 ///
-/// The samples were "recorded" on a fleet sized each minute for the load `recordingLagMinutes` earlier at
-/// `sizingUtilization` (a reactive fleet), clamped to 1...maxInstances: steady load runs at that utilisation, a
-/// sudden rise saturates the fleet for a minute or two, builds a backlog and breaches the latency safeguard.
+/// The samples were "recorded" on a fleet sized each minute for the highest load of the minute
+/// `recordingLagMinutes` earlier at `sizingUtilization`, clamped to 1...maxInstances. With no lag (the default)
+/// the fleet keeps up and no backlog forms, so the queue and GPU sums measure demand whatever the fleet's size;
+/// with a lag (the spike trace) a sudden rise saturates the fleet, builds a backlog and breaches the latency
+/// safeguard, as a reactive fleet would.
 public struct LoadModel: Sendable, Equatable, Codable {
     public var gold: TierLoadModel
     public var silver: TierLoadModel
@@ -24,7 +26,7 @@ public struct LoadModel: Sendable, Equatable, Codable {
         gold: TierLoadModel = .init(playerShare: 0.5, requestsPerPlayerPerSecond: 0.12, maxInstances: 50),
         silver: TierLoadModel = .init(playerShare: 0.3, requestsPerPlayerPerSecond: 0.10, maxInstances: 30),
         bronze: TierLoadModel = .init(playerShare: 0.2, requestsPerPlayerPerSecond: 0.04, maxInstances: 8),
-        recordingLagMinutes: Int = 1, sizingUtilization: Double = 0.7, jitter: Double = 0.06
+        recordingLagMinutes: Int = 0, sizingUtilization: Double = 0.7, jitter: Double = 0.06
     ) {
         self.gold = gold
         self.silver = silver

@@ -29,7 +29,8 @@ extension LoadTrace {
     public static let ramp100To10000FallMinute = 50
 
     /// `spike`: 1,000 players; at minute 15 five times as many arrive within a minute and stay 6 minutes, then
-    /// leave over 2; gold instance 1 gets a spot interruption notice at minute 30.
+    /// leave over 2; recorded on a fleet lagging a minute behind, so the rise saturates it and builds a backlog;
+    /// gold instance 1 gets a spot interruption notice at minute 30.
     public static let spike = LoadTrace(
         name: "spike", initialPlayers: 1_000,
         phases: [
@@ -37,7 +38,7 @@ extension LoadTrace {
             LoadPhase(minutes: 6, players: 5_000), LoadPhase(minutes: 2, players: 1_000),
             LoadPhase(minutes: 26, players: 1_000),
         ],
-        samplePeriodSeconds: 30, seed: 5_000_1,
+        samplePeriodSeconds: 30, seed: 5_000_1, model: LoadModel(recordingLagMinutes: 1),
         spotInterruptions: [SpotInterruption(tier: .gold, instance: 1, minute: 30)])
 
     /// Every shipped trace, in file-name order of the README.

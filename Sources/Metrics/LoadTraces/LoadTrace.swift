@@ -62,11 +62,14 @@ public struct LoadTrace: Sendable, Equatable {
         return level
     }
 
-    /// Instances the recording fleet of `tier` ran in minute `minute` of the trace (see ``LoadModel``).
+    /// Instances the recording fleet of `tier` ran in minute `minute` of the trace (see ``LoadModel``): sized for
+    /// the highest load of minute `minute − recordingLagMinutes` at the sizing utilisation.
     public func recordedInstances(_ tier: Tier, minute: Int) -> Int {
         let t = model[tier]
-        let sizedAt = max(0, minute - model.recordingLagMinutes) * 60
-        let busy = t.requestsPerSecond(players: players(atSecond: sizedAt)) / t.serviceRatePerInstance
+        let sizedMinute = max(0, minute - model.recordingLagMinutes)
+        // Players move in straight lines between whole minutes, so a minute's peak is at one of its ends.
+        let peak = max(players(atSecond: sizedMinute * 60), players(atSecond: sizedMinute * 60 + 60))
+        let busy = t.requestsPerSecond(players: peak) / t.serviceRatePerInstance
         let needed = Int((busy / model.sizingUtilization - 1e-9).rounded(.up))
         return min(max(1, needed), max(1, t.maxInstances))
     }
