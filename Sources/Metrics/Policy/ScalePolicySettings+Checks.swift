@@ -11,7 +11,7 @@ extension ScalePolicySettings {
                 problems.append("\(name).minInstances is \(t.minInstances): use 1 or more (the policy cannot scale up from zero)")
             }
             if t.maxInstances < t.minInstances {
-                problems.append("\(name).maxInstances \(t.maxInstances) is below minInstances \(t.minInstances): raise it")
+                problems.append("\(name).maxInstances \(t.maxInstances) is below minInstances \(t.minInstances): use at least \(t.minInstances)")
             }
             if !(t.queueDepthPerInstance > 0 && t.queueDepthPerInstance.isFinite) {
                 problems.append("\(name).queueDepthPerInstance is \(t.queueDepthPerInstance): use a number above 0")
