@@ -24,7 +24,7 @@ import Testing
         #expect(gold.instanceMinutesProvisioned == 80)
         #expect(gold.instanceMinutesNeeded == 90)
         #expect(gold.minutesUnderTarget == 2)
-        #expect(gold.breaches == [Breach(start: S.minute(2), minutes: 2, demandAtStart: 30, scaleOutAfterMinutes: 2)])
+        #expect(gold.breaches == [Breach(start: S.minute(2), minutes: 2, peakDemand: 30, scaleOutAfterMinutes: 2)])
         #expect(gold.slowestScaleOutMinutes == 2)
         #expect(gold.summary == "gold: 2 decisions (2 out, 0 in, 0 spot replacements); 1 breaches, scale-out after 2 min "
             + "(slowest 2); 80 instance-minutes provisioned vs 90 needed (89%); 2 minutes under target")

@@ -78,16 +78,21 @@ public enum Backtest {
         var breaches: [Breach] = []
         var index = 0
         while index < minutes.count {
-            guard minutes[index].isBreach, let demand = minutes[index].demand else {
+            guard minutes[index].isBreach else {
                 index += 1
                 continue
             }
             var end = index
             while end + 1 < minutes.count, minutes[end + 1].isBreach { end += 1 }
-            let covered = minutes[index...].firstIndex { Double($0.capacity) * (1 + tolerance) + 1e-9 >= demand }
+            var slowest: Int? = 0
+            for breached in index...end {
+                let demand = minutes[breached].demand ?? 0
+                let covered = minutes[breached...].firstIndex { Double($0.capacity) * (1 + tolerance) + 1e-9 >= demand }
+                slowest = covered.flatMap { c in slowest.map { max($0, c - breached) } }
+            }
             breaches.append(Breach(
-                start: minutes[index].minute, minutes: end - index + 1, demandAtStart: demand,
-                scaleOutAfterMinutes: covered.map { $0 - index }))
+                start: minutes[index].minute, minutes: end - index + 1,
+                peakDemand: minutes[index...end].compactMap(\.demand).max() ?? 0, scaleOutAfterMinutes: slowest))
             index = end + 1
         }
         return breaches

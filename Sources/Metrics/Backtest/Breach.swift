@@ -5,17 +5,17 @@ public struct Breach: Sendable, Equatable {
     public var start: Minute
     /// How many minutes the run lasted.
     public var minutes: Int
-    /// Demand in the first minute.
-    public var demandAtStart: Double
-    /// Minutes from `start` to the first minute whose capacity covers `demandAtStart` (within the tolerance): the
-    /// breach-to-scale-out time. Nil when capacity never got there (the demand fell first, or the tier hit its
-    /// maximum).
+    /// Highest demand of the run.
+    public var peakDemand: Double
+    /// The breach-to-scale-out time: for each minute of the run, the minutes until capacity first covers that
+    /// minute's demand (within the tolerance); the longest of them. Nil when some minute's demand was never
+    /// covered (the demand fell first, or the tier hit its maximum).
     public var scaleOutAfterMinutes: Int?
 
-    public init(start: Minute, minutes: Int, demandAtStart: Double, scaleOutAfterMinutes: Int?) {
+    public init(start: Minute, minutes: Int, peakDemand: Double, scaleOutAfterMinutes: Int?) {
         self.start = start
         self.minutes = minutes
-        self.demandAtStart = demandAtStart
+        self.peakDemand = peakDemand
         self.scaleOutAfterMinutes = scaleOutAfterMinutes
     }
 }
