@@ -52,7 +52,6 @@ public struct Autoscaler: Sendable, Equatable {
     public mutating func finish() -> AutoscalerObservation {
         var observation = AutoscalerObservation()
         for index in tiers.indices { observation = observation.merged(with: tiers[index].finish()) }
-        observation.isIgnored = false
         return observation
     }
 }

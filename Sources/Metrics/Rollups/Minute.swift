@@ -8,6 +8,7 @@ public struct Minute: Sendable, Hashable, Comparable, Codable, CustomStringConve
     /// Minutes since 1970-01-01T00:00Z; negative before it.
     public var index: Int64
 
+    /// Microseconds in a minute.
     public static let microseconds: Int64 = 60_000_000
 
     public init(index: Int64) {

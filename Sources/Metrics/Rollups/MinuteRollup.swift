@@ -61,9 +61,9 @@ public struct MinuteRollup: Sendable, Equatable {
     /// Instances with at least one sample in the minute.
     public var instancesReporting: Int { readings.count }
     /// Sum of the instances' last queue depths.
-    public var queueDepth: UInt64 { ordered.reduce(0) { $0.addingReportingOverflow($1.queueDepth).overflow ? .max : $0 + $1.queueDepth } }
+    public var queueDepth: UInt64 { saturatingSum(\.queueDepth) }
     /// Sum of the instances' last active players.
-    public var activePlayers: UInt64 { ordered.reduce(0) { $0.addingReportingOverflow($1.activePlayers).overflow ? .max : $0 + $1.activePlayers } }
+    public var activePlayers: UInt64 { saturatingSum(\.activePlayers) }
     /// Mean of the instances' last GPU utilisations; 0 with no instance.
     public var meanGPUUtilization: Double { mean(\.gpuUtilization) }
     /// Highest of the instances' last GPU utilisations; 0 with no instance.
@@ -96,6 +96,13 @@ public struct MinuteRollup: Sendable, Equatable {
 
     private var ordered: [InstanceReading] {
         readings.values.sorted { utf8Less($0.instanceID, $1.instanceID) }
+    }
+
+    private func saturatingSum(_ value: KeyPath<InstanceReading, UInt64>) -> UInt64 {
+        readings.values.reduce(0) { total, reading in
+            let (sum, overflow) = total.addingReportingOverflow(reading[keyPath: value])
+            return overflow ? .max : sum
+        }
     }
 
     private func mean(_ value: KeyPath<InstanceReading, Double>) -> Double {
