@@ -77,7 +77,9 @@ public enum BacktestChart {
         svg.line("<text x=\"\(f(left))\" y=\"\(f(y0 - 8))\" font-weight=\"bold\">\(escape(tier.tier.name))</text>")
         svg.line("<text x=\"\(f(left + 56))\" y=\"\(f(y0 - 8))\" fill=\"#555555\">\(tier.decisions.count) decisions, "
             + "\(tier.minutesUnderTarget) minutes under target, \(tier.instanceMinutesProvisioned) instance-minutes "
-            + "provisioned vs \(tier.instanceMinutesNeeded) needed</text>")
+            + "provisioned vs \(tier.instanceMinutesNeeded) needed"
+            + (peakDemand > yMax ? "; demand clipped at \(Figures.short(yMax)) (peak \(Figures.short(peakDemand, decimals: 0)))" : "")
+            + "</text>")
         var tick = 0.0
         while tick <= yMax + 1e-9 {
             svg.line("<line x1=\"\(f(left))\" y1=\"\(f(y(tick)))\" x2=\"\(f(width - right))\" y2=\"\(f(y(tick)))\" stroke=\"#eeeeee\"/>")
