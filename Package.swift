@@ -63,6 +63,16 @@ let package = Package(
             ]
         ),
 
+        // Metric rollups, the autoscaling policy, backtests and load traces (pure).
+        .target(
+            name: "Metrics",
+            dependencies: [
+                "AnnalsEvents",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+
         // Markdown documents with YAML front matter → DocumentIngested events (pure).
         .target(
             name: "DocumentIngest",
@@ -88,6 +98,8 @@ let package = Package(
         .executableTarget(name: "annals", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-story-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-kb-worker", dependencies: ["AnnalsCLI"]),
+        // Regenerates Samples/load-traces from LoadTrace (or checks them with --check).
+        .executableTarget(name: "annals-traces", dependencies: ["Metrics"]),
         .executableTarget(
             name: "annals-bench",
             dependencies: [
@@ -129,6 +141,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "AnnalsEvents"]),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",

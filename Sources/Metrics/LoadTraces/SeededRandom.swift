@@ -1,0 +1,27 @@
+/// SplitMix64: a tiny seeded generator whose output is fixed by its seed on every platform and Swift version
+/// (unlike `SystemRandomNumberGenerator` or the standard library's `random(in:using:)` algorithms).
+struct SeededRandom: Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1), from the top 53 bits.
+    mutating func unit() -> Double {
+        Double(next() >> 11) * 0x1p-53
+    }
+
+    /// Uniform in [-spread, spread).
+    mutating func jitter(_ spread: Double) -> Double {
+        (unit() * 2 - 1) * spread
+    }
+}

@@ -1,0 +1,36 @@
+import AnnalsEvents
+
+/// What one instance reported last in a minute: its sample with the latest `sampled_at` (in microseconds), ties
+/// broken by the larger event id in byte order (`COLLATE "C"`).
+public struct InstanceReading: Sendable, Equatable, Codable {
+    public var instanceID: String
+    public var eventID: String
+    public var sampledAtMicroseconds: Int64
+    /// 0...1.
+    public var gpuUtilization: Double
+    /// 0...1.
+    public var gpuMemoryUtilization: Double
+    public var queueDepth: UInt64
+    public var latencyP95Seconds: Double
+    public var activePlayers: UInt64
+    public var spotInterruptionNotice: Bool
+
+    /// The reading a sample carries.
+    public init(_ sample: MetricSample) {
+        instanceID = sample.instanceID
+        eventID = sample.meta.eventID
+        sampledAtMicroseconds = sample.sampledAt.microsecondsSinceEpoch
+        gpuUtilization = sample.gpuUtilization
+        gpuMemoryUtilization = sample.gpuMemoryUtilization
+        queueDepth = sample.queueDepth
+        latencyP95Seconds = sample.latencyP95Seconds
+        activePlayers = sample.activePlayers
+        spotInterruptionNotice = sample.spotInterruptionNotice
+    }
+
+    /// Whether this reading replaces `other` as the instance's last one in the minute.
+    public func supersedes(_ other: InstanceReading) -> Bool {
+        if sampledAtMicroseconds != other.sampledAtMicroseconds { return sampledAtMicroseconds > other.sampledAtMicroseconds }
+        return utf8Less(other.eventID, eventID)
+    }
+}
