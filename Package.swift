@@ -65,7 +65,7 @@ let package = Package(
 
         // Metric rollups, the autoscaling policy, backtests and load traces (pure).
         .target(
-            name: "Metrics",
+            name: "AnnalsMetrics",
             dependencies: [
                 "AnnalsEvents",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(name: "annals-story-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-kb-worker", dependencies: ["AnnalsCLI"]),
         // Regenerates Samples/load-traces from LoadTrace (or checks them with --check).
-        .executableTarget(name: "annals-traces", dependencies: ["Metrics"]),
+        .executableTarget(name: "annals-traces", dependencies: ["AnnalsMetrics"]),
         .executableTarget(
             name: "annals-bench",
             dependencies: [
@@ -141,7 +141,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "AnnalsEvents"]),
+        .testTarget(name: "MetricsTests", dependencies: ["AnnalsMetrics", "AnnalsEvents"]),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",

@@ -1,7 +1,7 @@
 // Writes the shipped load traces (Samples/load-traces/*.jsonl) from their generator, or with --check reports
 // files that differ from it and exits 1. Usage: swift run annals-traces [--check] [directory]
 import Foundation
-import Metrics
+import AnnalsMetrics
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 let check = arguments.contains("--check")

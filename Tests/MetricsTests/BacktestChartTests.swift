@@ -1,5 +1,5 @@
 import Foundation
-import Metrics
+import AnnalsMetrics
 import Testing
 #if canImport(FoundationXML)
 import FoundationXML

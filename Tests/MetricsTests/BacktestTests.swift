@@ -1,5 +1,5 @@
 import AnnalsEvents
-import Metrics
+import AnnalsMetrics
 import Testing
 
 @Suite struct BacktestTests {

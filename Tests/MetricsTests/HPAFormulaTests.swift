@@ -1,4 +1,4 @@
-import Metrics
+import AnnalsMetrics
 import Testing
 
 @Suite struct HPAFormulaTests {

@@ -1,6 +1,6 @@
 import AnnalsEvents
 import Foundation
-import Metrics
+import AnnalsMetrics
 import Testing
 
 @Suite struct LoadTraceTests {

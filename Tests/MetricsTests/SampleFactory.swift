@@ -1,5 +1,5 @@
 import AnnalsEvents
-import Metrics
+import AnnalsMetrics
 
 /// Builds metric samples for tests: times in seconds after `SampleFactory.origin` (2026-03-01T18:00Z).
 enum SampleFactory {

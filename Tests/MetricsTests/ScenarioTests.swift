@@ -1,5 +1,5 @@
 import AnnalsEvents
-import Metrics
+import AnnalsMetrics
 import Testing
 
 /// The acceptance scenarios, backtested on the shipped traces with the default policy.

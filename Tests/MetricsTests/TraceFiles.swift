@@ -1,6 +1,6 @@
 import AnnalsEvents
 import Foundation
-import Metrics
+import AnnalsMetrics
 
 /// The committed traces under `Samples/load-traces`.
 enum TraceFiles {
