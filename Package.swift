@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "annals", targets: ["annals"]),
         .executable(name: "annals-story-worker", targets: ["annals-story-worker"]),
         .executable(name: "annals-kb-worker", targets: ["annals-kb-worker"]),
+        .executable(name: "annals-metrics-worker", targets: ["annals-metrics-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
@@ -73,6 +74,18 @@ let package = Package(
             ]
         ),
 
+        // metric-sample → metrics.* (raw samples, minute rollups, the policy's state and decisions) and the outbox
+        // that publishes the decisions to scale-decision.
+        .target(
+            name: "MetricsProjection",
+            dependencies: [
+                "AnnalsMetrics", "Projection", "Postgres", "Kafka", "AnnalsEvents",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // Markdown documents with YAML front matter → DocumentIngested events (pure).
         .target(
             name: "DocumentIngest",
@@ -89,6 +102,7 @@ let package = Package(
             name: "AnnalsCLI",
             dependencies: [
                 "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
+                "AnnalsMetrics", "MetricsProjection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -98,6 +112,7 @@ let package = Package(
         .executableTarget(name: "annals", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-story-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-kb-worker", dependencies: ["AnnalsCLI"]),
+        .executableTarget(name: "annals-metrics-worker", dependencies: ["AnnalsCLI"]),
         // Regenerates Samples/load-traces from LoadTrace (or checks them with --check).
         .executableTarget(name: "annals-traces", dependencies: ["AnnalsMetrics"]),
         .executableTarget(
@@ -136,16 +151,23 @@ let package = Package(
         .testTarget(
             name: "AnnalsCLITests",
             dependencies: [
-                "AnnalsCLI", "Kafka", "AnnalsEvents", "DocumentIngest", "KnowledgeBase", "Postgres", "Projection", "TestSupport",
+                "AnnalsCLI", "AnnalsMetrics", "Kafka", "AnnalsEvents", "DocumentIngest", "KnowledgeBase", "Postgres", "Projection", "TestSupport",
                 "RemoteEmbedding",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(name: "MetricsTests", dependencies: ["AnnalsMetrics", "AnnalsEvents"]),
+        .testTarget(
+            name: "MetricsProjectionTests",
+            dependencies: ["MetricsProjection", "AnnalsMetrics", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport"]
+        ),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Story", "KnowledgeBase", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]
+            dependencies: [
+                "Story", "KnowledgeBase", "AnnalsMetrics", "MetricsProjection", "Projection", "Kafka", "Postgres", "AnnalsEvents",
+                "TestSupport",
+            ]
         ),
     ]
 )
