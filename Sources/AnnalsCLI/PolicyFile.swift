@@ -32,11 +32,11 @@ enum PolicyFile {
         if tree != nil {
             do {
                 settings = try YAMLDecoder().decode(ScalePolicySettings.self, from: text)
+                problems += settings.problems
             } catch let error as DecodingError {
                 problems.append(describe(error))
             }
         }
-        if problems.isEmpty { problems = settings.problems }
         guard problems.isEmpty else {
             throw CLIError("policy file \(name):\n" + problems.map { "  " + $0 }.joined(separator: "\n"))
         }
