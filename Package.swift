@@ -159,7 +159,10 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["AnnalsMetrics", "AnnalsEvents"]),
         .testTarget(
             name: "MetricsProjectionTests",
-            dependencies: ["MetricsProjection", "AnnalsMetrics", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport"]
+            dependencies: [
+                "MetricsProjection", "AnnalsMetrics", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(

@@ -1,6 +1,8 @@
 import AnnalsEvents
 import AnnalsMetrics
 import Foundation
+import Kafka
+import Logging
 @testable import MetricsProjection
 import Postgres
 import Projection
@@ -198,6 +200,38 @@ import TestSupport
         } catch {
             #expect("\(error)".contains("annals replay metrics --in-place"), "\(error)")
         }
+    }
+
+    @Test func aSampleTheDatabaseRejectsIsDeadLetteredAndThePolicyCarriesOn() async throws {
+        let kafka = try TestKafkaCluster(topics: ["metric-sample": 3])
+        let database = try TestDatabase.create(prefix: "metrics_poison")
+        defer { try? database.drop() }
+        var samples = try MetricTraceFile.samples("spike")
+        var poison = samples[500]
+        poison.meta.eventID = "poison-1"
+        poison.instanceID = "gold-\u{0}-nul"  // valid protobuf, but no PostgreSQL text can hold a NUL
+        samples.insert(poison, at: 501)
+        let producer = try KafkaProducer(config: kafka.config, logger: Logger(label: "test"))
+        try await StoryEventGenerator.send(try samples.map(MetricTraceFile.record), with: producer)
+
+        let url = database.url
+        let config = kafka.consumerConfig
+        let result = try await onOwnThread {
+            try ProjectionRebuild.inPlace(MetricsProjection(), kafka: config, databaseURL: url, logger: Logger(label: "test"),
+                                          progress: { _ in })
+        }
+        #expect(result.done == Int64(samples.count))
+        let (dead, stored, ids) = try await onOwnThread { () -> (Int, Int, [String]) in
+            let db = try database.connect()
+            return (
+                try db.execute("SELECT count(*) AS n FROM annals.dead_letters WHERE projection = 'metrics'").rows.first?.int("n") ?? -1,
+                try db.execute("SELECT count(*) AS n FROM metrics.samples").rows.first?.int("n") ?? -1,
+                try Self.decisionIDs(MetricsProjection(), db))
+        }
+        #expect(dead == 1)
+        #expect(stored == samples.count - 1)
+        let good = samples.filter { $0.meta.eventID != "poison-1" }
+        #expect(Set(ids) == Set(Self.inProcessDecisionIDs(good)), "the policy ran over every other sample, from its stored state")
     }
 
     // MARK: - Reading rollups
