@@ -22,7 +22,8 @@ struct BacktestCommand: ParsableCommand {
           annals backtest --topic --policy slower-scale-in.yaml --provisioning-delay 3 --json
         """)
 
-    @Option(name: .customLong("file"), help: ArgumentHelp("A file of metric samples, one JSON object a line (repeatable).", valueName: "file"))
+    @Option(name: .customLong("file"), help: ArgumentHelp(
+        "A file of metric samples, one JSON object a line; - reads standard input (repeatable).", valueName: "file"))
     var files: [String] = []
     @Flag(help: "Read the samples from the metric-sample topic instead (needs --brokers or KAFKA_BROKERS).")
     var topic = false
