@@ -63,6 +63,16 @@ let package = Package(
             ]
         ),
 
+        // scale-decision → scaling.* (decisions, capacity), and acting on the capacity: the Actuator protocol, the
+        // dry-run actuator, the actuation loop and its own scaling_actuation.* tables.
+        .target(
+            name: "Scaling",
+            dependencies: [
+                "Projection", "AnnalsEvents", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Markdown documents with YAML front matter → DocumentIngested events (pure).
         .target(
             name: "DocumentIngest",
