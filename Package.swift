@@ -73,6 +73,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // AWS for the scaling actuators, kept out of Scaling: Signature V4, ECS UpdateService, EC2 Auto Scaling
+        // SetDesiredCapacity.
+        .target(
+            name: "AWSActuation",
+            dependencies: [
+                "Scaling",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Markdown documents with YAML front matter → DocumentIngested events (pure).
         .target(
             name: "DocumentIngest",
