@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "annals", targets: ["annals"]),
         .executable(name: "annals-story-worker", targets: ["annals-story-worker"]),
         .executable(name: "annals-kb-worker", targets: ["annals-kb-worker"]),
+        .executable(name: "annals-scaling-worker", targets: ["annals-scaling-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
@@ -103,6 +104,7 @@ let package = Package(
             name: "AnnalsCLI",
             dependencies: [
                 "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
+                "Scaling", "AWSActuation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -112,6 +114,7 @@ let package = Package(
         .executableTarget(name: "annals", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-story-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-kb-worker", dependencies: ["AnnalsCLI"]),
+        .executableTarget(name: "annals-scaling-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(
             name: "annals-bench",
             dependencies: [
@@ -153,10 +156,22 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        .testTarget(
+            name: "ScalingTests",
+            dependencies: [
+                "Scaling", "AWSActuation", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Story", "KnowledgeBase", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]
+            dependencies: [
+                "Story", "KnowledgeBase", "Scaling", "AWSActuation", "Projection", "Kafka", "Postgres", "AnnalsEvents",
+                "TestSupport",
+            ]
         ),
     ]
 )
