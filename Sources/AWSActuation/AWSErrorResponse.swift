@@ -73,7 +73,7 @@ struct AWSErrorResponse: Equatable, Sendable {
             return ActuationFailure(.transient, "\(operation) failed (\(said)): the service should recover; retrying with backoff",
                                     code: code, status: status)
         }
-        if let code, Self.credentialCodes.contains(code) || status == 401 || status == 403 {
+        if status == 401 || status == 403 || code.map(Self.credentialCodes.contains) == true {
             return ActuationFailure(
                 .rejected,
                 "\(operation) was refused (\(said)): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, "

@@ -45,8 +45,13 @@ public struct DecisionRecord: Sendable, Equatable {
 public struct ScalingChanges: Sendable, Equatable {
     /// Decisions not seen before, in the order they arrived.
     public var newDecisions: [DecisionRecord] = []
-    /// The tiers whose capacity moved, with their new row, by tier name.
+    /// The tiers whose capacity moved, with their new row, in the order they first moved.
     public var capacity: [TierCapacity] = []
+
+    public init(newDecisions: [DecisionRecord] = [], capacity: [TierCapacity] = []) {
+        self.newDecisions = newDecisions
+        self.capacity = capacity
+    }
 }
 
 /// Folds a batch of decisions into the scaling tables' changes. Pure: the same decisions in the same per-tier
