@@ -152,8 +152,9 @@ let package = Package(
             name: "AnnalsCLITests",
             dependencies: [
                 "AnnalsCLI", "Kafka", "AnnalsEvents", "DocumentIngest", "KnowledgeBase", "Postgres", "Projection", "TestSupport",
-                "RemoteEmbedding",
+                "RemoteEmbedding", "Scaling", "AWSActuation",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
