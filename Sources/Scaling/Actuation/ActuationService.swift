@@ -66,56 +66,90 @@ public final class ActuationService: Service, Sendable {
         logger.info("actuation stopped")
     }
 
-    private func loop() async throws {
-        var plan = ActuationPlan(schedule: settings.retry)
-        var databaseFailures = 0
-        var standingBy = false
+    /// What the loop carries from one pass to the next.
+    private struct LoopState {
+        var plan: ActuationPlan
         var migrated = false
+        var standingBy = false
+        var databaseFailures = 0
+        /// Attempts made while the database was unreachable, written before anything else once it is back.
+        var unrecorded: [ActuationAttempt] = []
+        /// Tiers already reported as having no target.
+        var untargeted: Set<String> = []
+    }
+
+    private func loop() async throws {
+        var state = LoopState(plan: ActuationPlan(schedule: settings.retry))
         while !stop.isRequested {
             let wait: Duration
             do {
-                if !migrated {
+                if !state.migrated {
                     try await database.run { [sql] in try sql.migrate(connection: $0) }
-                    migrated = true
+                    state.migrated = true
                 }
-                wait = try await pass(&plan, standingBy: &standingBy)
-                if databaseFailures > 0 { logger.info("database reachable again: actuating") }
-                databaseFailures = 0
+                try await recordUnrecorded(&state)
+                wait = try await pass(&state)
+                if state.databaseFailures > 0 { logger.info("database reachable again: actuating") }
+                state.databaseFailures = 0
             } catch let error as PostgresError where error.isConnectionError {
-                databaseFailures += 1
+                state.databaseFailures += 1
                 wait = RetrySchedule(initial: .milliseconds(200), maximum: .seconds(5))
-                    .delay(afterFailures: databaseFailures, kind: .transient)
+                    .delay(afterFailures: state.databaseFailures, kind: .transient)
                 logger.warning("database unavailable: actuation paused, will retry", metadata: [
-                    "error": "\(error)", "retry-in": "\(wait)",
+                    "error": "\(error)", "retry-in": "\(wait)", "unrecorded-attempts": "\(state.unrecorded.count)",
                 ])
             }
             await doorbell.wait(upTo: wait)
         }
+        if !state.unrecorded.isEmpty {
+            do {
+                try await recordUnrecorded(&state)
+            } catch {
+                for attempt in state.unrecorded {
+                    logger.error("stopping with an attempt the database did not take", metadata: [
+                        "request": "\(attempt.request)", "attempt": "\(attempt.number)", "outcome": "\(attempt.outcome)",
+                    ])
+                }
+            }
+        }
+    }
+
+    private func recordUnrecorded(_ state: inout LoopState) async throws {
+        while let attempt = state.unrecorded.first {
+            try await database.run { [sql] in try sql.record(attempt, connection: $0) }
+            state.unrecorded.removeFirst()
+        }
     }
 
     /// One look at the tables and the due attempts; returns how long to wait before the next look.
-    private func pass(_ plan: inout ActuationPlan, standingBy: inout Bool) async throws -> Duration {
+    private func pass(_ state: inout LoopState) async throws -> Duration {
         guard try await database.leads(sql) else {
-            if !standingBy { logger.info("another worker actuates: standing by") }
-            standingBy = true
+            if !state.standingBy { logger.info("another worker actuates: standing by") }
+            state.standingBy = true
             return settings.poll
         }
-        if standingBy { logger.info("took over actuation") }
-        standingBy = false
+        if state.standingBy { logger.info("took over actuation") }
+        state.standingBy = false
         let (capacity, applied) = try await database.run { [projection, sql, schema = settings.projectionSchema] connection in
             (try projection.capacity(schema: schema, connection: connection), try sql.applied(connection: connection))
         }
-        let pending = ActuationPlan.pending(capacity: capacity, applied: applied, target: actuator.target(forTier:))
-        plan.keepOnly(pending)
-        for request in pending where plan.isDue(request, now: .now) {
-            if stop.isRequested { break }
-            try await attempt(request, plan: &plan)
+        for tier in capacity.map(\.tier) where actuator.target(forTier: tier) == nil && state.untargeted.insert(tier).inserted {
+            logger.info("tier has no target for this actuator: its decisions are not carried out",
+                        metadata: ["tier": "\(tier)", "actuator": "\(actuator.name)"])
         }
-        let untilRetry = plan.nextRetry.map { ContinuousClock.now.duration(to: $0) } ?? settings.poll
+        let pending = ActuationPlan.pending(capacity: capacity, applied: applied, target: actuator.target(forTier:))
+        state.plan.keepOnly(pending)
+        for request in pending where state.plan.isDue(request, now: .now) {
+            if stop.isRequested { break }
+            try await attempt(request, state: &state)
+        }
+        let untilRetry = state.plan.nextRetry.map { ContinuousClock.now.duration(to: $0) } ?? settings.poll
         return min(settings.poll, max(untilRetry, .zero))
     }
 
-    private func attempt(_ request: ActuationRequest, plan: inout ActuationPlan) async throws {
+    /// Calls the actuator once and records the attempt; if the database cannot take the record, keeps it for later
+    /// and rethrows.
+    private func attempt(_ request: ActuationRequest, state: inout LoopState) async throws {
         let number = try await database.run { [sql] in try sql.nextAttemptNumber(request, connection: $0) }
         let startedAt = Date()
         let outcome: Result<String, ActuationFailure>
@@ -128,13 +162,13 @@ public final class ActuationService: Service, Sendable {
         var retryIn: Duration?
         switch outcome {
         case .success(let summary):
-            plan.succeeded(request)
+            state.plan.succeeded(request)
             logger.info("capacity set", metadata: [
                 "tier": "\(request.tier)", "target": "\(request.target)", "desired": "\(request.desired)",
                 "decision": "\(request.stamp.decisionID)", "attempt": "\(number)", "response": "\(summary)",
             ])
         case .failure(let failure):
-            let delay = plan.failed(request, kind: failure.kind, now: .now)
+            let delay = state.plan.failed(request, kind: failure.kind, now: .now)
             retryIn = delay
             let metadata: Logger.Metadata = [
                 "tier": "\(request.tier)", "target": "\(request.target)", "desired": "\(request.desired)",
@@ -149,6 +183,11 @@ public final class ActuationService: Service, Sendable {
         }
         let record = ActuationAttempt(request: request, number: number, startedAt: startedAt, finishedAt: finishedAt,
                                       outcome: outcome, retryIn: retryIn)
-        try await database.run { [sql] in try sql.record(record, connection: $0) }
+        do {
+            try await database.run { [sql] in try sql.record(record, connection: $0) }
+        } catch let error as PostgresError where error.isConnectionError {
+            state.unrecorded.append(record)
+            throw error
+        }
     }
 }
