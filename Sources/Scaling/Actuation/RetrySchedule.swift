@@ -16,6 +16,7 @@ public struct RetrySchedule: Sendable, Equatable {
     /// The wait after `failures` consecutive failures (1 or more), the last of them of `kind`.
     public func delay(afterFailures failures: Int, kind: ActuationFailure.Kind) -> Duration {
         guard kind == .transient else { return maximum }
+        guard initial > .zero else { return .zero }
         var delay = initial
         for _ in 1..<max(failures, 1) {
             delay = delay * 2
