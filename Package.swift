@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "annals", targets: ["annals"]),
         .executable(name: "annals-story-worker", targets: ["annals-story-worker"]),
         .executable(name: "annals-kb-worker", targets: ["annals-kb-worker"]),
+        .executable(name: "annals-scaling-worker", targets: ["annals-scaling-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
@@ -72,6 +73,29 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // scale-decision → scaling.* (decisions, capacity), and acting on the capacity: the Actuator protocol, the
+        // dry-run actuator, the actuation loop and its own scaling_actuation.* tables.
+        .target(
+            name: "Scaling",
+            dependencies: [
+                "Projection", "AnnalsEvents", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // AWS for the scaling actuators, kept out of Scaling: Signature V4, ECS UpdateService, EC2 Auto Scaling
+        // SetDesiredCapacity.
+        .target(
+            name: "AWSActuation",
+            dependencies: [
+                "Scaling",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // Markdown documents with YAML front matter → DocumentIngested events (pure).
         .target(
@@ -89,6 +113,7 @@ let package = Package(
             name: "AnnalsCLI",
             dependencies: [
                 "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
+                "Scaling", "AWSActuation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,6 +125,7 @@ let package = Package(
         .executableTarget(name: "annals-kb-worker", dependencies: ["AnnalsCLI"]),
         // Regenerates Samples/load-traces from LoadTrace (or checks them with --check).
         .executableTarget(name: "annals-traces", dependencies: ["AnnalsMetrics"]),
+        .executableTarget(name: "annals-scaling-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(
             name: "annals-bench",
             dependencies: [
@@ -137,15 +163,28 @@ let package = Package(
             name: "AnnalsCLITests",
             dependencies: [
                 "AnnalsCLI", "Kafka", "AnnalsEvents", "DocumentIngest", "KnowledgeBase", "Postgres", "Projection", "TestSupport",
-                "RemoteEmbedding",
+                "RemoteEmbedding", "Scaling", "AWSActuation",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ScalingTests",
+            dependencies: [
+                "Scaling", "AWSActuation", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(name: "MetricsTests", dependencies: ["AnnalsMetrics", "AnnalsEvents"]),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Story", "KnowledgeBase", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]
+            dependencies: [
+                "Story", "KnowledgeBase", "Scaling", "AWSActuation", "Projection", "Kafka", "Postgres", "AnnalsEvents",
+                "TestSupport",
+            ]
         ),
     ]
 )

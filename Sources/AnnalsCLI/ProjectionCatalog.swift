@@ -1,5 +1,6 @@
 import KnowledgeBase
 import Projection
+import Scaling
 import Story
 
 /// Every projection this build knows, by name.
@@ -8,6 +9,7 @@ enum ProjectionCatalog {
         [
             StoryProjection(),
             try knowledgeBase(),
+            ScalingProjection(),
         ]
     }
 

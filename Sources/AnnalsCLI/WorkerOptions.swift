@@ -13,7 +13,9 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Longest wait, in milliseconds, for a batch to fill.") var lingerMs = 50
 
     /// Runs `projection` until SIGTERM or SIGINT: finishes the batch in flight, commits, leaves the group.
-    func run(_ projection: any Projection, logger: Logger) async throws {
+    /// `alongside` run in the same service group and stop with it; `onCommit` runs after each committed batch.
+    func run(_ projection: any Projection, logger: Logger, alongside: [any Service] = [],
+             onCommit: @escaping @Sendable (CommittedBatch) -> Void = { _ in }) async throws {
         let group = group ?? "annals-\(projection.name)"
         let configuration = RunnerConfiguration(
             kafka: try connection.kafkaConfig(), groupID: group, databaseURL: connection.databaseConninfo,
@@ -22,8 +24,8 @@ struct WorkerOptions: ParsableArguments {
             "projection": "\(projection.name)", "kafka": "\(configuration.kafka)", "group": "\(group)",
             "batch-size": "\(batchSize)", "linger-ms": "\(lingerMs)", "database": "\(redacted(configuration.databaseURL))",
         ])
-        let service = ProjectionService(projection: projection, configuration: configuration, logger: logger)
-        let serviceGroup = ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let service = ProjectionService(projection: projection, configuration: configuration, logger: logger, onCommit: onCommit)
+        let serviceGroup = ServiceGroup(services: [service] + alongside, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await serviceGroup.run()
     }
 }

@@ -8,18 +8,23 @@ public struct ProjectionService: Service {
     private let projection: any Projection
     private let configuration: RunnerConfiguration
     private let logger: Logger
+    private let onCommit: @Sendable (CommittedBatch) -> Void
 
-    public init(projection: any Projection, configuration: RunnerConfiguration, logger: Logger) {
+    /// `onCommit` runs on the runner's thread after each committed batch; keep it short.
+    public init(projection: any Projection, configuration: RunnerConfiguration, logger: Logger,
+                onCommit: @escaping @Sendable (CommittedBatch) -> Void = { _ in }) {
         self.projection = projection
         self.configuration = configuration
         self.logger = logger
+        self.onCommit = onCommit
     }
 
     public func run() async throws {
         let stop = StopSignal()
         try await withTaskCancellationOrGracefulShutdownHandler {
-            try await Self.runOnThread(name: "annals-\(projection.name)") { [projection, configuration, logger] in
-                try ProjectionRunner(projection: projection, configuration: configuration, logger: logger).run(until: stop)
+            try await Self.runOnThread(name: "annals-\(projection.name)") { [projection, configuration, logger, onCommit] in
+                try ProjectionRunner(projection: projection, configuration: configuration, logger: logger, onCommit: onCommit)
+                    .run(until: stop)
             }
         } onCancelOrGracefulShutdown: {
             logger.info("stop requested: finishing the batch in flight")
