@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "annals-story-worker", targets: ["annals-story-worker"]),
         .executable(name: "annals-kb-worker", targets: ["annals-kb-worker"]),
         .executable(name: "annals-metrics-worker", targets: ["annals-metrics-worker"]),
+        .executable(name: "annals-scaling-worker", targets: ["annals-scaling-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
@@ -73,6 +74,29 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // scale-decision → scaling.* (decisions, capacity), and acting on the capacity: the Actuator protocol, the
+        // dry-run actuator, the actuation loop and its own scaling_actuation.* tables.
+        .target(
+            name: "Scaling",
+            dependencies: [
+                "Projection", "AnnalsEvents", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // AWS for the scaling actuators, kept out of Scaling: Signature V4, ECS UpdateService, EC2 Auto Scaling
+        // SetDesiredCapacity.
+        .target(
+            name: "AWSActuation",
+            dependencies: [
+                "Scaling",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // metric-sample → metrics.* (raw samples, minute rollups, the policy's state and decisions) and the outbox
         // that publishes the decisions to scale-decision.
@@ -102,7 +126,7 @@ let package = Package(
             name: "AnnalsCLI",
             dependencies: [
                 "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
-                "AnnalsMetrics", "MetricsProjection",
+                "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,6 +139,7 @@ let package = Package(
         .executableTarget(name: "annals-metrics-worker", dependencies: ["AnnalsCLI"]),
         // Regenerates Samples/load-traces from LoadTrace (or checks them with --check).
         .executableTarget(name: "annals-traces", dependencies: ["AnnalsMetrics"]),
+        .executableTarget(name: "annals-scaling-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(
             name: "annals-bench",
             dependencies: [
@@ -152,8 +177,18 @@ let package = Package(
             name: "AnnalsCLITests",
             dependencies: [
                 "AnnalsCLI", "AnnalsMetrics", "Kafka", "AnnalsEvents", "DocumentIngest", "KnowledgeBase", "Postgres", "Projection", "TestSupport",
-                "RemoteEmbedding",
+                "RemoteEmbedding", "Scaling", "AWSActuation",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ScalingTests",
+            dependencies: [
+                "Scaling", "AWSActuation", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(name: "MetricsTests", dependencies: ["AnnalsMetrics", "AnnalsEvents"]),
@@ -168,7 +203,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Story", "KnowledgeBase", "AnnalsMetrics", "MetricsProjection", "Projection", "Kafka", "Postgres", "AnnalsEvents",
+                "Story", "KnowledgeBase", "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation", "Projection", "Kafka",
+                "Postgres", "AnnalsEvents",
                 "TestSupport",
             ]
         ),

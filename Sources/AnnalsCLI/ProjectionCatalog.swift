@@ -1,6 +1,7 @@
 import KnowledgeBase
 import MetricsProjection
 import Projection
+import Scaling
 import Story
 
 /// Every projection this build knows, by name.
@@ -10,6 +11,7 @@ enum ProjectionCatalog {
             StoryProjection(),
             try knowledgeBase(),
             try metrics(),
+            ScalingProjection(),
         ]
     }
 

@@ -1,0 +1,82 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Scaling
+
+/// Posts SigV4-signed requests to one AWS service and returns whatever HTTP response comes back; a request that
+/// gets no complete response within `timeout` (unreachable, stalled, cut off) fails as transient.
+///
+/// Uses `HTTPClient.shared` by default: the process-wide client that needs no shutdown.
+public struct AWSServiceClient: Sendable {
+    public let endpoint: AWSEndpoint
+    public let signer: AWSSigV4
+    public let timeout: Duration
+    private let httpClient: HTTPClient
+    /// Responses larger than this are cut off as malformed; these APIs answer in a few kilobytes.
+    private static let responseByteLimit = 1 << 20
+
+    public init(endpoint: AWSEndpoint, signer: AWSSigV4, timeout: Duration, httpClient: HTTPClient = .shared) {
+        self.endpoint = endpoint
+        self.signer = signer
+        self.timeout = timeout
+        self.httpClient = httpClient
+    }
+
+    /// One response.
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: [UInt8]
+    }
+
+    /// Signs and posts `body` to `/` with `headers` (besides Host and the signature); `operation` names the call in
+    /// failures.
+    public func post(headers: [(name: String, value: String)], body: [UInt8], operation: String,
+                     at date: Date = Date()) async throws(ActuationFailure) -> Response {
+        let signed = signer.sign(
+            AWSSigV4.Request(method: "POST", headers: [("Host", endpoint.hostHeader)] + headers, body: body), at: date)
+        var request = HTTPClientRequest(url: endpoint.url)
+        request.method = .POST
+        request.headers.add(name: "Host", value: endpoint.hostHeader)
+        for (name, value) in headers + signed.headers { request.headers.add(name: name, value: value) }
+        request.headers.add(name: "User-Agent", value: "annals-scaling-worker")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let deadline = ContinuousClock.now + timeout
+        do {
+            let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(timeout))
+            guard let bytes = try await Self.collect(response.body, until: deadline) else {
+                throw ActuationFailure(.transient, "\(operation): the response from \(endpoint) did not finish within \(timeout); retrying")
+            }
+            return Response(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
+        } catch let failure as ActuationFailure {
+            throw failure
+        } catch let error as HTTPClientError where Self.timeouts.contains(error) {
+            throw ActuationFailure(.transient, "\(operation): no response from \(endpoint) within \(timeout); retrying")
+        } catch is NIOTooManyBytesError {
+            throw ActuationFailure(.transient, "\(operation): the response from \(endpoint) is larger than \(Self.responseByteLimit) bytes")
+        } catch {
+            if Task.isCancelled {
+                throw ActuationFailure(.transient, "\(operation): cancelled while waiting for \(endpoint)")
+            }
+            throw ActuationFailure(.transient, "\(operation): cannot reach \(endpoint) (\(error)): check --aws-endpoint and the network; retrying")
+        }
+    }
+
+    /// The whole body, or nil when `deadline` passes first.
+    private static func collect(_ body: HTTPClientResponse.Body, until deadline: ContinuousClock.Instant) async throws -> ByteBuffer? {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: responseByteLimit) }
+            group.addTask {
+                try await Task.sleep(until: deadline)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+    }
+
+    private static let timeouts: [HTTPClientError] = [
+        .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout,
+    ]
+}

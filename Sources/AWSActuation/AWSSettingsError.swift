@@ -1,0 +1,26 @@
+/// AWS settings the actuators cannot work with; each message says what to set.
+public enum AWSSettingsError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The named environment variables are unset or empty.
+    case missingCredentials([String])
+    /// No region from the flag or the environment.
+    case missingRegion
+    /// A region that is not of the form `us-east-1`.
+    case invalidRegion(String)
+    /// An endpoint that is not an http(s) URL with a host.
+    case invalidEndpoint(String)
+
+    public var description: String {
+        switch self {
+        case .missingCredentials(let names):
+            return "no AWS credentials: \(names.joined(separator: " and ")) \(names.count == 1 ? "is" : "are") unset or empty; "
+                + "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials), "
+                + "or use --actuator dry-run"
+        case .missingRegion:
+            return "no AWS region: pass --aws-region (e.g. us-east-1) or set AWS_REGION"
+        case .invalidRegion(let region):
+            return "\"\(region)\" is not an AWS region name: use lower-case letters, digits and dashes, e.g. us-east-1"
+        case .invalidEndpoint(let endpoint):
+            return "--aws-endpoint \(endpoint): expected an http or https URL such as http://127.0.0.1:5000"
+        }
+    }
+}

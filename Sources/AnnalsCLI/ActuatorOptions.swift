@@ -1,0 +1,143 @@
+import AWSActuation
+import ArgumentParser
+import Foundation
+import Logging
+import Scaling
+
+/// Which actuator carries out the scaling decisions.
+enum ActuatorKind: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case dryRun = "dry-run"
+    case ecs
+    case asg
+}
+
+/// The actuator and its AWS settings: flags, then the environment (AWS_REGION, AWS_ENDPOINT_URL and the credential
+/// variables). Credentials come only from the environment.
+struct ActuatorOptions: ParsableArguments {
+    @Option(help: "dry-run (log and record what would be done), ecs (UpdateService) or asg (SetDesiredCapacity).")
+    var actuator: ActuatorKind = .dryRun
+
+    @Option(help: "AWS region (default: $AWS_REGION, else $AWS_DEFAULT_REGION).")
+    var awsRegion: String?
+
+    @Option(help: ArgumentHelp(
+        "AWS endpoint for every call, e.g. a local emulator http://127.0.0.1:5000 (default: $AWS_ENDPOINT_URL, else the region's).",
+        valueName: "url"))
+    var awsEndpoint: String?
+
+    @Option(help: "ECS cluster of the tiers' services (--actuator ecs).")
+    var ecsCluster: String?
+
+    @Option(name: .customLong("ecs-service"), help: ArgumentHelp(
+        "The ECS service running a tier, e.g. --ecs-service gold=annals-gold (repeatable, --actuator ecs).",
+        valueName: "tier=service"))
+    var ecsServices: [String] = []
+
+    @Option(name: .customLong("asg"), help: ArgumentHelp(
+        "The EC2 Auto Scaling group running a tier, e.g. --asg gold=annals-gold (repeatable, --actuator asg).",
+        valueName: "tier=group"))
+    var autoScalingGroups: [String] = []
+
+    @Option(help: "Longest wait, in milliseconds, for one AWS call.")
+    var awsTimeoutMs = 10_000
+
+    @Option(help: "Longest time, in milliseconds, between two looks at scaling.capacity (a committed batch looks at once).")
+    var actuationPollMs = 1_000
+
+    @Option(help: "Wait, in milliseconds, before the first retry of a failed call; it doubles with each failure.")
+    var retryInitialMs = 500
+
+    @Option(help: "Longest wait, in milliseconds, between retries (and the wait after a refused call).")
+    var retryMaxMs = 30_000
+
+    /// The loop's pacing.
+    func actuationSettings() throws -> ActuationSettings {
+        for (name, value) in [("--actuation-poll-ms", actuationPollMs), ("--retry-initial-ms", retryInitialMs),
+                              ("--retry-max-ms", retryMaxMs), ("--aws-timeout-ms", awsTimeoutMs)] where value <= 0 {
+            throw CLIError("\(name) \(value): must be 1 or more")
+        }
+        guard retryMaxMs >= retryInitialMs else {
+            throw CLIError("--retry-max-ms \(retryMaxMs) is below --retry-initial-ms \(retryInitialMs): raise it")
+        }
+        return ActuationSettings(poll: .milliseconds(actuationPollMs),
+                                 retry: RetrySchedule(initial: .milliseconds(retryInitialMs), maximum: .milliseconds(retryMaxMs)))
+    }
+
+    /// The actuator these settings describe, and a printable summary of them (secrets redacted).
+    func makeActuator(environment: [String: String] = ProcessInfo.processInfo.environment,
+                      logger: Logger) throws -> (actuator: any Actuator, summary: Logger.Metadata) {
+        let services = try parseTargets(ecsServices, option: "--ecs-service")
+        let groups = try parseTargets(autoScalingGroups, option: "--asg")
+        switch actuator {
+        case .dryRun:
+            try refuse(!services.isEmpty || ecsCluster != nil, "--ecs-cluster and --ecs-service", for: .ecs)
+            try refuse(!groups.isEmpty, "--asg", for: .asg)
+            return (DryRunActuator(logger: logger), ["actuator": "dry-run"])
+        case .ecs:
+            try refuse(!groups.isEmpty, "--asg", for: .asg)
+            guard let cluster = ecsCluster?.trimmingCharacters(in: .whitespaces), !cluster.isEmpty else {
+                throw CLIError("--actuator ecs needs --ecs-cluster: the cluster the tiers' services run in")
+            }
+            guard !services.isEmpty else {
+                throw CLIError("--actuator ecs needs at least one --ecs-service tier=service, e.g. --ecs-service gold=annals-gold")
+            }
+            let (client, summary) = try awsClient(service: "ecs", environment: environment)
+            var metadata = summary
+            metadata["actuator"] = "ecs"
+            metadata["ecs-cluster"] = "\(cluster)"
+            metadata["targets"] = "\(Self.describe(services))"
+            return (ECSActuator(cluster: cluster, services: services, client: client), metadata)
+        case .asg:
+            try refuse(!services.isEmpty || ecsCluster != nil, "--ecs-cluster and --ecs-service", for: .ecs)
+            guard !groups.isEmpty else {
+                throw CLIError("--actuator asg needs at least one --asg tier=group, e.g. --asg gold=annals-gold")
+            }
+            let (client, summary) = try awsClient(service: "autoscaling", environment: environment)
+            var metadata = summary
+            metadata["actuator"] = "asg"
+            metadata["targets"] = "\(Self.describe(groups))"
+            return (AutoScalingActuator(groups: groups, client: client), metadata)
+        }
+    }
+
+    private func parseTargets(_ values: [String], option: String) throws -> [String: String] {
+        do {
+            return try TierTargets.parse(values, option: option)
+        } catch {
+            throw CLIError("\(error)")
+        }
+    }
+
+    private func refuse(_ given: Bool, _ options: String, for kind: ActuatorKind) throws {
+        guard given else { return }
+        throw CLIError("\(options) only apply to --actuator \(kind.rawValue), but this worker runs --actuator \(actuator.rawValue): "
+            + "drop them or pass --actuator \(kind.rawValue)")
+    }
+
+    private func awsClient(service: String, environment: [String: String]) throws -> (AWSServiceClient, Logger.Metadata) {
+        do {
+            let region = awsRegion ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
+            guard let region = region?.trimmingCharacters(in: .whitespaces), !region.isEmpty else {
+                throw AWSSettingsError.missingRegion
+            }
+            try AWSEndpoint.validate(region: region)
+            let override = awsEndpoint ?? environment["AWS_ENDPOINT_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            let endpoint = try override.map { text throws(AWSSettingsError) in try AWSEndpoint(parsing: text) }
+                ?? AWSEndpoint(service: service, region: region)
+            let credentials = try AWSCredentials.fromEnvironment(environment)
+            let client = AWSServiceClient(
+                endpoint: endpoint, signer: AWSSigV4(credentials: credentials, region: region, service: service),
+                timeout: .milliseconds(awsTimeoutMs))
+            return (client, [
+                "aws-region": "\(region)", "aws-endpoint": "\(endpoint)", "aws-credentials": "\(credentials)",
+                "aws-timeout-ms": "\(awsTimeoutMs)",
+            ])
+        } catch let error as AWSSettingsError {
+            throw CLIError("\(error)")
+        }
+    }
+
+    private static func describe(_ targets: [String: String]) -> String {
+        targets.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,9 @@
+import AnnalsCLI
+
+@main
+struct ScalingWorker {
+    static func main() async {
+        bootstrapLogging()
+        await ScalingWorkerCommand.main()
+    }
+}
