@@ -240,4 +240,47 @@ struct MetricsWorkerTests {
         #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0), "\(worker.logTail())")
         #expect(published == expected)
     }
+
+    /// Issue 4 end to end: samples → annals-metrics-worker → scale-decision → annals-scaling-worker (dry-run).
+    @Test func theScalingWorkerEndsAtTheCapacityThePolicyLastDecided() async throws {
+        let stack = try Stack("metrics_to_scaling")
+        defer { try? stack.database.drop() }
+        let samples = try MetricTraceFile.samples(Self.trace)
+        try await stack.publish(samples)
+        let metrics = try stack.startWorker(batchSize: 500)
+        let scaling = try ChildProcess.annals(
+            "annals-scaling-worker",
+            arguments: [
+                "--brokers", stack.kafka.bootstrapServers, "--database-url", stack.database.url,
+                "--group", TestKafkaCluster.uniqueGroupID("scaling"), "-X", "session.timeout.ms=6000",
+                "-X", "heartbeat.interval.ms=200",
+            ])
+        var expected: [String: String] = [:]
+        try await stack.waitForCheckpoints(samples.count, worker: metrics)
+        for row in try await stack.query("SELECT tier, capacity FROM metrics.autoscaler_state") {
+            expected[try row.string("tier")] = String(try row.int("capacity"))
+        }
+        let lastDecisions = try await stack.query(
+            #"SELECT DISTINCT ON (tier) tier, decision_id FROM metrics.decisions ORDER BY tier, partition DESC, "offset" DESC, ordinal DESC"#)
+        #expect(lastDecisions.count == 3)
+        try await waitUntil(timeout: .seconds(90), pollInterval: .milliseconds(200),
+                            description: "the scaling worker to actuate every tier's last decision") {
+            for process in [metrics, scaling] {
+                if let status = process.status() { throw TestSupportFailure("\(process.commandLine) \(status): \(process.logTail())") }
+            }
+            let present = try await stack.query("SELECT to_regclass('scaling_actuation.applied') IS NOT NULL AS present")
+            guard try present.first?.bool("present") == true else { return false }
+            let applied = try await stack.query("SELECT tier, desired_capacity::text AS desired FROM scaling_actuation.applied")
+            return try Dictionary(applied.map { (try $0.string("tier"), try $0.string("desired")) }, uniquingKeysWith: { a, _ in a })
+                == expected
+        }
+        let capacity = try await stack.query("SELECT tier, decision_id, desired_capacity::text AS desired FROM scaling.capacity")
+        #expect(try Dictionary(capacity.map { (try $0.string("tier"), try $0.string("desired")) }, uniquingKeysWith: { a, _ in a })
+            == expected)
+        #expect(try Set(capacity.map { try $0.string("decision_id") }) == Set(lastDecisions.map { try $0.string("decision_id") }))
+        for process in [scaling, metrics] {
+            try process.kill(SIGTERM)
+            #expect(try await process.waitForExit(timeout: .seconds(30)) == .exited(0), "\(process.logTail())")
+        }
+    }
 }
