@@ -59,35 +59,43 @@ import TestSupport
         return samples.flatMap { autoscaler.observe($0).decisions.map(\.decisionID) }
     }
 
-    @Test func rawSamplesAreIdempotentByEventID() throws {
-        let (database, db) = try Self.database("metrics_idempotent")
-        defer { try? database.drop() }
-        let projection = MetricsProjection()
-        let samples = Array(try MetricTraceFile.samples("spike").prefix(400))
-        let events = Self.events(samples)
-        try Self.apply(events, projection, connection: db)
-        let once = try Self.checksums(projection, db)
-
-        try Self.apply(events, projection, connection: db)
-        try Self.apply(Array(events[100..<300]), projection, connection: db)
-        // The same events published again further on in the topic: same event ids, so still nothing changes.
-        try Self.apply(Self.events(Array(samples[0..<250]), firstOffset: 10_000), projection, batchSize: 50, connection: db)
-
-        #expect(try Self.checksums(projection, db) == once)
-        #expect(try db.execute("SELECT count(*) AS n FROM metrics.samples").rows.first?.int("n") == 400)
-        #expect(try db.execute(#"SELECT max("offset") AS n FROM metrics.samples"#).rows.first?.int("n") == 399)
+    /// Runs `body` against a fresh database (see ``database(_:schemas:)``) on a thread of its own, libpq being
+    /// blocking, and drops the database afterwards.
+    static func withDatabase<T: Sendable>(_ prefix: String, schemas: [String] = ["metrics"],
+                                          _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await onOwnThread {
+            let (database, db) = try database(prefix, schemas: schemas)
+            defer { try? database.drop() }
+            return try body(db)
+        }
     }
 
-    @Test func aLateSampleUpdatesItsMinuteAndEveryRollupEqualsThePureFold() throws {
-        let (database, db) = try Self.database("metrics_late")
-        defer { try? database.drop() }
-        let projection = MetricsProjection()
+    @Test func rawSamplesAreIdempotentByEventID() async throws {
+        let (once, again, count, lastOffset) = try await Self.withDatabase("metrics_idempotent") { db in
+            let projection = MetricsProjection()
+            let samples = Array(try MetricTraceFile.samples("spike").prefix(400))
+            let events = Self.events(samples)
+            try Self.apply(events, projection, connection: db)
+            let once = try Self.checksums(projection, db)
+
+            try Self.apply(events, projection, connection: db)
+            try Self.apply(Array(events[100..<300]), projection, connection: db)
+            // The same events published again further on in the topic: same event ids, so still nothing changes.
+            try Self.apply(Self.events(Array(samples[0..<250]), firstOffset: 10_000), projection, batchSize: 50, connection: db)
+            return (once, try Self.checksums(projection, db),
+                    try db.execute("SELECT count(*) AS n FROM metrics.samples").rows.first?.int("n"),
+                    try db.execute(#"SELECT max("offset") AS n FROM metrics.samples"#).rows.first?.int("n"))
+        }
+        #expect(again == once)
+        #expect(count == 400)
+        #expect(lastOffset == 399)
+    }
+
+    @Test func aLateSampleUpdatesItsMinuteAndEveryRollupEqualsThePureFold() async throws {
         var samples = Array(try MetricTraceFile.samples("spike").prefix(600))
         let early = samples[10]
-        try Self.apply(Self.events(samples), projection, batchSize: 64, connection: db)
         let minute = Minute(containing: early.sampledAt)
-        let before = try #require(try Self.storedRollups(db)[MinuteRollups.Key(tier: early.tier, minute: minute)])
-
+        let key = MinuteRollups.Key(tier: early.tier, minute: minute)
         // Minutes after its own minute closed, an instance nobody heard from reports for it, busier than the rest.
         var late = early
         late.meta.eventID = "late-\(early.meta.eventID)"
@@ -97,53 +105,60 @@ import TestSupport
         late.queueDepth = 77
         late.latencyP95Seconds = 2.5
         late.spotInterruptionNotice = true
-        samples.append(late)
-        try Self.apply(Self.events([late], firstOffset: 600), projection, connection: db)
 
-        let stored = try Self.storedRollups(db)
+        let onTime = samples
+        let (beforeLate, stored) = try await Self.withDatabase("metrics_late") { [late] db in
+            let projection = MetricsProjection()
+            try Self.apply(Self.events(onTime), projection, batchSize: 64, connection: db)
+            let before = try Self.storedRollups(db)[key]
+            try Self.apply(Self.events([late], firstOffset: 600), projection, connection: db)
+            return (before, try Self.storedRollups(db))
+        }
+        samples.append(late)
         let expected = MinuteRollups(samples)
         #expect(stored.count == expected.count)
         for rollup in expected.all {
-            let key = MinuteRollups.Key(tier: rollup.tier, minute: rollup.minute)
-            #expect(stored[key] == StoredRollup(rollup), "\(rollup.tier.name) \(rollup.minute)")
+            #expect(stored[MinuteRollups.Key(tier: rollup.tier, minute: rollup.minute)] == StoredRollup(rollup),
+                    "\(rollup.tier.name) \(rollup.minute)")
         }
-        let after = try #require(stored[MinuteRollups.Key(tier: early.tier, minute: minute)])
+        let before = try #require(beforeLate)
+        let after = try #require(stored[key])
         #expect(after.samples == before.samples + 1 && after.instancesReporting == before.instancesReporting + 1)
         #expect(after.latencyP95Seconds == 2.5 && after.spotInterruptionNotice)
         #expect(after.queueDepth == before.queueDepth + 77)
     }
 
-    @Test func thePolicyStateSurvivesBatchBoundaries() throws {
-        let (database, db) = try Self.database("metrics_batches", schemas: ["one_batch", "batches_of_7"])
-        defer { try? database.drop() }
+    @Test func thePolicyStateSurvivesBatchBoundaries() async throws {
         let samples = try MetricTraceFile.samples("ramp-100-to-10000")
         let whole = MetricsProjection(schema: "one_batch")
         let pieces = MetricsProjection(schema: "batches_of_7")
-        try Self.apply(Self.events(samples), whole, connection: db)
-        try Self.apply(Self.events(samples), pieces, batchSize: 7, connection: db)
-
-        let ids = try Self.decisionIDs(whole, db)
+        let (ids, pieceIDs, wholeSums, pieceSums, capacities) = try await Self.withDatabase(
+            "metrics_batches", schemas: ["one_batch", "batches_of_7"]
+        ) { db in
+            try Self.apply(Self.events(samples), whole, connection: db)
+            try Self.apply(Self.events(samples), pieces, batchSize: 7, connection: db)
+            return (try Self.decisionIDs(whole, db), try Self.decisionIDs(pieces, db), try Self.checksums(whole, db),
+                    try Self.checksums(pieces, db),
+                    try db.execute("SELECT capacity FROM one_batch.autoscaler_state").rows.map { try $0.int("capacity") })
+        }
         #expect(ids.count > 20)
-        #expect(try Self.decisionIDs(pieces, db) == ids)
+        #expect(pieceIDs == ids)
         #expect(ids == Self.inProcessDecisionIDs(samples), "the tables hold what Autoscaler decides in one process")
-        #expect(try Self.checksums(whole, db) == Self.checksums(pieces, db))
-        let states = try db.execute("SELECT tier, capacity FROM one_batch.autoscaler_state ORDER BY tier").rows
-        #expect(states.count == 3)
-        #expect(try states.allSatisfy { try $0.int("capacity") >= 1 })
+        #expect(pieceSums == wholeSums)
+        #expect(capacities.count == 3 && capacities.allSatisfy { $0 >= 1 })
     }
 
-    @Test func storedDecisionsCarryThePublishedEventAndTheirInputs() throws {
-        let (database, db) = try Self.database("metrics_decision_rows")
-        defer { try? database.drop() }
+    @Test func storedDecisionsCarryThePublishedEventAndTheirInputs() async throws {
         let projection = MetricsProjection()
-        let samples = try MetricTraceFile.samples("spike")
-        try Self.apply(Self.events(samples), projection, connection: db)
-        let rows = try db.execute(
-            """
-            SELECT decision_id, tier, kind, current_capacity, desired_capacity, desired_spot, desired_on_demand,
-                   inputs->>'samples' AS samples, policy_version, event
-            FROM metrics.decisions ORDER BY partition, "offset", ordinal
-            """).rows
+        let rows = try await Self.withDatabase("metrics_decision_rows") { db in
+            try Self.apply(Self.events(try MetricTraceFile.samples("spike")), projection, connection: db)
+            return try db.execute(
+                """
+                SELECT decision_id, tier, kind, current_capacity, desired_capacity, desired_spot, desired_on_demand,
+                       inputs->>'samples' AS samples, policy_version, event
+                FROM metrics.decisions ORDER BY partition, "offset", ordinal
+                """).rows
+        }
         #expect(!rows.isEmpty)
         for row in rows {
             guard case .scaleDecision(let event) = try AnnalsTopic.scaleDecision.decode(binary: try row.bytes("event")) else {
@@ -165,41 +180,47 @@ import TestSupport
         #expect(try rows.contains { try $0.string("kind") == "spot-replacement" }, "the spike trace has a spot reclaim")
     }
 
-    @Test func onlyTheLiveProjectionQueuesDecisionsAndEachIDOnlyOnce() throws {
-        let (database, db) = try Self.database("metrics_outbox", schemas: ["replayed", "live", "live_again"])
-        defer { try? database.drop() }
-        let events = Self.events(try MetricTraceFile.samples("spike"))
-        func queued() throws -> [String] {
-            try db.execute("SELECT decision_id FROM metrics_outbox.decisions ORDER BY sequence").rows.map { try $0.string("decision_id") }
+    @Test func onlyTheLiveProjectionQueuesDecisionsAndEachIDOnlyOnce() async throws {
+        let (afterReplay, ids, afterLive, afterAgain, unsent) = try await Self.withDatabase(
+            "metrics_outbox", schemas: ["replayed", "live", "live_again"]
+        ) { db in
+            let events = Self.events(try MetricTraceFile.samples("spike"))
+            func queued() throws -> [String] {
+                try db.execute("SELECT decision_id FROM metrics_outbox.decisions ORDER BY sequence").rows
+                    .map { try $0.string("decision_id") }
+            }
+            try Self.apply(events, MetricsProjection(schema: "replayed"), connection: db)
+            let afterReplay = try queued()
+
+            let live = MetricsProjection(schema: "live", queuesDecisions: true)
+            try Self.apply(events, live, batchSize: 100, connection: db)
+            let ids = try Self.decisionIDs(live, db)
+            let afterLive = try queued()
+            try DecisionOutbox.markSent(ids, connection: db)
+
+            // A live worker applying the same history again (after an in-place replay reset its checkpoints).
+            try Self.apply(events, MetricsProjection(schema: "live_again", queuesDecisions: true), connection: db)
+            return (afterReplay, ids, afterLive, try queued(), try DecisionOutbox.unsent(limit: 100, connection: db).count)
         }
-        try Self.apply(events, MetricsProjection(schema: "replayed"), connection: db)
-        #expect(try queued().isEmpty, "a replay publishes nothing")
-
-        let live = MetricsProjection(schema: "live", queuesDecisions: true)
-        try Self.apply(events, live, batchSize: 100, connection: db)
-        let ids = try Self.decisionIDs(live, db)
+        #expect(afterReplay.isEmpty, "a replay publishes nothing")
         #expect(!ids.isEmpty)
-        #expect(try queued() == ids, "queued in the order made")
-        try DecisionOutbox.markSent(ids, connection: db)
-
-        // A live worker applying the same history again (after an in-place replay reset its checkpoints).
-        try Self.apply(events, MetricsProjection(schema: "live_again", queuesDecisions: true), connection: db)
-        #expect(try queued() == ids)
-        #expect(try DecisionOutbox.unsent(limit: 100, connection: db).isEmpty)
+        #expect(afterLive == ids, "queued in the order made")
+        #expect(afterAgain == ids, "a decision id is queued once, ever")
+        #expect(unsent == 0)
     }
 
-    @Test func unreadableStoredStateStopsTheWorkerAtStartUp() throws {
-        let (database, db) = try Self.database("metrics_bad_state")
-        defer { try? database.drop() }
-        let projection = MetricsProjection()
-        try db.execute(
-            "INSERT INTO metrics.autoscaler_state (tier, capacity, policy_version, state) VALUES ('gold', 1, 'x', '{\"policy\": 3}')")
-        #expect(throws: (any Error).self) { try ProjectionMigrator.migrate(projection, connection: db) }
-        do {
-            try ProjectionMigrator.migrate(projection, connection: db)
-        } catch {
-            #expect("\(error)".contains("annals replay metrics --in-place"), "\(error)")
+    @Test func unreadableStoredStateStopsTheWorkerAtStartUp() async throws {
+        let message = try await Self.withDatabase("metrics_bad_state") { db -> String? in
+            try db.execute(
+                "INSERT INTO metrics.autoscaler_state (tier, capacity, policy_version, state) VALUES ('gold', 1, 'x', '{\"policy\": 3}')")
+            do {
+                try ProjectionMigrator.migrate(MetricsProjection(), connection: db)
+                return nil
+            } catch {
+                return "\(error)"
+            }
         }
+        #expect(message?.contains("annals replay metrics --in-place") == true, "\(message ?? "no error")")
     }
 
     @Test func aSampleTheDatabaseRejectsIsDeadLetteredAndThePolicyCarriesOn() async throws {
@@ -237,7 +258,7 @@ import TestSupport
     // MARK: - Reading rollups
 
     /// A `metrics.rollups` row, or a ``MinuteRollup``'s numbers in the same shape.
-    struct StoredRollup: Equatable, CustomStringConvertible {
+    struct StoredRollup: Equatable, Sendable, CustomStringConvertible {
         var samples: Int
         var instancesReporting: Int
         /// Bit patterns: equal doubles, not merely close ones.
@@ -283,7 +304,7 @@ import TestSupport
         var rollups: [MinuteRollups.Key: StoredRollup] = [:]
         for row in try db.execute(
             "SELECT *, (extract(epoch FROM minute) * 1000000)::bigint AS minute_us FROM metrics.rollups").rows {
-            let tier = try #require(Tier(name: try row.string("tier")))
+            guard let tier = Tier(name: try row.string("tier")) else { throw TestSupportFailure("unknown tier in metrics.rollups") }
             let key = MinuteRollups.Key(tier: tier, minute: Minute(containingMicroseconds: try row.int64("minute_us")))
             rollups[key] = try StoredRollup(row)
         }
