@@ -25,6 +25,7 @@ struct SearchCommand: AsyncParsableCommand {
     @Flag(help: "Print a JSON array of hits instead of text.") var json = false
     @Option(help: "The schema holding the knowledge base.") var schema = "kb"
     @Option(help: "Lines of chunk text per hit; 0 prints it whole.") var lines = 4
+    @Flag(help: "Print PostgreSQL's plans for the search's statements (EXPLAIN ANALYZE) instead of hits.") var explain = false
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -54,9 +55,18 @@ struct SearchCommand: AsyncParsableCommand {
             throw CLIError("\(schema).chunks.embedding is vector(\(dimension)): \(error)")
         }
         let search = KnowledgeBaseSearch(schema: schema, embedder: embedder)
+        let searchQuery = SearchQuery(worldID: world, text: query.joined(separator: " "), limit: k)
         let hits: [SearchHit]
         do {
-            hits = try await search.search(SearchQuery(worldID: world, text: query.joined(separator: " "), limit: k), connection: db)
+            if explain {
+                let plans = try search.queryPlans(
+                    searchQuery, embedding: try await search.embedding(for: searchQuery.text), analyze: true, connection: db)
+                for (statement, plan) in plans {
+                    print(statement + ":\n" + plan.map { "  " + $0 }.joined(separator: "\n"))
+                }
+                return
+            }
+            hits = try await search.search(searchQuery, connection: db)
         } catch let error as SearchError {
             throw CLIError("\(error)")
         }

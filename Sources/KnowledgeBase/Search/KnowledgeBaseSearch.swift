@@ -51,12 +51,13 @@ public struct KnowledgeBaseSearch: Sendable {
     public func search(_ query: SearchQuery, embedding: [Float], connection: PostgresConnection) throws -> [SearchHit] {
         try query.validate()
         try settings.validate()
-        let sql = SearchSQL(schema: quoteIdentifier(schema))
+        let sql = SearchSQL(schema: schema)
         let scope = SearchSQL.Scope(worldID: query.worldID)
         let candidates = max(settings.candidatesPerMethod, query.limit)
         let useVector = embedding.contains { $0 != 0 }
 
-        var statements = [sql.matching(text: query.text, scope: scope, limit: candidates)]
+        var statements = [sql.matching(text: query.text, scope: scope, limit: candidates,
+                                   commonWordFrequency: settings.commonWordFrequency)]
         if useVector {
             statements += [SearchSQL.scanSettings(settings, exact: false),
                            sql.nearest(embedding: embedding, scope: scope, limit: candidates)]
@@ -74,7 +75,7 @@ public struct KnowledgeBaseSearch: Sendable {
     public func nearestChunks(to embedding: [Float], worldID: String?, limit: Int, scan: VectorScan = .index,
                               connection: PostgresConnection) throws -> [SearchCandidate] {
         try settings.validate()
-        let sql = SearchSQL(schema: quoteIdentifier(schema))
+        let sql = SearchSQL(schema: schema)
         let statements = [SearchSQL.scanSettings(settings, exact: scan == .exact),
                           sql.nearest(embedding: embedding, scope: .init(worldID: worldID), limit: limit)]
         let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
@@ -87,12 +88,41 @@ public struct KnowledgeBaseSearch: Sendable {
     /// blocking. Scores are `ts_rank_cd`.
     public func matchingChunks(_ text: String, worldID: String?, limit: Int,
                                connection: PostgresConnection) throws -> [SearchCandidate] {
-        let sql = SearchSQL(schema: quoteIdentifier(schema))
-        let (statement, parameters) = sql.matching(text: text, scope: .init(worldID: worldID), limit: limit)
+        let sql = SearchSQL(schema: schema)
+        try settings.validate()
+        let (statement, parameters) = sql.matching(text: text, scope: .init(worldID: worldID), limit: limit,
+                                                   commonWordFrequency: settings.commonWordFrequency)
         let result = try explainingFailures(embeddingDimension: embedder.dimension, connection: connection) {
             try connection.execute(statement, parameters)
         }
         return try SearchSQL.candidates(result)
+    }
+
+    /// PostgreSQL's plans for the statements `search` runs, under this search's settings: the vector candidates'
+    /// (absent for an all-zero embedding), then the full-text candidates'. With `analyze`, the statements run and
+    /// the plans carry row counts and timings. Blocking.
+    public func queryPlans(_ query: SearchQuery, embedding: [Float], analyze: Bool = false,
+                           connection: PostgresConnection) throws -> [(statement: String, plan: [String])] {
+        try query.validate()
+        try settings.validate()
+        let sql = SearchSQL(schema: schema)
+        let scope = SearchSQL.Scope(worldID: query.worldID)
+        let candidates = max(settings.candidatesPerMethod, query.limit)
+        let explain = analyze ? "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " : "EXPLAIN (COSTS OFF) "
+        var named: [(String, (sql: String, parameters: [PostgresValue?]))] = []
+        if embedding.contains(where: { $0 != 0 }) {
+            named.append(("vector candidates", sql.nearest(embedding: embedding, scope: scope, limit: candidates)))
+        }
+        named.append(("full-text candidates", sql.matching(text: query.text, scope: scope, limit: candidates,
+                                   commonWordFrequency: settings.commonWordFrequency)))
+        let statements = [SearchSQL.scanSettings(settings, exact: false)]
+            + named.map { (sql: explain + $0.1.sql, parameters: $0.1.parameters) }
+        let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
+            try connection.transaction { try $0.pipeline(statements) }
+        }
+        return zip(named, results.dropFirst()).map { entry, result in
+            (entry.0, result.rows.compactMap { $0[0] })
+        }
     }
 
     /// The dimension of `schema.chunks.embedding`, nil when there is no such table: the dimension to embed
