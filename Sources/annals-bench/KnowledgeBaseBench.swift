@@ -34,7 +34,7 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
     @Option(help: "Documents per ingest transaction.") var batchSize = 500
     @Option(help: "Embedding dimension.") var dimension = 384
     @Option(help: "World-filtered queries measured per setting.") var queries = 250
-    @Option(help: "Queries run before timing, per setting.") var warmup = 50
+    @Option(help: "Queries run with every setting before timing.") var warmup = 50
     @Option(parsing: .singleValue, help: ArgumentHelp(
         "Search settings to measure, from the defaults: ef=<ef_search>,scan=<off|relaxed_order|strict_order>,"
             + "candidates=<n>,max-scan=<tuples> (repeatable; default: a sweep of ef_search, scan modes and candidates).",
@@ -353,6 +353,11 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
 
     // MARK: - Search
 
+    /// The 1-minute load average: other work on the machine competes with the database and the bench.
+    static func loadAverage() -> String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "-"
+    }
+
     struct Latencies {
         var milliseconds: [Double] = []
 
@@ -400,7 +405,7 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
                 FROM (SELECT DISTINCT world_id FROM \(quoteIdentifier(projection.schema)).chunks WHERE world_id IS NOT NULL) w
             ) per_world
             """).rows[0]
-        var lines = ["", "search: \(count) world-filtered queries (+\(warmup) warm-up per setting), k = 10; chunks in scope per world: "
+        var lines = ["", "search: \(count) world-filtered queries (after \(warmup) warm-up queries), k = 10; chunks in scope per world: "
             + "mean \(format(try inScope.double("mean"), 0)), min \(try inScope.int("least")), max \(try inScope.int("most"))"]
         lines.append("example query: world \(queries[0].query.worldID ?? "-"): \"\(queries[0].query.text)\"")
 
@@ -421,51 +426,57 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
 
         let plan = try exactSearch.queryPlans(queries[0].query, embedding: queries[0].embedding, analyze: true, connection: connection)
         lines.append("plan of the vector query (default settings, EXPLAIN ANALYZE of the example):")
-        lines += (plan.first?.plan ?? []).prefix(14).map { line in
-            "    " + (line.count > 150 ? line.prefix(147) + "…" : line)
-        }
+        let shown = (plan.first?.plan ?? []).filter { !$0.contains("Buffers:") && !$0.contains("Storage:") }
+        lines += shown.prefix(26).map { line in "    " + (line.count > 150 ? line.prefix(147) + "…" : line) }
 
-        var results: [Measured] = []
-        for (name, settings) in sweep {
-            let search = KnowledgeBaseSearch(schema: projection.schema, embedder: embedder, settings: settings)
-            for query in queries.prefix(warmup) {
-                _ = try search.nearestChunks(to: query.embedding, worldID: query.query.worldID,
-                                             limit: settings.candidatesPerMethod, connection: connection)
+        // Settings take turns query by query, so that other load on the machine falls on all of them alike.
+        let searches = sweep.map { KnowledgeBaseSearch(schema: projection.schema, embedder: embedder, settings: $0.1) }
+        var results = sweep.map { Measured(label: label($0.1)) }
+        for query in queries.prefix(warmup) {
+            for search in searches {
                 _ = try search.search(query.query, embedding: embedder.embedOne(query.query.text), connection: connection)
             }
-            var measured = Measured(label: label(settings))
-            log("measuring \(name) (\(measured.label))")
-            for (index, query) in queries.enumerated() {
-                let nearest = try measured.vector.time {
-                    try search.nearestChunks(to: query.embedding, worldID: query.query.worldID,
-                                             limit: max(settings.candidatesPerMethod, 10), connection: connection)
+        }
+        let loadBefore = loadAverage()
+        let measuring = ProgressLine("search, \(sweep.count) settings per query")
+        let measuringStarted = now()
+        for (index, query) in queries.enumerated() {
+            let truth = exact[index]
+            let ids = Set(truth.map(\.chunk))
+            let wanted = min(10, truth.count)
+            for (setting, search) in searches.enumerated() {
+                let candidates = max(search.settings.candidatesPerMethod, 10)
+                let nearest = try results[setting].vector.time {
+                    try search.nearestChunks(to: query.embedding, worldID: query.query.worldID, limit: candidates,
+                                             connection: connection)
                 }
-                _ = try measured.text.time {
-                    try search.matchingChunks(query.query.text, worldID: query.query.worldID,
-                                              limit: max(settings.candidatesPerMethod, 10), connection: connection)
+                _ = try results[setting].text.time {
+                    try search.matchingChunks(query.query.text, worldID: query.query.worldID, limit: candidates,
+                                              connection: connection)
                 }
-                _ = try measured.hybrid.time {
+                _ = try results[setting].hybrid.time {
                     try search.search(query.query, embedding: embedder.embedOne(query.query.text), connection: connection)
                 }
-                let truth = exact[index]
                 let top = nearest.prefix(10)
-                if top.count < 10 { measured.short += 1 }
-                let wanted = min(10, truth.count)
+                if top.count < 10 { results[setting].short += 1 }
                 if wanted > 0, let threshold = truth.last?.score {
-                    measured.recall.append(Double(min(wanted, top.filter { $0.score <= threshold + 1e-6 }.count)) / Double(wanted))
-                    let ids = Set(truth.map(\.chunk))
-                    measured.idRecall.append(Double(top.filter { ids.contains($0.chunk) }.count) / Double(wanted))
+                    results[setting].recall.append(
+                        Double(min(wanted, top.filter { $0.score <= threshold + 1e-6 }.count)) / Double(wanted))
+                    results[setting].idRecall.append(Double(top.filter { ids.contains($0.chunk) }.count) / Double(wanted))
                 }
             }
-            results.append(measured)
+            measuring.update(done: index + 1, total: queries.count, started: measuringStarted, force: index + 1 == queries.count,
+                             unit: "queries/s")
         }
+        measuring.finish()
 
         let header = pad("settings", 40) + pad("vector p50", 11, right: true) + pad("p99", 8, right: true)
             + pad("text p50", 10, right: true) + pad("p99", 8, right: true) + pad("hybrid p50", 11, right: true)
             + pad("p99", 8, right: true) + pad("recall@10", 11, right: true) + pad("min", 6, right: true)
             + pad("ids", 7, right: true) + pad("<10", 5, right: true)
         lines.append("")
-        lines.append("latency in ms (one client, sequential); recall@10 of the HNSW vector query against exact search")
+        lines.append("latency in ms (one client, sequential; the settings take turns query by query); recall@10 of the HNSW vector query against exact search; "
+            + "1-minute load average before/after: \(loadBefore) / \(loadAverage())")
         lines.append(header)
         lines.append(String(repeating: "-", count: header.count))
         lines.append(pad("exact (index off), for reference", 40) + pad(format(exactLatency.percentile(0.5), 2), 11, right: true)
