@@ -424,11 +424,6 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
         }
         progress.finish()
 
-        let plan = try exactSearch.queryPlans(queries[0].query, embedding: queries[0].embedding, analyze: true, connection: connection)
-        lines.append("plan of the vector query (default settings, EXPLAIN ANALYZE of the example):")
-        let shown = (plan.first?.plan ?? []).filter { !$0.contains("Buffers:") && !$0.contains("Storage:") }
-        lines += shown.prefix(26).map { line in "    " + (line.count > 150 ? line.prefix(147) + "…" : line) }
-
         // Settings take turns query by query, so that other load on the machine falls on all of them alike.
         let searches = sweep.map { KnowledgeBaseSearch(schema: projection.schema, embedder: embedder, settings: $0.1) }
         var results = sweep.map { Measured(label: label($0.1)) }
@@ -469,6 +464,11 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
                              unit: "queries/s")
         }
         measuring.finish()
+
+        let plan = try exactSearch.queryPlans(queries[0].query, embedding: queries[0].embedding, analyze: true, connection: connection)
+        lines.append("plan of the vector query (default settings, EXPLAIN ANALYZE of the example, after the measurements):")
+        let shown = (plan.first?.plan ?? []).filter { !$0.contains("Buffers:") && !$0.contains("Storage:") }
+        lines += shown.prefix(26).map { line in "    " + (line.count > 150 ? line.prefix(147) + "…" : line) }
 
         let header = pad("settings", 40) + pad("vector p50", 11, right: true) + pad("p99", 8, right: true)
             + pad("text p50", 10, right: true) + pad("p99", 8, right: true) + pad("hybrid p50", 11, right: true)
