@@ -129,7 +129,7 @@ let package = Package(
         .executableTarget(
             name: "annals-bench",
             dependencies: [
-                "Story", "Projection", "Kafka", "Postgres", "AnnalsEvents",
+                "Story", "KnowledgeBase", "Projection", "Kafka", "Postgres", "AnnalsEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
