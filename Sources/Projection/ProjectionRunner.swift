@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,9 +56,20 @@ public final class ProjectionRunner {
     private let committer = DispatchQueue(label: "annals.projection.commit")
     private var inFlight: InFlightCommit?
     private var failureDuringRebalance: (any Error)?
+    private let health: RunnerHealth
+    private let metrics: RunnerMetrics
+    /// When the batch in flight was handed to the committer.
+    private var commitStarted: UInt64 = 0
+    /// When the database last answered or failed; an idle runner probes it after `probeInterval`.
+    private var lastRoundTrip: UInt64 = 0
+    private static let probeInterval: UInt64 = 1_000_000_000
 
+    /// `health` receives assignment, database, commit and backlog updates for readiness probes.
     public init(projection: any Projection, configuration: RunnerConfiguration, logger: Logger,
+                health: RunnerHealth = RunnerHealth(),
                 onCommit: @escaping @Sendable (CommittedBatch) -> Void = { _ in }) {
+        self.health = health
+        self.metrics = RunnerMetrics(projection: projection.name)
         self.projection = projection
         self.configuration = configuration
         self.logger = logger
@@ -80,6 +92,10 @@ public final class ProjectionRunner {
 
     private func consume(until stop: StopSignal) throws {
         self.stop = stop
+        health.update { [isReplay = configuration.stopAt != nil] in
+            $0.started = Self.now()
+            $0.isReplay = isReplay
+        }
         let connection = try connectWithRetry()
         try ProjectionMigrator.migrate(projection, connection: connection)
         let consumer = try makeConsumer()
@@ -96,6 +112,7 @@ public final class ProjectionRunner {
             switch machine.nextAction(now: Self.now()) {
             case .poll(let maxMessages, let timeout):
                 // With a commit in flight, poll briefly so its outcome is taken in soon after it lands.
+                if inFlight == nil { probeDatabaseIfIdle() }
                 let wait = inFlight == nil ? timeout : min(timeout, 2_000_000)
                 receive(try consumer.poll(maxMessages: maxMessages, timeoutMilliseconds: Self.milliseconds(wait)))
             case .waitForRetry(let timeout):
@@ -115,6 +132,7 @@ public final class ProjectionRunner {
     private func receive(_ messages: [KafkaMessage]) {
         let kept = machine.received(messages, now: Self.now())
         guard !kept.isEmpty else { return }
+        reportBacklog()
         for (message, result) in zip(kept, decoder.decodeAll(kept)) {
             decoded[EventCoordinates(message)] = result
         }
@@ -147,6 +165,8 @@ public final class ProjectionRunner {
             do {
                 let stored = try checkpoints.load(partitions, connection: try currentConnection())
                 let starts = machine.assigned(partitions, checkpoints: stored)
+                databaseAnswered()
+                rebalanced()
                 let described = starts.sorted { $0.key < $1.key }.map { partition, offset in
                     "\(partition)@" + (offset == KafkaOffset.beginning ? "beginning" : String(offset))
                 }
@@ -157,6 +177,7 @@ public final class ProjectionRunner {
             } catch {
                 failures += 1
                 connection = nil
+                databaseFailed(error)
                 logger.warning("cannot read checkpoints, retrying", metadata: ["error": "\(error)"])
                 if stop.isRequested { return machine.assigned(partitions, checkpoints: [:]) }
                 Self.sleep(configuration.settings.backoff.delayNanoseconds(afterFailures: failures))
@@ -170,6 +191,7 @@ public final class ProjectionRunner {
         machine.revoked(partitions)
         let lost = Set(partitions)
         decoded = decoded.filter { !lost.contains($0.key.topicPartition) }
+        rebalanced()
     }
 
     /// Inside a rebalance the consumer cannot seek or pause: take in the in-flight outcome for the
@@ -186,6 +208,8 @@ public final class ProjectionRunner {
         case .failed(let error as PostgresError) where error.isRetriable:
             logger.warning("database unavailable during a rebalance, will retry", metadata: ["error": "\(error)"])
             connection = nil
+            databaseFailed(error)
+            metrics.retries.increment()
             _ = machine.flushFailed(now: Self.now())
         case .failed(let error):
             // Callbacks cannot throw: the loop throws it once `poll` returns.
@@ -210,6 +234,7 @@ public final class ProjectionRunner {
         }
         let commit = InFlightCommit(batch: batch)
         inFlight = commit
+        commitStarted = Self.now()
         // The committer alone uses the connection, projection and stores until `settle` waits for it:
         // this thread touches none of them while a commit is in flight.
         let work = UncheckedSendable { [self] () -> CommitOutcome in
@@ -235,7 +260,11 @@ public final class ProjectionRunner {
                            metadata: ["partitions": "\(partitions)"])
             try reloadAfterFencing(consumer: consumer)
         case .failed(let error) where Self.isRetriable(error):
-            if error is PostgresError { connection = nil }
+            if error is PostgresError {
+                connection = nil
+                databaseFailed(error)
+            }
+            metrics.retries.increment()
             let unavailable = error is PostgresError ? "database unavailable" : "a service the projection needs is unavailable"
             switch machine.flushFailed(now: Self.now()) {
             case .pauseAndRetry(let partitions):
@@ -257,6 +286,14 @@ public final class ProjectionRunner {
         }
         let moved = Dictionary(uniqueKeysWithValues: batch.moves.map { ($0.partition, $0.next) })
         consumer?.commitInformational(moved)
+        let now = Self.now()
+        metrics.eventsApplied.increment(by: batch.messages.count - deadLetterCount)
+        if deadLetterCount > 0 { metrics.deadLetters.increment(by: deadLetterCount) }
+        metrics.batchLatency.recordNanoseconds(Int64(clamping: now &- commitStarted))
+        metrics.recordEndToEnd(batch.messages, committedAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        databaseAnswered()
+        health.update { $0.lastCommit = now }
+        reportBacklog()
         onCommit(CommittedBatch(events: batch.messages.count - deadLetterCount, deadLetters: deadLetterCount, checkpoints: moved))
     }
 
@@ -266,6 +303,52 @@ public final class ProjectionRunner {
         let stored = try checkpoints.load(owned, connection: try currentConnection())
         for (partition, offset) in machine.reloaded(stored) {
             try consumer.seek(partition, to: offset)
+        }
+    }
+
+    // MARK: - Health and metrics
+
+    private func databaseAnswered() {
+        lastRoundTrip = Self.now()
+        metrics.databaseUp.record(1)
+        health.update {
+            $0.databaseReachable = true
+            $0.databaseError = nil
+        }
+    }
+
+    private func databaseFailed(_ error: any Error) {
+        lastRoundTrip = Self.now()
+        metrics.databaseUp.record(0)
+        health.update {
+            $0.databaseReachable = false
+            $0.databaseError = "\(error)"
+        }
+    }
+
+    private func rebalanced() {
+        metrics.rebalances.increment()
+        let count = machine.assignedPartitions.count
+        metrics.assignedPartitions.record(count)
+        health.update { $0.assignedPartitions = count }
+    }
+
+    private func reportBacklog() {
+        let backlog = machine.pendingCount
+        metrics.backlog.record(backlog)
+        health.update { $0.backlog = backlog }
+    }
+
+    /// With nothing to commit, nothing else would notice the database going away (or coming back):
+    /// a `SELECT 1` at most every `probeInterval` keeps the readiness check current.
+    private func probeDatabaseIfIdle() {
+        guard Self.now() &- lastRoundTrip > Self.probeInterval else { return }
+        do {
+            _ = try currentConnection().execute("SELECT 1")
+            databaseAnswered()
+        } catch {
+            connection = nil
+            databaseFailed(error)
         }
     }
 
@@ -283,8 +366,11 @@ public final class ProjectionRunner {
         var failures = 0
         while true {
             do {
-                return try currentConnection()
+                let connection = try currentConnection()
+                databaseAnswered()
+                return connection
             } catch let error as PostgresError where error.isRetriable && !stop.isRequested {
+                databaseFailed(error)
                 failures += 1
                 logger.warning("cannot reach the database, retrying", metadata: ["error": "\(error)"])
                 Self.sleep(configuration.settings.backoff.delayNanoseconds(afterFailures: failures))

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Issue 5: every worker serves /healthz, /readyz and /metrics.
+@Suite("Worker HTTP endpoints", .timeLimit(.minutes(3)))
+struct WorkerEndpointsTests {
+    @Test func readyzFollowsPostgresDownAndBackAndMetricsCountEveryAppliedEvent() async throws {
+        let postgres = try await StoryStack.blocking { try EmbeddedPostgres() }
+        let stack = try StoryStack(name: "endpoints", databaseServerURL: postgres.url)
+        defer { stack.tearDown() }
+        let generator = StoryEventGenerator(worlds: 10, prefix: "endpoints")
+        try await generator.publish(0..<2_000, with: stack.producer)
+
+        let port = try LocalHTTP.freePort()
+        let worker = try stack.startWorker(group: TestKafkaCluster.uniqueGroupID("endpoints"), batchSize: 500,
+                                           extraArguments: ["--http-port", String(port), "--http-host", "127.0.0.1"])
+        defer { _ = try? worker.kill(SIGKILL) }
+        try await stack.waitForCheckpoints(total: 2_000, workers: [worker])
+
+        #expect(try await get(port, "/healthz")?.status == 200)
+        try await waitForReadiness(port, worker: worker, status: 200)
+
+        // Down: /readyz names the database; /healthz still answers.
+        try await StoryStack.blocking { try postgres.stop() }
+        let unready = try await waitForReadiness(port, worker: worker, status: 503)
+        #expect(unready.contains("\"failing\":[\"database\"]"), "\(unready)")
+        #expect(try await get(port, "/healthz")?.status == 200)
+
+        // Back: ready again, and it applies what arrived meanwhile.
+        try await StoryStack.blocking { try postgres.start() }
+        try await waitForReadiness(port, worker: worker, status: 200)
+        try await generator.publish(2_000..<2_500, with: stack.producer)
+        try await stack.waitForCheckpoints(total: 2_500, workers: [worker])
+
+        let metrics = try #require(try await get(port, "/metrics"))
+        #expect(metrics.status == 200)
+        let text = try PrometheusText(parsing: metrics.body)
+        #expect(text.types["annals_events_applied_total"] == "counter")
+        #expect(text.value("annals_events_applied_total", ["projection": "story"]) == 2_500)
+        #expect(text.value("annals_dead_letters_total", ["projection": "story"]) ?? 0 == 0)
+        #expect(text.types["annals_batch_duration_seconds"] == "histogram")
+        #expect((text.value("annals_batch_duration_seconds_count") ?? 0) >= 5)
+        #expect(text.types["annals_end_to_end_latency_seconds"] == "histogram")
+        #expect(text.value("annals_end_to_end_latency_seconds_count") == 2_500)
+        #expect(text.value("annals_assigned_partitions", ["projection": "story"]) == 4)
+        #expect(text.value("annals_database_up", ["projection": "story"]) == 1)
+        #expect((text.value("annals_rebalances_total") ?? 0) >= 1)
+
+        try worker.kill(SIGTERM)
+        #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0), "\(worker.logTail())")
+    }
+
+    @Test func prometheusReaderRejectsMalformedExposition() throws {
+        #expect(throws: (any Error).self) { try PrometheusText(parsing: "no_type 1\n") }
+        #expect(throws: (any Error).self) { try PrometheusText(parsing: "# TYPE a counter\na{x=\"1} 1\n") }
+        #expect(throws: (any Error).self) { try PrometheusText(parsing: "# TYPE a counter\na one\n") }
+        let good = try PrometheusText(parsing: "# HELP a things\n# TYPE a counter\na{x=\"q\\\"\"} 2\n# TYPE h histogram\nh_bucket{le=\"+Inf\"} 3\nh_sum 1.5\nh_count 3\n")
+        #expect(good.value("a", ["x": "q\""]) == 2)
+        #expect(good.value("h_count") == 3)
+    }
+
+    private func get(_ port: Int, _ path: String) async throws -> (status: Int, body: String)? {
+        try await StoryStack.blocking { try LocalHTTP.get(port: port, path: path) }
+    }
+
+    /// Polls /readyz until it answers `status`; returns that body.
+    @discardableResult
+    private func waitForReadiness(_ port: Int, worker: ChildProcess, status: Int) async throws -> String {
+        var body = ""
+        try await waitUntil(timeout: .seconds(60), pollInterval: .milliseconds(100), description: "/readyz to answer \(status)") {
+            if let exit = worker.status() { throw TestSupportFailure("worker \(exit) early: \(worker.logTail())") }
+            guard let response = try await get(port, "/readyz") else { return false }
+            body = response.body
+            return response.status == status
+        }
+        return body
+    }
+}
