@@ -57,7 +57,10 @@ public final class ProjectionRunner {
     private var inFlight: InFlightCommit?
     private var failureDuringRebalance: (any Error)?
     private let health: RunnerHealth
-    private let metrics: RunnerMetrics
+    private var metrics: RunnerMetrics
+    /// Each assigned partition's stored next offset, for lag; absent until known.
+    private var committedOffsets: [TopicPartition: Int64] = [:]
+    private var lastLagUpdate: UInt64 = 0
     /// When the batch in flight was handed to the committer.
     private var commitStarted: UInt64 = 0
     /// When the database last answered or failed; an idle runner probes it after `probeInterval`.
@@ -108,6 +111,7 @@ public final class ProjectionRunner {
         while true {
             if stop.isRequested { machine.stop() }
             if let error = failureDuringRebalance { throw error }
+            updateLagIfDue(consumer)
             if let inFlight, inFlight.isFinished { try settle(inFlight, consumer: consumer) }
             switch machine.nextAction(now: Self.now()) {
             case .poll(let maxMessages, let timeout):
@@ -165,6 +169,7 @@ public final class ProjectionRunner {
             do {
                 let stored = try checkpoints.load(partitions, connection: try currentConnection())
                 let starts = machine.assigned(partitions, checkpoints: stored)
+                committedOffsets.merge(stored) { _, new in new }
                 databaseAnswered()
                 rebalanced()
                 let described = starts.sorted { $0.key < $1.key }.map { partition, offset in
@@ -191,6 +196,7 @@ public final class ProjectionRunner {
         machine.revoked(partitions)
         let lost = Set(partitions)
         decoded = decoded.filter { !lost.contains($0.key.topicPartition) }
+        committedOffsets = committedOffsets.filter { !lost.contains($0.key) }
         rebalanced()
     }
 
@@ -285,6 +291,7 @@ public final class ProjectionRunner {
             logger.info("database is back, resumed", metadata: ["partitions": "\(resumed)"])
         }
         let moved = Dictionary(uniqueKeysWithValues: batch.moves.map { ($0.partition, $0.next) })
+        committedOffsets.merge(moved) { _, new in new }
         consumer?.commitInformational(moved)
         let now = Self.now()
         metrics.eventsApplied.increment(by: batch.messages.count - deadLetterCount)
@@ -336,7 +343,22 @@ public final class ProjectionRunner {
     private func reportBacklog() {
         let backlog = machine.pendingCount
         metrics.backlog.record(backlog)
-        health.update { $0.backlog = backlog }
+        health.update { [now = Self.now()] in $0.observe(backlog: backlog, now: now) }
+    }
+
+    /// Lag per assigned partition (last known high watermark minus checkpoint), at most every `probeInterval`.
+    private func updateLagIfDue(_ consumer: KafkaConsumer) {
+        let now = Self.now()
+        guard now &- lastLagUpdate > Self.probeInterval else { return }
+        lastLagUpdate = now
+        var lags: [TopicPartition: Int64] = [:]
+        for partition in machine.assignedPartitions {
+            guard let high = consumer.cachedHighWatermark(partition) else { continue }
+            lags[partition] = max(0, high - (committedOffsets[partition] ?? 0))
+        }
+        metrics.recordLag(lags)
+        let total = lags.values.reduce(0, +)
+        health.update { $0.observe(lag: total, now: now) }
     }
 
     /// With nothing to commit, nothing else would notice the database going away (or coming back):

@@ -18,8 +18,23 @@ public final class RunnerHealth: Sendable {
         public var started: UInt64 = 0
         /// Messages read but not yet committed.
         public var backlog = 0
+        /// Messages in the assigned partitions past their checkpoints, from the last known high watermarks.
+        public var lag: Int64 = 0
+        /// Since when messages have been waiting (`backlog` or `lag` above zero); nil while caught up.
+        public var waitingSince: UInt64?
 
         public init() {}
+
+        /// Sets the backlog and lag observed at `now`, starting or ending the waiting period.
+        public mutating func observe(backlog: Int? = nil, lag: Int64? = nil, now: UInt64) {
+            if let backlog { self.backlog = backlog }
+            if let lag { self.lag = lag }
+            if self.backlog > 0 || self.lag > 0 {
+                if waitingSince == nil { waitingSince = now }
+            } else {
+                waitingSince = nil
+            }
+        }
     }
 
     private let state = Mutex(Snapshot())
@@ -41,7 +56,7 @@ public enum Readiness {
         case partitions
         /// The last database round trip failed, or none happened yet.
         case database
-        /// Messages are waiting but nothing committed for longer than `stallAfter`.
+        /// Messages are waiting (read or in the log past the checkpoints) but nothing committed for longer than `stallAfter`.
         case stalled
     }
 
@@ -50,9 +65,11 @@ public enum Readiness {
         var failing: [Check] = []
         if !snapshot.isReplay && snapshot.assignedPartitions == 0 { failing.append(.partitions) }
         if snapshot.databaseReachable != true { failing.append(.database) }
-        let lastProgress = snapshot.lastCommit ?? snapshot.started
-        if snapshot.backlog > 0 && now > lastProgress && now - lastProgress > stallAfterNanoseconds {
-            failing.append(.stalled)
+        // Stalled: messages waiting, and neither they nor the last commit are recent. An idle worker that just
+        // received a message is not stalled, however long ago it last committed.
+        if let waitingSince = snapshot.waitingSince {
+            let lastProgress = max(waitingSince, snapshot.lastCommit ?? snapshot.started)
+            if now > lastProgress && now - lastProgress > stallAfterNanoseconds { failing.append(.stalled) }
         }
         return failing
     }

@@ -14,8 +14,11 @@ struct RunnerMetrics {
     let backlog: Gauge
     let assignedPartitions: Gauge
     let databaseUp: Gauge
+    private let projection: String
+    private var lagGauges: [TopicPartition: Gauge] = [:]
 
     init(projection: String) {
+        self.projection = projection
         let dimensions = [("projection", projection)]
         eventsApplied = Counter(label: "annals_events_applied_total", dimensions: dimensions)
         deadLetters = Counter(label: "annals_dead_letters_total", dimensions: dimensions)
@@ -26,6 +29,21 @@ struct RunnerMetrics {
         backlog = Gauge(label: "annals_backlog_messages", dimensions: dimensions)
         assignedPartitions = Gauge(label: "annals_assigned_partitions", dimensions: dimensions)
         databaseUp = Gauge(label: "annals_database_up", dimensions: dimensions)
+    }
+
+    /// Records each partition's lag; partitions no longer in `lags` lose their series.
+    mutating func recordLag(_ lags: [TopicPartition: Int64]) {
+        for (partition, gauge) in lagGauges where lags[partition] == nil {
+            gauge.destroy()
+            lagGauges[partition] = nil
+        }
+        for (partition, lag) in lags {
+            let gauge = lagGauges[partition] ?? Gauge(label: "annals_consumer_lag_messages", dimensions: [
+                ("projection", projection), ("topic", partition.topic), ("partition", String(partition.partition)),
+            ])
+            lagGauges[partition] = gauge
+            gauge.record(lag)
+        }
     }
 
     /// Event time (the record timestamp) to commit, for each message of a committed batch.

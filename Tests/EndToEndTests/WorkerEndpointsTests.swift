@@ -47,6 +47,13 @@ struct WorkerEndpointsTests {
         #expect(text.value("annals_database_up", ["projection": "story"]) == 1)
         #expect((text.value("annals_rebalances_total") ?? 0) >= 1)
 
+        // Caught up: every partition reports its lag, and it is zero.
+        try await waitUntil(timeout: .seconds(30), pollInterval: .milliseconds(200), description: "lag 0 on 4 partitions") {
+            guard let body = try await get(port, "/metrics")?.body else { return false }
+            let lags = try PrometheusText(parsing: body).samples.filter { $0.name == "annals_consumer_lag_messages" }
+            return lags.count == 4 && lags.allSatisfy { $0.value == 0 }
+        }
+
         try worker.kill(SIGTERM)
         #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0), "\(worker.logTail())")
     }

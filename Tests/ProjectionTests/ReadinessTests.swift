@@ -32,18 +32,27 @@ struct ReadinessTests {
     }
 
     @Test func waitingMessagesWithoutACommitForTooLongIsStalled() {
-        let waiting = snapshot {
-            $0.backlog = 3
-            $0.lastCommit = 12 * second
-        }
+        var waiting = snapshot { $0.lastCommit = 12 * second }
+        waiting.observe(backlog: 3, now: 11 * second)
         #expect(Readiness.failing(waiting, now: 16 * second, stallAfterNanoseconds: 5 * second).isEmpty)
         #expect(Readiness.failing(waiting, now: 18 * second, stallAfterNanoseconds: 5 * second) == [.stalled])
         // Nothing waiting: an idle worker is never stalled.
         let idle = snapshot { $0.lastCommit = 12 * second }
         #expect(Readiness.failing(idle, now: 100 * second, stallAfterNanoseconds: 5 * second).isEmpty)
         // Never committed: measured from the start.
-        let fresh = snapshot { $0.backlog = 1 }
+        var fresh = snapshot { _ in }
+        fresh.observe(lag: 40, now: 10 * second)
         #expect(Readiness.failing(fresh, now: 16 * second, stallAfterNanoseconds: 5 * second) == [.stalled])
+    }
+
+    @Test func aMessageArrivingAfterALongIdleSpellIsNotAStall() {
+        var woken = snapshot { $0.lastCommit = 12 * second }
+        woken.observe(lag: 1, now: 600 * second)
+        #expect(Readiness.failing(woken, now: 601 * second, stallAfterNanoseconds: 5 * second).isEmpty)
+        #expect(Readiness.failing(woken, now: 606 * second, stallAfterNanoseconds: 5 * second) == [.stalled])
+        woken.observe(lag: 0, now: 602 * second)
+        #expect(woken.waitingSince == nil)
+        #expect(Readiness.failing(woken, now: 700 * second, stallAfterNanoseconds: 5 * second).isEmpty)
     }
 
     @Test func healthKeepsTheLatestUpdate() {
