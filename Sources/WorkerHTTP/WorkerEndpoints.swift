@@ -53,9 +53,12 @@ public struct WorkerEndpoints: Sendable {
     }
 
     /// The HTTP server as a ServiceLifecycle service, bound to `host:port`; it stops on graceful shutdown.
+    /// A failure (such as the port being taken) is thrown as `WorkerHTTPError.serving`.
     public func service(host: String, port: Int, logger: Logger) -> some Service {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "annals"),
-                    logger: logger)
+        EndpointService(
+            application: Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "annals"),
+                                     logger: logger),
+            host: host, port: port)
     }
 
     private static func response(_ status: HTTPResponse.Status, contentType: String, _ body: String) -> Response {
@@ -90,4 +93,31 @@ public enum PrometheusBootstrap {
     }()
 
     public static var registry: PrometheusCollectorRegistry { shared }
+}
+
+/// The endpoints could not be served.
+public enum WorkerHTTPError: Error, CustomStringConvertible {
+    case serving(host: String, port: Int, detail: String)
+
+    public var description: String {
+        switch self {
+        case .serving(let host, let port, let detail):
+            "cannot serve /healthz, /readyz and /metrics on \(host):\(port) (\(detail)): "
+                + "pass --http-port with a free port, or --http-port 0 to turn the endpoints off"
+        }
+    }
+}
+
+private struct EndpointService<Server: Service>: Service {
+    var application: Server
+    var host: String
+    var port: Int
+
+    func run() async throws {
+        do {
+            try await application.run()
+        } catch {
+            throw WorkerHTTPError.serving(host: host, port: port, detail: "\(error)")
+        }
+    }
 }

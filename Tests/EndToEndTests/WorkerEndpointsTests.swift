@@ -58,6 +58,26 @@ struct WorkerEndpointsTests {
         #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0), "\(worker.logTail())")
     }
 
+    @Test func aWorkerWhosePortIsTakenExitsSayingWhatToDo() async throws {
+        let stack = try StoryStack(name: "endpoints_port")
+        defer { stack.tearDown() }
+        let port = try LocalHTTP.freePort()
+        let group = TestKafkaCluster.uniqueGroupID("endpoints-port")
+        let first = try stack.startWorker(group: group, name: "first", extraArguments: ["--http-port", String(port), "--http-host", "127.0.0.1"])
+        defer { _ = try? first.kill(SIGKILL) }
+        try await waitUntil(timeout: .seconds(60), description: "the first worker to serve /healthz") {
+            if let exit = first.status() { throw TestSupportFailure("first worker \(exit) early: \(first.logTail())") }
+            return try await get(port, "/healthz")?.status == 200
+        }
+
+        let second = try stack.startWorker(group: group, name: "second", extraArguments: ["--http-port", String(port), "--http-host", "127.0.0.1"])
+        defer { _ = try? second.kill(SIGKILL) }
+        let status = try await second.waitForExit(timeout: .seconds(60))
+        #expect(status != .exited(0))
+        #expect(second.log().contains("pass --http-port with a free port, or --http-port 0 to turn the endpoints off"), "\(second.logTail())")
+        #expect(first.isRunning)
+    }
+
     @Test func prometheusReaderRejectsMalformedExposition() throws {
         #expect(throws: (any Error).self) { try PrometheusText(parsing: "no_type 1\n") }
         #expect(throws: (any Error).self) { try PrometheusText(parsing: "# TYPE a counter\na{x=\"1} 1\n") }
