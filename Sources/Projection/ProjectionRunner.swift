@@ -197,7 +197,7 @@ public final class ProjectionRunner {
         let lost = Set(partitions)
         decoded = decoded.filter { !lost.contains($0.key.topicPartition) }
         committedOffsets = committedOffsets.filter { !lost.contains($0.key) }
-        rebalanced()
+        reportAssignment()
     }
 
     /// Inside a rebalance the consumer cannot seek or pause: take in the in-flight outcome for the
@@ -308,6 +308,7 @@ public final class ProjectionRunner {
         let owned = machine.fenced()
         decoded.removeAll()
         let stored = try checkpoints.load(owned, connection: try currentConnection())
+        committedOffsets.merge(stored) { _, new in new }
         for (partition, offset) in machine.reloaded(stored) {
             try consumer.seek(partition, to: offset)
         }
@@ -333,8 +334,13 @@ public final class ProjectionRunner {
         }
     }
 
+    /// Counted once per assignment: a rebalance revokes (all or some) partitions, then assigns.
     private func rebalanced() {
         metrics.rebalances.increment()
+        reportAssignment()
+    }
+
+    private func reportAssignment() {
         let count = machine.assignedPartitions.count
         metrics.assignedPartitions.record(count)
         health.update { $0.assignedPartitions = count }
