@@ -26,11 +26,16 @@ struct WorkerEndpointsTests {
         let unready = try await waitForReadiness(port, worker: worker, status: 503)
         #expect(unready.contains("\"failing\":[\"database\"]"), "\(unready)")
         #expect(try await get(port, "/healthz")?.status == 200)
+        // Events arriving meanwhile cannot commit: retried.
+        try await generator.publish(2_000..<2_500, with: stack.producer)
+        try await waitUntil(timeout: .seconds(60), description: "a commit to fail during the outage") {
+            worker.log().contains("database unavailable")
+        }
+        #expect(try await get(port, "/readyz")?.status == 503)
 
         // Back: ready again, and it applies what arrived meanwhile.
         try await StoryStack.blocking { try postgres.start() }
         try await waitForReadiness(port, worker: worker, status: 200)
-        try await generator.publish(2_000..<2_500, with: stack.producer)
         try await stack.waitForCheckpoints(total: 2_500, workers: [worker])
 
         let metrics = try #require(try await get(port, "/metrics"))
@@ -46,6 +51,7 @@ struct WorkerEndpointsTests {
         #expect(text.value("annals_assigned_partitions", ["projection": "story"]) == 4)
         #expect(text.value("annals_database_up", ["projection": "story"]) == 1)
         #expect((text.value("annals_rebalances_total") ?? 0) >= 1)
+        #expect((text.value("annals_retries_total", ["projection": "story"]) ?? 0) >= 1)
 
         // Caught up: every partition reports its lag, and it is zero.
         try await waitUntil(timeout: .seconds(30), pollInterval: .milliseconds(200), description: "lag 0 on 4 partitions") {
