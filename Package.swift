@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "annals", targets: ["annals"]),
         .executable(name: "annals-story-worker", targets: ["annals-story-worker"]),
         .executable(name: "annals-kb-worker", targets: ["annals-kb-worker"]),
+        .executable(name: "annals-metrics-worker", targets: ["annals-metrics-worker"]),
         .executable(name: "annals-scaling-worker", targets: ["annals-scaling-worker"]),
     ],
     dependencies: [
@@ -112,6 +113,18 @@ let package = Package(
             ]
         ),
 
+        // metric-sample → metrics.* (raw samples, minute rollups, the policy's state and decisions) and the outbox
+        // that publishes the decisions to scale-decision.
+        .target(
+            name: "MetricsProjection",
+            dependencies: [
+                "AnnalsMetrics", "Projection", "Postgres", "Kafka", "AnnalsEvents",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // Markdown documents with YAML front matter → DocumentIngested events (pure).
         .target(
             name: "DocumentIngest",
@@ -128,7 +141,7 @@ let package = Package(
             name: "AnnalsCLI",
             dependencies: [
                 "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
-                "Scaling", "AWSActuation", "WorkerHTTP",
+                "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation", "WorkerHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -138,6 +151,7 @@ let package = Package(
         .executableTarget(name: "annals", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-story-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-kb-worker", dependencies: ["AnnalsCLI"]),
+        .executableTarget(name: "annals-metrics-worker", dependencies: ["AnnalsCLI"]),
         // Regenerates Samples/load-traces from LoadTrace (or checks them with --check).
         .executableTarget(name: "annals-traces", dependencies: ["AnnalsMetrics"]),
         .executableTarget(name: "annals-scaling-worker", dependencies: ["AnnalsCLI"]),
@@ -177,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "AnnalsCLITests",
             dependencies: [
-                "AnnalsCLI", "Kafka", "AnnalsEvents", "DocumentIngest", "KnowledgeBase", "Postgres", "Projection", "TestSupport",
+                "AnnalsCLI", "AnnalsMetrics", "Kafka", "AnnalsEvents", "DocumentIngest", "KnowledgeBase", "Postgres", "Projection", "TestSupport",
                 "RemoteEmbedding", "Scaling", "AWSActuation",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -193,11 +207,19 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MetricsTests", dependencies: ["AnnalsMetrics", "AnnalsEvents"]),
+        .testTarget(
+            name: "MetricsProjectionTests",
+            dependencies: [
+                "MetricsProjection", "AnnalsMetrics", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Story", "KnowledgeBase", "Scaling", "AWSActuation", "Projection", "Kafka", "Postgres", "AnnalsEvents",
+                "Story", "KnowledgeBase", "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation", "Projection", "Kafka",
+                "Postgres", "AnnalsEvents",
                 "TestSupport",
             ]
         ),

@@ -1,4 +1,5 @@
 import KnowledgeBase
+import MetricsProjection
 import Projection
 import Scaling
 import Story
@@ -9,8 +10,15 @@ enum ProjectionCatalog {
         [
             StoryProjection(),
             try knowledgeBase(),
+            try metrics(),
             ScalingProjection(),
         ]
+    }
+
+    /// The metrics projection with the policy in ANNALS_POLICY_FILE (the defaults without it), queueing nothing:
+    /// replays and checks never publish.
+    static func metrics() throws -> MetricsProjection {
+        MetricsProjection(settings: try PolicyOptions.parse([]).settings().settings)
     }
 
     /// The knowledge base with the embedder and dimension the environment names, as the worker's defaults do.

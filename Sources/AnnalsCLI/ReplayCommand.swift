@@ -11,6 +11,11 @@ struct ReplayCommand: ParsableCommand {
         --in-place drops the tables, checkpoints and dead letters in one transaction and rebuilds them up to \
         the high watermarks taken at start, showing progress. A running worker is fenced by the reset \
         checkpoints and carries on from the rebuilt state.
+
+        metrics: the policy runs again over every sample with the settings in ANNALS_POLICY_FILE (give it the \
+        worker's file, or the defaults apply), rebuilding metrics.decisions with the same decision ids. A replay \
+        publishes nothing: the outbox (metrics_outbox.decisions) is not re-sent, and decisions the rebuild makes \
+        are never published.
         """)
 
     @Argument(help: "The projection, e.g. story.") var projection: String

@@ -32,8 +32,9 @@ struct WorkerOptions: ParsableArguments {
     }
 
     /// Runs `projection` until SIGTERM or SIGINT: finishes the batch in flight, commits, leaves the group.
-    /// `alongside` run in the same service group and stop with it; `onCommit` runs after each committed batch.
-    /// Unless the port is 0, /healthz, /readyz and /metrics are served alongside too.
+    /// `alongside` run in the same service group and stop after the projection (graceful shutdown goes in reverse
+    /// order), so they still see its last batch; `onCommit` runs after each committed batch. Unless the port is 0,
+    /// /healthz, /readyz and /metrics are served too, until everything else has stopped.
     func run(_ projection: any Projection, logger: Logger, alongside: [any Service] = [],
              onCommit: @escaping @Sendable (CommittedBatch) -> Void = { _ in }) async throws {
         let group = group ?? "annals-\(projection.name)"
@@ -48,16 +49,16 @@ struct WorkerOptions: ParsableArguments {
             "http": "\(httpPort == 0 ? "off" : "\(httpHost):\(httpPort)")", "stall-seconds": "\(stallSeconds)",
         ])
         let health = RunnerHealth()
-        var services: [any Service] = [
-            ProjectionService(projection: projection, configuration: configuration, logger: logger, health: health,
-                              onCommit: onCommit),
-        ]
+        var endpoints: [any Service] = []
         if httpPort != 0 {
-            let endpoints = WorkerEndpoints(health: health, registry: PrometheusBootstrap.registry,
-                                            stallAfterNanoseconds: UInt64(stallSeconds) * 1_000_000_000)
-            services.append(endpoints.service(host: httpHost, port: httpPort, logger: logger))
+            let http = WorkerEndpoints(health: health, registry: PrometheusBootstrap.registry,
+                                       stallAfterNanoseconds: UInt64(stallSeconds) * 1_000_000_000)
+            endpoints.append(http.service(host: httpHost, port: httpPort, logger: logger))
         }
-        let serviceGroup = ServiceGroup(services: services + alongside, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let service = ProjectionService(projection: projection, configuration: configuration, logger: logger, health: health,
+                                        onCommit: onCommit)
+        let serviceGroup = ServiceGroup(services: endpoints + alongside + [service], gracefulShutdownSignals: [.sigterm, .sigint],
+                                        logger: logger)
         try await serviceGroup.run()
     }
 

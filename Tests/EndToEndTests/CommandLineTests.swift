@@ -263,7 +263,8 @@ struct CommandLineTests {
 
     @Test(arguments: [
         "annals", "annals migrate", "annals topics", "annals topics apply", "annals publish", "annals ingest", "annals replay",
-        "annals status", "annals checksum", "annals dev-broker", "annals-story-worker", "annals-kb-worker",
+        "annals status", "annals checksum", "annals backtest", "annals dev-broker", "annals-story-worker", "annals-kb-worker",
+        "annals-metrics-worker",
     ])
     func everyCommandPrintsUsageForHelpAndExitsZero(command: String) async throws {
         let words = command.split(separator: " ").map(String.init)

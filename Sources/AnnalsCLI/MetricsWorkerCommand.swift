@@ -1,0 +1,35 @@
+import ArgumentParser
+import Logging
+import MetricsProjection
+
+/// `annals-metrics-worker`: projects metric-sample into the metrics schema, runs the autoscaling policy in event
+/// time and publishes its decisions to scale-decision, until SIGTERM.
+public struct MetricsWorkerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "annals-metrics-worker",
+        abstract: "Project metric-sample into the metrics schema and publish the policy's decisions to scale-decision.",
+        discussion: """
+        Raw samples (idempotent by event id) and per-tier minute rollups (a late sample updates its minute) go to \
+        metrics.samples and metrics.rollups. The policy runs over each tier's samples in event time, starting each \
+        tier at its minimum; its state (metrics.autoscaler_state) and decisions (metrics.decisions) commit with the \
+        checkpoint, so a restart resumes it exactly. New decisions are queued in metrics_outbox.decisions in the \
+        same transaction and published to scale-decision (keyed by tier) after each commit; a decision committed \
+        but not yet sent when a worker dies is sent when any worker starts, under the same decision id. \
+        `annals replay metrics` reads the policy from ANNALS_POLICY_FILE: give it the worker's file. SIGTERM \
+        finishes the batch in flight, commits, publishes its decisions and exits 0.
+        """)
+
+    @OptionGroup var worker: WorkerOptions
+    @OptionGroup(title: "Scale policy") var policy: PolicyOptions
+
+    public init() {}
+
+    public func run() async throws {
+        let logger = Logger(label: "annals.metrics-worker")
+        let settings = try policy.loadLogging(to: logger)
+        let projection = MetricsProjection(settings: settings, queuesDecisions: true)
+        let publisher = try DecisionPublisher(
+            databaseURL: worker.connection.databaseConninfo, kafka: try worker.connection.kafkaConfig(), logger: logger)
+        try await worker.run(projection, logger: logger, alongside: [publisher], onCommit: { _ in publisher.wake() })
+    }
+}

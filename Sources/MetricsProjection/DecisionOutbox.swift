@@ -1,0 +1,80 @@
+import AnnalsEvents
+import Postgres
+
+/// The transactional outbox of `scale-decision`: `metrics_outbox.decisions`, outside the projection's schema so
+/// replays and checksums never see it (it holds wall-clock times). The live worker queues each new decision in the
+/// batch's transaction; ``DecisionPublisher`` sends the queued ones in order and marks them sent. A decision id
+/// is queued at most once, ever: a replay, or a worker re-applying history after one, never sends it again.
+public enum DecisionOutbox {
+    /// The outbox's schema.
+    public static let schema = "metrics_outbox"
+
+    static let migrations = [
+        "CREATE SCHEMA IF NOT EXISTS \(schema)",
+        """
+        CREATE TABLE IF NOT EXISTS \(schema).decisions (
+            decision_id text PRIMARY KEY,
+            sequence bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+            tier text NOT NULL,
+            event bytea NOT NULL,
+            queued_at timestamptz NOT NULL DEFAULT now(),
+            sent_at timestamptz
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS decisions_unsent ON \(schema).decisions (sequence) WHERE sent_at IS NULL",
+    ]
+
+    /// A queued decision.
+    public struct Entry: Sendable, Equatable {
+        public var decisionID: String
+        public var tier: String
+        /// The `ScaleDecision`, protobuf binary.
+        public var event: [UInt8]
+    }
+
+    /// Queues `decisions` in order, inside the caller's transaction; ids queued before are skipped.
+    static func queue(_ decisions: [MadeDecision], connection: PostgresConnection) throws {
+        for made in decisions {
+            try connection.execute(
+                """
+                INSERT INTO \(schema).decisions (decision_id, tier, event) VALUES ($1, $2, $3::bytea)
+                ON CONFLICT (decision_id) DO NOTHING
+                """,
+                [PostgresValue(made.decision.decisionID), PostgresValue(made.decision.tier.name), .bytea(made.event)])
+        }
+    }
+
+    /// Up to `limit` decisions not yet sent, oldest first; none while the outbox does not exist yet.
+    public static func unsent(limit: Int, connection: PostgresConnection) throws -> [Entry] {
+        do {
+            let result = try connection.execute(
+                "SELECT decision_id, tier, event FROM \(schema).decisions WHERE sent_at IS NULL ORDER BY sequence LIMIT $1",
+                [.int(limit)])
+            return try result.rows.map {
+                Entry(decisionID: try $0.string("decision_id"), tier: try $0.string("tier"), event: try $0.bytes("event"))
+            }
+        } catch let error as PostgresError where error.sqlState == "42P01" || error.sqlState == "3F000" {
+            return []
+        }
+    }
+
+    /// Marks decisions as sent now.
+    public static func markSent(_ ids: [String], connection: PostgresConnection) throws {
+        guard !ids.isEmpty else { return }
+        try connection.execute(
+            "UPDATE \(schema).decisions SET sent_at = now() WHERE decision_id = ANY($1::text[])", [.textArray(ids)])
+    }
+
+    /// Takes the session lock that makes one publisher at a time send (so decisions leave in order); false when
+    /// another holds it.
+    static func tryLock(connection: PostgresConnection) throws -> Bool {
+        try connection.execute("SELECT pg_try_advisory_lock(\(lockKey)) AS locked").rows.first?.bool("locked") ?? false
+    }
+
+    static func unlock(connection: PostgresConnection) throws {
+        try connection.execute("SELECT pg_advisory_unlock(\(lockKey))")
+    }
+
+    /// An arbitrary fixed key; the migrator uses 7204118555.
+    private static let lockKey: Int64 = 7_204_118_556
+}

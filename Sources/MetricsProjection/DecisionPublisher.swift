@@ -1,0 +1,142 @@
+import AnnalsEvents
+import Dispatch
+import Kafka
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// Sends the decisions queued in ``DecisionOutbox`` to `scale-decision` (keyed by tier, with the message-type
+/// header) in the order they were made, and marks them sent once the broker has acknowledged them. Runs a round when
+/// woken (after each committed batch), every `pollInterval` besides, and once more when the worker stops, so a
+/// decision committed just before a crash or a stop is sent by the next round of any worker. A crash between the
+/// broker's acknowledgement and the mark re-sends a decision: its id is the same, so it is applied once.
+public final class DecisionPublisher: Service, Sendable {
+    private let database: OutboxConnection
+    private let producer: KafkaProducer
+    private let logger: Logger
+    private let pollInterval: Duration
+    private let roundSize: Int
+    private let wakeups: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    /// A publisher reading the outbox at `databaseURL` and producing to the brokers of `kafka`.
+    public init(databaseURL: String, kafka: KafkaConfig, logger: Logger, pollInterval: Duration = .seconds(2),
+                roundSize: Int = 500) throws {
+        database = OutboxConnection(conninfo: databaseURL)
+        producer = try KafkaProducer(config: kafka, logger: logger)
+        self.logger = logger
+        self.pollInterval = pollInterval
+        self.roundSize = max(1, roundSize)
+        (wakeups, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Asks for a round soon; wake-ups while one runs coalesce into one more.
+    public func wake() {
+        continuation.yield()
+    }
+
+    public func run() async throws {
+        continuation.yield()  // decisions a previous run committed but did not send
+        await withDiscardingTaskGroup { group in
+            group.addTask { [continuation, pollInterval] in
+                while (try? await Task.sleep(for: pollInterval)) != nil { continuation.yield() }
+            }
+            await withGracefulShutdownHandler {
+                for await _ in wakeups { await publishQueued() }
+            } onGracefulShutdown: { [continuation] in
+                continuation.finish()
+            }
+            group.cancelAll()
+        }
+        // The projection stops first (it comes later in the service group): send what its last batch decided.
+        if !Task.isCancelled { await publishQueued() }
+        logger.info("decision publisher stopped")
+    }
+
+    /// Sends everything queued, a round at a time; on failure, logs and leaves the rest for the next round.
+    func publishQueued() async {
+        do {
+            while try await publishRound() == roundSize {}
+        } catch {
+            logger.warning("cannot publish decisions now, will retry", metadata: ["error": "\(error)"])
+            database.reset()
+        }
+    }
+
+    /// Sends up to `roundSize` queued decisions; returns how many were taken (0 when another publisher is sending).
+    private func publishRound() async throws -> Int {
+        let roundSize = roundSize
+        let taken = try await database.run { connection -> [DecisionOutbox.Entry]? in
+            guard try DecisionOutbox.tryLock(connection: connection) else { return nil }
+            let entries = try DecisionOutbox.unsent(limit: roundSize, connection: connection)
+            if entries.isEmpty { try DecisionOutbox.unlock(connection: connection) }
+            return entries
+        }
+        guard let entries = taken else {
+            logger.debug("another worker is publishing decisions")
+            return 0
+        }
+        guard !entries.isEmpty else { return 0 }
+
+        let header = KafkaHeader(key: AnnalsTopic.messageTypeHeader, value: Array(AnnalsTopic.scaleDecision.messageTypeName.utf8))
+        let results = await producer.sendAll(entries.map {
+            KafkaRecord(topic: AnnalsTopic.scaleDecision.rawValue, key: Array($0.tier.utf8), value: $0.event, headers: [header])
+        })
+        // Only the acknowledged prefix is marked: an unacknowledged decision is sent again before any later one is
+        // marked, so no decision is left behind one sent after it.
+        let delivered = Array(zip(entries, results).prefix { if case .success = $0.1 { true } else { false } }.map(\.0))
+        try await database.run { connection in
+            defer { try? DecisionOutbox.unlock(connection: connection) }
+            try DecisionOutbox.markSent(delivered.map(\.decisionID), connection: connection)
+        }
+        for entry in delivered { logPublished(entry) }
+        if delivered.count < entries.count, case .failure(let error) = results[delivered.count] {
+            logger.warning("scale-decision did not take a decision, will retry", metadata: [
+                "decision": "\(entries[delivered.count].decisionID)", "error": "\(error)",
+            ])
+            return 0
+        }
+        return entries.count
+    }
+
+    private func logPublished(_ entry: DecisionOutbox.Entry) {
+        guard let decision = try? ScaleDecision(serializedBytes: entry.event) else {
+            logger.info("published decision", metadata: ["decision": "\(entry.decisionID)"])
+            return
+        }
+        logger.info("published decision", metadata: [
+            "decision": "\(entry.decisionID)", "tier": "\(entry.tier)",
+            "capacity": "\(decision.currentCapacity) → \(decision.desiredCapacity)",
+        ])
+    }
+}
+
+/// The publisher's database connection, used only on its own serial queue (libpq blocks).
+// @unchecked Sendable: `connection` is read and written only inside `queue`'s work items.
+private final class OutboxConnection: @unchecked Sendable {
+    private let conninfo: String
+    private let queue = DispatchQueue(label: "annals.metrics.outbox")
+    private var connection: PostgresConnection?
+
+    init(conninfo: String) {
+        self.conninfo = conninfo
+    }
+
+    /// Runs `body` on the queue with a live connection.
+    func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { [self] in
+                continuation.resume(with: Result {
+                    if connection?.isHealthy != true { connection = try PostgresConnection(conninfo: conninfo) }
+                    guard let connection else { throw PostgresError(.connectionFailed, message: "no connection") }
+                    return try body(connection)
+                })
+            }
+        }
+    }
+
+    /// Drops the connection (and with it any session lock); the next `run` opens a new one.
+    func reset() {
+        queue.async { [self] in connection = nil }
+    }
+}

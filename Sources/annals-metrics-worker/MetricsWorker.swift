@@ -1,0 +1,9 @@
+import AnnalsCLI
+
+@main
+struct MetricsWorker {
+    static func main() async {
+        bootstrapLogging()
+        await MetricsWorkerCommand.main()
+    }
+}

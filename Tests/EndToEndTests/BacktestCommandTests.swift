@@ -1,0 +1,83 @@
+import AnnalsEvents
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+import TestSupport
+
+/// `annals backtest` as an operator runs it over the shipped traces, from a file or from the topic.
+@Suite("Backtest command", .timeLimit(.minutes(2)))
+struct BacktestCommandTests {
+    @Test func backtestOfTheSpikePrintsEveryTierAndWritesAParseableChart() async throws {
+        let svg = ChildProcess.temporaryPath(name: "spike", suffix: ".svg")
+        defer { try? FileManager.default.removeItem(atPath: svg) }
+
+        let run = try await CommandLineTests.annals(
+            ["backtest", "--file", MetricTraceFile.path("spike"), "--provisioning-delay", "2", "--svg", svg],
+            removingEnvironment: ["ANNALS_POLICY_FILE"])
+
+        #expect(run.status == .exited(0), "\(run)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("backtest of 1358 samples from ") == true, "\(run)")
+        #expect(lines.first?.contains("provisioning delay 2 min") == true, "\(run)")
+        for tier in ["gold", "silver", "bronze"] {
+            let summary = lines.first { $0.hasPrefix("\(tier): ") }
+            #expect(summary?.contains(" decisions (") == true, "\(tier): \(run)")
+            #expect(summary?.contains("instance-minutes provisioned vs") == true, "\(tier): \(run)")
+            #expect(summary?.contains("minutes under target") == true, "\(tier): \(run)")
+        }
+        #expect(lines.contains { $0.contains("→") && $0.contains("scale-out: ") }, "\(run)")
+        #expect(lines.contains { $0.contains("spot-replacement: ") }, "the spike's spot reclaim: \(run)")
+        #expect(lines.contains { $0.contains("peak demand") }, "the spike's breaches: \(run)")
+        #expect(run.stderr.isEmpty, "\(run)")
+
+        let chart = try Data(contentsOf: URL(fileURLWithPath: svg))
+        let parser = XMLParser(data: chart)
+        #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
+        #expect(String(decoding: chart, as: UTF8.self).contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+    }
+
+    @Test func aBadLineIsReportedByItsNumberAndTheRestIsBacktested() async throws {
+        var lines = try String(contentsOfFile: MetricTraceFile.path("spike"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        lines[2] = #"{"meta": {"eventId": "x"}, "tier": "TIER_PLATINUM"}"#
+        lines.insert("not json", at: 5)
+        let file = try CommandLineTests.temporaryFile(lines.joined(separator: "\n") + "\n")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+
+        let run = try await CommandLineTests.annals(["backtest", "--file", file], removingEnvironment: ["ANNALS_POLICY_FILE"])
+
+        #expect(run.status == .exited(1), "\(run)")
+        let reported = run.stderr.split(separator: "\n").filter { $0.hasPrefix("\(file): line ") }.map(String.init)
+        #expect(reported.count == 2, "\(run)")
+        #expect(reported.first?.hasPrefix("\(file): line 3: ") == true, "\(run)")
+        #expect(reported.last?.hasPrefix("\(file): line 6: not a valid annals.v1.MetricSample") == true, "\(run)")
+        #expect(run.stdout.hasPrefix("backtest of 1357 samples"), "\(run)")
+    }
+
+    @Test func backtestOfTheTopicEqualsBacktestOfTheFileItWasPublishedFrom() async throws {
+        let kafka = try TestKafkaCluster(topics: ["metric-sample": 3])
+        let publish = try await CommandLineTests.annals([
+            "publish", "metric-sample", "--file", MetricTraceFile.path("spike"), "--brokers", kafka.bootstrapServers,
+        ])
+        #expect(publish.status == .exited(0), "\(publish)")
+
+        let arguments = ["--json", "--initial-capacity", "gold=10", "--provisioning-delay", "1"]
+        let fromTopic = try await CommandLineTests.annals(
+            ["backtest", "--topic", "--brokers", kafka.bootstrapServers] + arguments, removingEnvironment: ["ANNALS_POLICY_FILE"])
+        let fromFile = try await CommandLineTests.annals(
+            ["backtest", "--file", MetricTraceFile.path("spike")] + arguments, removingEnvironment: ["ANNALS_POLICY_FILE"])
+        #expect(fromTopic.status == .exited(0), "\(fromTopic)")
+        #expect(fromFile.status == .exited(0), "\(fromFile)")
+
+        func report(_ json: String) throws -> NSDictionary {
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            object["source"] = nil
+            return object as NSDictionary
+        }
+        let topicReport = try report(fromTopic.stdout)
+        #expect(topicReport == (try report(fromFile.stdout)))
+        #expect(topicReport["samples"] as? Int == 1358)
+    }
+}

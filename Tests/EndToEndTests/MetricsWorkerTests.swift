@@ -1,0 +1,286 @@
+import AnnalsEvents
+import AnnalsMetrics
+import Foundation
+import Kafka
+import Logging
+import MetricsProjection
+import Postgres
+import Projection
+import Testing
+import TestSupport
+
+/// `annals-metrics-worker` as a process: metric-sample in, metrics.* and scale-decision out; replays and crashes
+/// reproduce the same decision ids.
+@Suite("Metrics worker", .timeLimit(.minutes(4)))
+struct MetricsWorkerTests {
+    static let trace = "ramp-100-to-10000"
+
+    /// One test's cluster (metric-sample and scale-decision), database and producer.
+    struct Stack {
+        let kafka: TestKafkaCluster
+        let database: TestDatabase
+        let producer: KafkaProducer
+
+        init(_ name: String) throws {
+            kafka = try TestKafkaCluster(topics: ["metric-sample": 3, "scale-decision": 3])
+            database = try TestDatabase.create(prefix: name)
+            producer = try KafkaProducer(config: kafka.config, logger: StoryStack.logger)
+        }
+
+        func publish(_ samples: [MetricSample]) async throws {
+            try await StoryEventGenerator.send(try samples.map(MetricTraceFile.record), with: producer)
+        }
+
+        func startWorker(batchSize: Int, name: String = "metrics-worker") throws -> ChildProcess {
+            try ChildProcess.annals(
+                "annals-metrics-worker",
+                arguments: [
+                    "--brokers", kafka.bootstrapServers, "--database-url", database.url,
+                    "--group", TestKafkaCluster.uniqueGroupID("metrics"), "--batch-size", String(batchSize), "--linger-ms", "5",
+                    "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=200",
+                ],
+                logPath: ChildProcess.temporaryPath(name: name, suffix: ".log"))
+        }
+
+        func query(_ sql: String) async throws -> [PostgresRow] {
+            let database = database
+            return try await onOwnThread { try database.connect().execute(sql).rows }
+        }
+
+        /// Sum of the metrics projection's stored next offsets (0 before its tables exist).
+        func checkpointTotal() async throws -> Int {
+            let present = try await query("SELECT to_regclass('annals.checkpoints') IS NOT NULL AS present").first?.bool("present")
+            guard present == true else { return 0 }
+            return try await query(
+                "SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM annals.checkpoints WHERE projection = 'metrics'"
+            ).first?.int("n") ?? 0
+        }
+
+        func waitForCheckpoints(_ total: Int, worker: ChildProcess) async throws {
+            try await waitUntil(timeout: .seconds(120), pollInterval: .milliseconds(100), description: "metrics checkpoints at \(total)") {
+                if let status = worker.status() { throw TestSupportFailure("worker \(status): \(worker.logTail())") }
+                return try await checkpointTotal() == total
+            }
+        }
+
+        /// Decision ids in metrics.decisions by tier, in the order made.
+        func storedDecisions() async throws -> [String: [String]] {
+            var decisions: [String: [String]] = [:]
+            for row in try await query(#"SELECT tier, decision_id FROM metrics.decisions ORDER BY partition, "offset", ordinal"#) {
+                decisions[try row.string("tier"), default: []].append(try row.string("decision_id"))
+            }
+            return decisions
+        }
+
+        func unsentDecisions() async throws -> Int {
+            try await query("SELECT count(*) AS n FROM metrics_outbox.decisions WHERE sent_at IS NULL").first?.int("n") ?? -1
+        }
+
+        func checksums(in database: TestDatabase? = nil) async throws -> [String] {
+            let database = database ?? self.database
+            return try await onOwnThread {
+                try TableChecksum.checksums(of: MetricsProjection(), connection: try database.connect())
+                    .map { "\($0.table) \($0.rows) \($0.checksum)" }
+            }
+        }
+
+        /// Messages on scale-decision: the high watermarks' sum.
+        func decisionsOnTopic() async throws -> Int64 {
+            let config = kafka.config
+            return try await onOwnThread {
+                let admin = try KafkaAdmin(config: config, logger: StoryStack.logger)
+                return try (0..<3).map { try admin.watermarks(TopicPartition(topic: "scale-decision", partition: $0)).high }.reduce(0, +)
+            }
+        }
+
+        /// Every decision on scale-decision, by tier in partition order, once `condition` holds for them.
+        func readDecisions(until condition: @escaping @Sendable ([String: [String]]) -> Bool) async throws -> [String: [String]] {
+            let consumer = TestConsumer(config: kafka.consumerConfig, groupID: TestKafkaCluster.uniqueGroupID("decisions"),
+                                        topics: ["scale-decision"])
+            let state = try await consumer.waitUntil(timeout: .seconds(60), "the decisions on scale-decision") {
+                condition(Self.decisions(in: $0.messages))
+            }
+            try await consumer.close()
+            return Self.decisions(in: state.messages)
+        }
+
+        static func decisions(in messages: [KafkaMessage]) -> [String: [String]] {
+            var decisions: [String: [String]] = [:]
+            for message in messages.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
+                guard case .scaleDecision(let decision)? = try? AnnalsTopic.scaleDecision.decode(binary: message.value ?? []),
+                      message.key == Array(decision.tier.name.utf8)
+                else { continue }
+                decisions[decision.tier.name, default: []].append(decision.decisionID)
+            }
+            return decisions
+        }
+    }
+
+    /// The ids `Autoscaler` computes in this process over the samples: what the worker's policy must decide.
+    static func inProcessDecisions(_ samples: [MetricSample]) -> [String: [String]] {
+        var autoscaler = Autoscaler()
+        var decisions: [String: [String]] = [:]
+        for sample in samples {
+            for decision in autoscaler.observe(sample).decisions {
+                decisions[decision.tier.name, default: []].append(decision.decisionID)
+            }
+        }
+        return decisions
+    }
+
+    @Test func replayingMetricSampleReproducesThePublishedDecisionIDs() async throws {
+        let stack = try Stack("metrics_replay")
+        defer { try? stack.database.drop() }
+        let samples = try MetricTraceFile.samples(Self.trace)
+        try await stack.publish(samples)
+        let expected = Self.inProcessDecisions(samples)
+        #expect(expected.values.map(\.count).reduce(0, +) > 20)
+
+        let worker = try stack.startWorker(batchSize: 100)
+        try await stack.waitForCheckpoints(samples.count, worker: worker)
+        let published = try await stack.readDecisions { $0.values.map(\.count).reduce(0, +) >= expected.values.map(\.count).reduce(0, +) }
+        try worker.kill(SIGTERM)
+        #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0), "\(worker.logTail())")
+
+        #expect(published == expected, "each tier's decisions on scale-decision, in order, each once")
+        #expect(try await stack.storedDecisions() == expected)
+        #expect(try await stack.unsentDecisions() == 0)
+        let live = try await stack.checksums()
+        let onTopic = try await stack.decisionsOnTopic()
+
+        let replay = try ChildProcess.annals("annals", arguments: [
+            "replay", "metrics", "--in-place", "--brokers", stack.kafka.bootstrapServers, "--database-url", stack.database.url,
+        ])
+        #expect(try await replay.waitForExit(timeout: .seconds(90)) == .exited(0), "\(replay.log())")
+        #expect(try await stack.checksums() == live, "a replay rebuilds every metrics table as it was")
+        #expect(try await stack.storedDecisions() == expected)
+        #expect(try await stack.decisionsOnTopic() == onTopic, "a replay publishes nothing")
+        #expect(try await stack.unsentDecisions() == 0)
+    }
+
+    @Test func aWorkerKilledMidTraceEndsAsACleanRunAndEveryDecisionIsPublished() async throws {
+        let stack = try Stack("metrics_kills")
+        let clean = try TestDatabase.create(prefix: "metrics_kills_clean")
+        defer {
+            try? stack.database.drop()
+            try? clean.drop()
+        }
+        let samples = try MetricTraceFile.samples(Self.trace)
+
+        // The trace arrives in chunks of 100 while the worker runs; after every sixth chunk, once the worker has
+        // committed some of it, a SIGKILL lands mid-batch, mid-transaction or between a commit and its publishing.
+        // Small batches, so there are many such instants.
+        var kills = 0
+        var leftUnsent = 0
+        var worker = try stack.startWorker(batchSize: 20, name: "metrics-kills")
+        for (index, first) in stride(from: 0, to: samples.count, by: 100).enumerated() {
+            let before = try await stack.checkpointTotal()
+            try await stack.publish(Array(samples[first..<min(first + 100, samples.count)]))
+            guard index % 6 == 5 else { continue }
+            try await waitUntil(timeout: .seconds(60), pollInterval: .milliseconds(5), description: "the worker to commit") {
+                if let status = worker.status() { throw TestSupportFailure("worker \(status): \(worker.logTail())") }
+                return try await stack.checkpointTotal() > before
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...50)))
+            try worker.kill(SIGKILL)
+            #expect(try await worker.waitForExit(timeout: .seconds(10)) == .signaled(SIGKILL))
+            kills += 1
+            leftUnsent += try await stack.unsentDecisions()
+            worker = try stack.startWorker(batchSize: 20, name: "metrics-kills")
+        }
+        try await stack.waitForCheckpoints(samples.count, worker: worker)
+        try await waitUntil(timeout: .seconds(60), description: "the outbox to empty") { try await stack.unsentDecisions() == 0 }
+        try worker.kill(SIGTERM)
+        #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0), "\(worker.logTail())")
+        print("aWorkerKilledMidTraceEndsAsACleanRunAndEveryDecisionIsPublished: \(kills) SIGKILLs over \(samples.count) samples, "
+            + "\(leftUnsent) committed decisions left unsent by them")
+
+        // The clean run: the same topic rebuilt in one go into another database.
+        let kafka = stack.kafka.consumerConfig
+        let cleanURL = clean.url
+        _ = try await onOwnThread {
+            try ProjectionRebuild.inPlace(MetricsProjection(), kafka: kafka, databaseURL: cleanURL, logger: StoryStack.logger,
+                                          progress: { _ in })
+        }
+        #expect(try await stack.checksums() == stack.checksums(in: clean))
+
+        let stored = try await stack.storedDecisions()
+        #expect(stored == Self.inProcessDecisions(samples))
+        let published = try await stack.readDecisions { published in
+            stored.allSatisfy { tier, ids in Set(published[tier] ?? []).isSuperset(of: ids) }
+        }
+        #expect(Set(published.values.joined()) == Set(stored.values.joined()), "every decision published, none invented")
+        let duplicates = published.values.map(\.count).reduce(0, +) - stored.values.map(\.count).reduce(0, +)
+        print("aWorkerKilledMidTraceEndsAsACleanRunAndEveryDecisionIsPublished: \(duplicates) decisions published twice")
+    }
+
+    @Test func decisionsCommittedButNotSentBeforeACrashAreSentByTheNextWorker() async throws {
+        let stack = try Stack("metrics_unsent")
+        defer { try? stack.database.drop() }
+        // What a worker killed between its commits and their publishing leaves: decisions queued, none sent.
+        let database = stack.database
+        let queued = try await onOwnThread { () -> [DecisionOutbox.Entry] in
+            let db = try database.connect()
+            let projection = MetricsProjection(queuesDecisions: true)
+            try ProjectionMigrator.migrate(projection, connection: db)
+            let events = try MetricTraceFile.samples("spike").enumerated().map { index, sample in
+                ProjectedEvent(event: .metricSample(sample),
+                               coordinates: EventCoordinates(topic: "metric-sample", partition: 0, offset: Int64(index)))
+            }
+            try db.transaction { try projection.apply(events, schema: projection.schema, connection: $0) }
+            return try DecisionOutbox.unsent(limit: 1_000, connection: db)
+        }
+        #expect(!queued.isEmpty)
+
+        let worker = try stack.startWorker(batchSize: 100)
+        let expected = Dictionary(grouping: queued, by: \.tier).mapValues { $0.map(\.decisionID) }
+        let published = try await stack.readDecisions { $0.values.map(\.count).reduce(0, +) >= queued.count }
+        try await waitUntil(timeout: .seconds(30), description: "the outbox to empty") { try await stack.unsentDecisions() == 0 }
+        try worker.kill(SIGTERM)
+        #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0), "\(worker.logTail())")
+        #expect(published == expected)
+    }
+
+    /// Issue 4 end to end: samples → annals-metrics-worker → scale-decision → annals-scaling-worker (dry-run).
+    @Test func theScalingWorkerEndsAtTheCapacityThePolicyLastDecided() async throws {
+        let stack = try Stack("metrics_to_scaling")
+        defer { try? stack.database.drop() }
+        let samples = try MetricTraceFile.samples(Self.trace)
+        try await stack.publish(samples)
+        let metrics = try stack.startWorker(batchSize: 500)
+        let scaling = try ChildProcess.annals(
+            "annals-scaling-worker",
+            arguments: [
+                "--brokers", stack.kafka.bootstrapServers, "--database-url", stack.database.url,
+                "--group", TestKafkaCluster.uniqueGroupID("scaling"), "-X", "session.timeout.ms=6000",
+                "-X", "heartbeat.interval.ms=200",
+            ])
+        var expected: [String: String] = [:]
+        try await stack.waitForCheckpoints(samples.count, worker: metrics)
+        for row in try await stack.query("SELECT tier, capacity FROM metrics.autoscaler_state") {
+            expected[try row.string("tier")] = String(try row.int("capacity"))
+        }
+        let lastDecisions = try await stack.query(
+            #"SELECT DISTINCT ON (tier) tier, decision_id FROM metrics.decisions ORDER BY tier, partition DESC, "offset" DESC, ordinal DESC"#)
+        #expect(lastDecisions.count == 3)
+        try await waitUntil(timeout: .seconds(90), pollInterval: .milliseconds(200),
+                            description: "the scaling worker to actuate every tier's last decision") {
+            for process in [metrics, scaling] {
+                if let status = process.status() { throw TestSupportFailure("\(process.commandLine) \(status): \(process.logTail())") }
+            }
+            let present = try await stack.query("SELECT to_regclass('scaling_actuation.applied') IS NOT NULL AS present")
+            guard try present.first?.bool("present") == true else { return false }
+            let applied = try await stack.query("SELECT tier, desired_capacity::text AS desired FROM scaling_actuation.applied")
+            return try Dictionary(applied.map { (try $0.string("tier"), try $0.string("desired")) }, uniquingKeysWith: { a, _ in a })
+                == expected
+        }
+        let capacity = try await stack.query("SELECT tier, decision_id, desired_capacity::text AS desired FROM scaling.capacity")
+        #expect(try Dictionary(capacity.map { (try $0.string("tier"), try $0.string("desired")) }, uniquingKeysWith: { a, _ in a })
+            == expected)
+        #expect(try Set(capacity.map { try $0.string("decision_id") }) == Set(lastDecisions.map { try $0.string("decision_id") }))
+        for process in [scaling, metrics] {
+            try process.kill(SIGTERM)
+            #expect(try await process.waitForExit(timeout: .seconds(30)) == .exited(0), "\(process.logTail())")
+        }
+    }
+}

@@ -1,0 +1,292 @@
+import AnnalsEvents
+import AnnalsMetrics
+import Foundation
+import Kafka
+import Logging
+@testable import MetricsProjection
+import Postgres
+import Projection
+import Testing
+import TestSupport
+
+/// The metrics projection against a real PostgreSQL: raw samples, rollups equal to the pure fold, and the policy's
+/// state carried across batches.
+@Suite struct MetricsProjectionDatabaseTests {
+    /// A test database with the metrics tables (and the outbox) in each of `schemas`.
+    static func database(_ prefix: String, schemas: [String] = ["metrics"]) throws -> (TestDatabase, PostgresConnection) {
+        let database = try TestDatabase.create(prefix: prefix)
+        let connection = try database.connect()
+        for schema in schemas {
+            try connection.execute("CREATE SCHEMA \(quoteIdentifier(schema))")
+            for statement in MetricsProjection(schema: schema).migrations(schema: schema) {
+                try connection.execute(statement)
+            }
+        }
+        return (database, connection)
+    }
+
+    /// `samples` as read from partition 0 of metric-sample, offsets from `firstOffset`.
+    static func events(_ samples: [MetricSample], firstOffset: Int64 = 0) -> [ProjectedEvent] {
+        samples.enumerated().map { index, sample in
+            ProjectedEvent(event: .metricSample(sample),
+                           coordinates: EventCoordinates(topic: "metric-sample", partition: 0, offset: firstOffset + Int64(index)))
+        }
+    }
+
+    /// Applies `events` in transactions of `batchSize`.
+    static func apply(_ events: [ProjectedEvent], _ projection: MetricsProjection, batchSize: Int = 5_000,
+                      connection: PostgresConnection) throws {
+        for start in stride(from: 0, to: events.count, by: batchSize) {
+            let batch = Array(events[start..<min(start + batchSize, events.count)])
+            try connection.transaction { try projection.apply(batch, schema: projection.schema, connection: $0) }
+        }
+    }
+
+    static func checksums(_ projection: MetricsProjection, _ connection: PostgresConnection) throws -> [String] {
+        try TableChecksum.checksums(of: projection, connection: connection).map { "\($0.table) \($0.rows) \($0.checksum)" }
+    }
+
+    /// Decision ids in the order made.
+    static func decisionIDs(_ projection: MetricsProjection, _ connection: PostgresConnection) throws -> [String] {
+        try connection.execute(
+            "SELECT decision_id FROM \(quoteIdentifier(projection.schema)).decisions ORDER BY partition, \"offset\", ordinal"
+        ).rows.map { try $0.string("decision_id") }
+    }
+
+    /// What the worker's policy decides over `samples` in one process: observed in order, nothing closed at the end.
+    static func inProcessDecisionIDs(_ samples: [MetricSample]) -> [String] {
+        var autoscaler = Autoscaler()
+        return samples.flatMap { autoscaler.observe($0).decisions.map(\.decisionID) }
+    }
+
+    @Test func rawSamplesAreIdempotentByEventID() throws {
+        let (database, db) = try Self.database("metrics_idempotent")
+        defer { try? database.drop() }
+        let projection = MetricsProjection()
+        let samples = Array(try MetricTraceFile.samples("spike").prefix(400))
+        let events = Self.events(samples)
+        try Self.apply(events, projection, connection: db)
+        let once = try Self.checksums(projection, db)
+
+        try Self.apply(events, projection, connection: db)
+        try Self.apply(Array(events[100..<300]), projection, connection: db)
+        // The same events published again further on in the topic: same event ids, so still nothing changes.
+        try Self.apply(Self.events(Array(samples[0..<250]), firstOffset: 10_000), projection, batchSize: 50, connection: db)
+
+        #expect(try Self.checksums(projection, db) == once)
+        #expect(try db.execute("SELECT count(*) AS n FROM metrics.samples").rows.first?.int("n") == 400)
+        #expect(try db.execute(#"SELECT max("offset") AS n FROM metrics.samples"#).rows.first?.int("n") == 399)
+    }
+
+    @Test func aLateSampleUpdatesItsMinuteAndEveryRollupEqualsThePureFold() throws {
+        let (database, db) = try Self.database("metrics_late")
+        defer { try? database.drop() }
+        let projection = MetricsProjection()
+        var samples = Array(try MetricTraceFile.samples("spike").prefix(600))
+        let early = samples[10]
+        try Self.apply(Self.events(samples), projection, batchSize: 64, connection: db)
+        let minute = Minute(containing: early.sampledAt)
+        let before = try #require(try Self.storedRollups(db)[MinuteRollups.Key(tier: early.tier, minute: minute)])
+
+        // Minutes after its own minute closed, an instance nobody heard from reports for it, busier than the rest.
+        var late = early
+        late.meta.eventID = "late-\(early.meta.eventID)"
+        late.instanceID = "straggler-1"
+        late.sampledAt = Minute.timestamp(microseconds: minute.startMicroseconds + 59_999_999)
+        late.gpuUtilization = 0.987654321
+        late.queueDepth = 77
+        late.latencyP95Seconds = 2.5
+        late.spotInterruptionNotice = true
+        samples.append(late)
+        try Self.apply(Self.events([late], firstOffset: 600), projection, connection: db)
+
+        let stored = try Self.storedRollups(db)
+        let expected = MinuteRollups(samples)
+        #expect(stored.count == expected.count)
+        for rollup in expected.all {
+            let key = MinuteRollups.Key(tier: rollup.tier, minute: rollup.minute)
+            #expect(stored[key] == StoredRollup(rollup), "\(rollup.tier.name) \(rollup.minute)")
+        }
+        let after = try #require(stored[MinuteRollups.Key(tier: early.tier, minute: minute)])
+        #expect(after.samples == before.samples + 1 && after.instancesReporting == before.instancesReporting + 1)
+        #expect(after.latencyP95Seconds == 2.5 && after.spotInterruptionNotice)
+        #expect(after.queueDepth == before.queueDepth + 77)
+    }
+
+    @Test func thePolicyStateSurvivesBatchBoundaries() throws {
+        let (database, db) = try Self.database("metrics_batches", schemas: ["one_batch", "batches_of_7"])
+        defer { try? database.drop() }
+        let samples = try MetricTraceFile.samples("ramp-100-to-10000")
+        let whole = MetricsProjection(schema: "one_batch")
+        let pieces = MetricsProjection(schema: "batches_of_7")
+        try Self.apply(Self.events(samples), whole, connection: db)
+        try Self.apply(Self.events(samples), pieces, batchSize: 7, connection: db)
+
+        let ids = try Self.decisionIDs(whole, db)
+        #expect(ids.count > 20)
+        #expect(try Self.decisionIDs(pieces, db) == ids)
+        #expect(ids == Self.inProcessDecisionIDs(samples), "the tables hold what Autoscaler decides in one process")
+        #expect(try Self.checksums(whole, db) == Self.checksums(pieces, db))
+        let states = try db.execute("SELECT tier, capacity FROM one_batch.autoscaler_state ORDER BY tier").rows
+        #expect(states.count == 3)
+        #expect(try states.allSatisfy { try $0.int("capacity") >= 1 })
+    }
+
+    @Test func storedDecisionsCarryThePublishedEventAndTheirInputs() throws {
+        let (database, db) = try Self.database("metrics_decision_rows")
+        defer { try? database.drop() }
+        let projection = MetricsProjection()
+        let samples = try MetricTraceFile.samples("spike")
+        try Self.apply(Self.events(samples), projection, connection: db)
+        let rows = try db.execute(
+            """
+            SELECT decision_id, tier, kind, current_capacity, desired_capacity, desired_spot, desired_on_demand,
+                   inputs->>'samples' AS samples, policy_version, event
+            FROM metrics.decisions ORDER BY partition, "offset", ordinal
+            """).rows
+        #expect(!rows.isEmpty)
+        for row in rows {
+            guard case .scaleDecision(let event) = try AnnalsTopic.scaleDecision.decode(binary: try row.bytes("event")) else {
+                Issue.record("not a ScaleDecision")
+                continue
+            }
+            let stored = [
+                try row.string("decision_id"), try row.string("tier"), String(try row.int("current_capacity")),
+                String(try row.int("desired_capacity")), String(try row.int("desired_spot")),
+                String(try row.int("desired_on_demand")), try row.string("samples"), try row.string("policy_version"),
+            ]
+            let published = [
+                event.decisionID, event.tier.name, String(event.currentCapacity), String(event.desiredCapacity),
+                String(event.desiredSpot), String(event.desiredOnDemand), String(event.inputs.samples), event.policyVersion,
+            ]
+            #expect(stored == published)
+            #expect(event.meta.eventID == event.decisionID && event.policyVersion == projection.policyVersion)
+        }
+        #expect(try rows.contains { try $0.string("kind") == "spot-replacement" }, "the spike trace has a spot reclaim")
+    }
+
+    @Test func onlyTheLiveProjectionQueuesDecisionsAndEachIDOnlyOnce() throws {
+        let (database, db) = try Self.database("metrics_outbox", schemas: ["replayed", "live", "live_again"])
+        defer { try? database.drop() }
+        let events = Self.events(try MetricTraceFile.samples("spike"))
+        func queued() throws -> [String] {
+            try db.execute("SELECT decision_id FROM metrics_outbox.decisions ORDER BY sequence").rows.map { try $0.string("decision_id") }
+        }
+        try Self.apply(events, MetricsProjection(schema: "replayed"), connection: db)
+        #expect(try queued().isEmpty, "a replay publishes nothing")
+
+        let live = MetricsProjection(schema: "live", queuesDecisions: true)
+        try Self.apply(events, live, batchSize: 100, connection: db)
+        let ids = try Self.decisionIDs(live, db)
+        #expect(!ids.isEmpty)
+        #expect(try queued() == ids, "queued in the order made")
+        try DecisionOutbox.markSent(ids, connection: db)
+
+        // A live worker applying the same history again (after an in-place replay reset its checkpoints).
+        try Self.apply(events, MetricsProjection(schema: "live_again", queuesDecisions: true), connection: db)
+        #expect(try queued() == ids)
+        #expect(try DecisionOutbox.unsent(limit: 100, connection: db).isEmpty)
+    }
+
+    @Test func unreadableStoredStateStopsTheWorkerAtStartUp() throws {
+        let (database, db) = try Self.database("metrics_bad_state")
+        defer { try? database.drop() }
+        let projection = MetricsProjection()
+        try db.execute(
+            "INSERT INTO metrics.autoscaler_state (tier, capacity, policy_version, state) VALUES ('gold', 1, 'x', '{\"policy\": 3}')")
+        #expect(throws: (any Error).self) { try ProjectionMigrator.migrate(projection, connection: db) }
+        do {
+            try ProjectionMigrator.migrate(projection, connection: db)
+        } catch {
+            #expect("\(error)".contains("annals replay metrics --in-place"), "\(error)")
+        }
+    }
+
+    @Test func aSampleTheDatabaseRejectsIsDeadLetteredAndThePolicyCarriesOn() async throws {
+        let kafka = try TestKafkaCluster(topics: ["metric-sample": 3])
+        let database = try TestDatabase.create(prefix: "metrics_poison")
+        defer { try? database.drop() }
+        var samples = try MetricTraceFile.samples("spike")
+        var poison = samples[500]
+        poison.meta.eventID = "poison-1"
+        poison.instanceID = "gold-\u{0}-nul"  // valid protobuf, but no PostgreSQL text can hold a NUL
+        samples.insert(poison, at: 501)
+        let producer = try KafkaProducer(config: kafka.config, logger: Logger(label: "test"))
+        try await StoryEventGenerator.send(try samples.map(MetricTraceFile.record), with: producer)
+
+        let url = database.url
+        let config = kafka.consumerConfig
+        let result = try await onOwnThread {
+            try ProjectionRebuild.inPlace(MetricsProjection(), kafka: config, databaseURL: url, logger: Logger(label: "test"),
+                                          progress: { _ in })
+        }
+        #expect(result.done == Int64(samples.count))
+        let (dead, stored, ids) = try await onOwnThread { () -> (Int, Int, [String]) in
+            let db = try database.connect()
+            return (
+                try db.execute("SELECT count(*) AS n FROM annals.dead_letters WHERE projection = 'metrics'").rows.first?.int("n") ?? -1,
+                try db.execute("SELECT count(*) AS n FROM metrics.samples").rows.first?.int("n") ?? -1,
+                try Self.decisionIDs(MetricsProjection(), db))
+        }
+        #expect(dead == 1)
+        #expect(stored == samples.count - 1)
+        let good = samples.filter { $0.meta.eventID != "poison-1" }
+        #expect(Set(ids) == Set(Self.inProcessDecisionIDs(good)), "the policy ran over every other sample, from its stored state")
+    }
+
+    // MARK: - Reading rollups
+
+    /// A `metrics.rollups` row, or a ``MinuteRollup``'s numbers in the same shape.
+    struct StoredRollup: Equatable, CustomStringConvertible {
+        var samples: Int
+        var instancesReporting: Int
+        /// Bit patterns: equal doubles, not merely close ones.
+        var meanGPU: UInt64, maxGPU: UInt64, meanMemory: UInt64, maxMemory: UInt64
+        var queueDepth: UInt64
+        var latencyP95Seconds: Double
+        var activePlayers: UInt64
+        var spotInterruptionNotice: Bool
+
+        init(_ rollup: MinuteRollup) {
+            samples = rollup.samples
+            instancesReporting = rollup.instancesReporting
+            meanGPU = rollup.meanGPUUtilization.bitPattern
+            maxGPU = rollup.maxGPUUtilization.bitPattern
+            meanMemory = rollup.meanGPUMemoryUtilization.bitPattern
+            maxMemory = rollup.maxGPUMemoryUtilization.bitPattern
+            queueDepth = rollup.queueDepth
+            latencyP95Seconds = rollup.latencyP95Seconds
+            activePlayers = rollup.activePlayers
+            spotInterruptionNotice = rollup.spotInterruptionNotice
+        }
+
+        init(_ row: PostgresRow) throws {
+            samples = try row.int("samples")
+            instancesReporting = try row.int("instances_reporting")
+            meanGPU = try row.double("mean_gpu_utilization").bitPattern
+            maxGPU = try row.double("max_gpu_utilization").bitPattern
+            meanMemory = try row.double("mean_gpu_memory_utilization").bitPattern
+            maxMemory = try row.double("max_gpu_memory_utilization").bitPattern
+            queueDepth = UInt64(try row.string("queue_depth")) ?? .max
+            latencyP95Seconds = try row.double("latency_p95_seconds")
+            activePlayers = UInt64(try row.string("active_players")) ?? .max
+            spotInterruptionNotice = try row.bool("spot_interruption_notice")
+        }
+
+        var description: String {
+            "\(samples) samples, \(instancesReporting) instances, gpu \(Double(bitPattern: meanGPU))/\(Double(bitPattern: maxGPU)), "
+                + "queue \(queueDepth), p95 \(latencyP95Seconds), players \(activePlayers), spot \(spotInterruptionNotice)"
+        }
+    }
+
+    static func storedRollups(_ db: PostgresConnection) throws -> [MinuteRollups.Key: StoredRollup] {
+        var rollups: [MinuteRollups.Key: StoredRollup] = [:]
+        for row in try db.execute(
+            "SELECT *, (extract(epoch FROM minute) * 1000000)::bigint AS minute_us FROM metrics.rollups").rows {
+            let tier = try #require(Tier(name: try row.string("tier")))
+            let key = MinuteRollups.Key(tier: tier, minute: Minute(containingMicroseconds: try row.int64("minute_us")))
+            rollups[key] = try StoredRollup(row)
+        }
+        return rollups
+    }
+}
