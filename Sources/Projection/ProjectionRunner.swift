@@ -58,6 +58,8 @@ public final class ProjectionRunner {
     private var failureDuringRebalance: (any Error)?
     private let health: RunnerHealth
     private var metrics: RunnerMetrics
+    /// Partitions whose seek after fencing timed out: their messages are ignored until they are repositioned.
+    private var unseated: [TopicPartition: (offset: Int64, since: UInt64)] = [:]
     /// Each assigned partition's stored next offset, for lag; absent until known.
     private var committedOffsets: [TopicPartition: Int64] = [:]
     private var lastLagUpdate: UInt64 = 0
@@ -112,6 +114,7 @@ public final class ProjectionRunner {
             if stop.isRequested { machine.stop() }
             if let error = failureDuringRebalance { throw error }
             updateLagIfDue(consumer)
+            if !unseated.isEmpty { reseatIfDue(consumer) }
             if let inFlight, inFlight.isFinished { try settle(inFlight, consumer: consumer) }
             switch machine.nextAction(now: Self.now()) {
             case .poll(let maxMessages, let timeout):
@@ -169,6 +172,7 @@ public final class ProjectionRunner {
             do {
                 let stored = try checkpoints.load(partitions, connection: try currentConnection())
                 let starts = machine.assigned(partitions, checkpoints: stored)
+                for partition in partitions { unseated[partition] = nil }
                 committedOffsets.merge(stored) { _, new in new }
                 databaseAnswered()
                 rebalanced()
@@ -194,6 +198,7 @@ public final class ProjectionRunner {
         settleDuringRebalance()
         logger.info("revoked", metadata: ["partitions": "\(partitions.sorted())"])
         machine.revoked(partitions)
+        for partition in partitions { unseated[partition] = nil }
         let lost = Set(partitions)
         decoded = decoded.filter { !lost.contains($0.key.topicPartition) }
         committedOffsets = committedOffsets.filter { !lost.contains($0.key) }
@@ -310,7 +315,36 @@ public final class ProjectionRunner {
         let stored = try checkpoints.load(owned, connection: try currentConnection())
         committedOffsets.merge(stored) { _, new in new }
         for (partition, offset) in machine.reloaded(stored) {
+            seat(partition, at: offset, consumer: consumer)
+        }
+    }
+
+    /// Seeks `partition` to its checkpoint. A seek times out when a rebalance is pending (the fenced worker's
+    /// partitions are being moved, and the revoke can only run inside the next poll): the partition's messages are
+    /// then ignored until a later seek succeeds or the rebalance revokes or reassigns it, so nothing is read from
+    /// the wrong place.
+    private func seat(_ partition: TopicPartition, at offset: Int64, consumer: KafkaConsumer) {
+        do {
             try consumer.seek(partition, to: offset)
+            unseated[partition] = nil
+        } catch {
+            if unseated[partition] == nil {
+                logger.warning("cannot seek now: ignoring the partition until it is repositioned or the pending rebalance moves it",
+                               metadata: ["partition": "\(partition)", "offset": "\(offset)", "error": "\(error)"])
+                // Only on the first failure: the partition is then still the machine's, and no batch is in flight (fenced).
+                machine.revoked([partition])
+            }
+            unseated[partition] = (offset, Self.now())
+            return
+        }
+        _ = machine.assigned([partition], checkpoints: [partition: offset])
+    }
+
+    /// Retries the seeks that timed out, a few seconds apart, for partitions no rebalance has moved since.
+    private func reseatIfDue(_ consumer: KafkaConsumer) {
+        let now = Self.now()
+        for (partition, entry) in unseated where now - entry.since >= 5_000_000_000 {
+            seat(partition, at: entry.offset, consumer: consumer)
         }
     }
 
