@@ -20,8 +20,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        // Tests only: the fake embeddings server.
+        // Worker HTTP endpoints (/healthz, /readyz, /metrics); in tests, the fake embeddings server.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C libraries from Debian (librdkafka-dev, libpq-dev).
@@ -43,6 +45,19 @@ let package = Package(
             name: "Projection",
             dependencies: [
                 "Kafka", "Postgres", "AnnalsEvents",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // A worker's /healthz, /readyz and /metrics over HTTP, kept out of Projection.
+        .target(
+            name: "WorkerHTTP",
+            dependencies: [
+                "Projection",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -126,7 +141,7 @@ let package = Package(
             name: "AnnalsCLI",
             dependencies: [
                 "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
-                "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation",
+                "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation", "WorkerHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -143,7 +158,7 @@ let package = Package(
         .executableTarget(
             name: "annals-bench",
             dependencies: [
-                "Story", "Projection", "Kafka", "Postgres", "AnnalsEvents",
+                "Story", "KnowledgeBase", "Projection", "Kafka", "Postgres", "AnnalsEvents",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -25,6 +25,13 @@ struct SearchCommand: AsyncParsableCommand {
     @Flag(help: "Print a JSON array of hits instead of text.") var json = false
     @Option(help: "The schema holding the knowledge base.") var schema = "kb"
     @Option(help: "Lines of chunk text per hit; 0 prints it whole.") var lines = 4
+    @Option(help: "HNSW candidate list while searching (hnsw.ef_search, \(SearchSettings.efSearchRange.lowerBound)-\(SearchSettings.efSearchRange.upperBound)): higher finds more true neighbours, slower.")
+    var efSearch = SearchSettings().efSearch
+    @Option(help: "Candidates each method (vector, full text) brings to the fusion.")
+    var candidates = SearchSettings().candidatesPerMethod
+    @Option(help: "hnsw.iterative_scan: what the HNSW scan does when the world filter leaves too few rows (off, relaxed_order, strict_order).")
+    var iterativeScan = SearchSettings().iterativeScan.rawValue
+    @Flag(help: "Print PostgreSQL's plans for the search's statements (EXPLAIN ANALYZE) instead of hits.") var explain = false
     @OptionGroup(title: "Embeddings (the worker's: queries must be embedded like the chunks)") var embedding: EmbedderOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -54,10 +61,24 @@ struct SearchCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(schema).chunks.embedding is vector(\(dimension)): \(error)")
         }
-        let search = KnowledgeBaseSearch(schema: schema, embedder: embedder)
+        guard let scan = SearchSettings.IterativeScan(rawValue: iterativeScan) else {
+            throw CLIError("--iterative-scan \(iterativeScan): choose off, relaxed_order or strict_order")
+        }
+        let settings = SearchSettings(efSearch: efSearch, candidatesPerMethod: candidates, iterativeScan: scan)
+        do { try settings.validate() } catch { throw CLIError("\(error)") }
+        let search = KnowledgeBaseSearch(schema: schema, embedder: embedder, settings: settings)
+        let searchQuery = SearchQuery(worldID: world, text: query.joined(separator: " "), limit: k)
         let hits: [SearchHit]
         do {
-            hits = try await search.search(SearchQuery(worldID: world, text: query.joined(separator: " "), limit: k), connection: db)
+            if explain {
+                let plans = try search.queryPlans(
+                    searchQuery, embedding: try await search.embedding(for: searchQuery.text), analyze: true, connection: db)
+                for (statement, plan) in plans {
+                    print(statement + ":\n" + plan.map { "  " + $0 }.joined(separator: "\n"))
+                }
+                return
+            }
+            hits = try await search.search(searchQuery, connection: db)
         } catch let error as SearchError {
             throw CLIError("\(error)")
         }

@@ -1,8 +1,10 @@
 import ArgumentParser
+import Foundation
 import Logging
 import Postgres
 import Projection
 import ServiceLifecycle
+import WorkerHTTP
 
 /// Settings every projection worker takes.
 struct WorkerOptions: ParsableArguments {
@@ -11,22 +13,59 @@ struct WorkerOptions: ParsableArguments {
     var group: String?
     @Option(help: "Most events per transaction.") var batchSize = 5_000
     @Option(help: "Longest wait, in milliseconds, for a batch to fill.") var lingerMs = 50
+    @Option(help: "Port for /healthz, /readyz and /metrics; 0 turns them off (default: $ANNALS_HTTP_PORT or 9464).")
+    var httpPort: Int?
+    @Option(help: "Address the HTTP endpoints bind to.") var httpHost = "0.0.0.0"
+    @Option(help: "Seconds messages may wait without a commit before /readyz reports the worker stalled.")
+    var stallSeconds = 60
+
+    /// The port from the flag, then `ANNALS_HTTP_PORT`, then 9464.
+    func effectiveHTTPPort(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
+        if let httpPort { return try Self.checkedPort(httpPort, source: "--http-port") }
+        if let text = environment["ANNALS_HTTP_PORT"], !text.isEmpty {
+            guard let port = Int(text) else {
+                throw CLIError("ANNALS_HTTP_PORT=\(text) is not a port number: use 1-65535, or 0 to turn HTTP off")
+            }
+            return try Self.checkedPort(port, source: "ANNALS_HTTP_PORT")
+        }
+        return 9464
+    }
 
     /// Runs `projection` until SIGTERM or SIGINT: finishes the batch in flight, commits, leaves the group.
     /// `alongside` run in the same service group and stop after the projection (graceful shutdown goes in reverse
-    /// order), so they still see its last batch; `onCommit` runs after each committed batch.
+    /// order), so they still see its last batch; `onCommit` runs after each committed batch. Unless the port is 0,
+    /// /healthz, /readyz and /metrics are served too, until everything else has stopped.
     func run(_ projection: any Projection, logger: Logger, alongside: [any Service] = [],
              onCommit: @escaping @Sendable (CommittedBatch) -> Void = { _ in }) async throws {
         let group = group ?? "annals-\(projection.name)"
+        let httpPort = try effectiveHTTPPort()
+        guard stallSeconds > 0 else { throw CLIError("--stall-seconds must be at least 1") }
         let configuration = RunnerConfiguration(
             kafka: try connection.kafkaConfig(), groupID: group, databaseURL: connection.databaseConninfo,
             settings: .init(maxBatch: batchSize, lingerNanoseconds: UInt64(max(lingerMs, 0)) * 1_000_000))
         logger.info("settings", metadata: [
             "projection": "\(projection.name)", "kafka": "\(configuration.kafka)", "group": "\(group)",
             "batch-size": "\(batchSize)", "linger-ms": "\(lingerMs)", "database": "\(redacted(configuration.databaseURL))",
+            "http": "\(httpPort == 0 ? "off" : "\(httpHost):\(httpPort)")", "stall-seconds": "\(stallSeconds)",
         ])
-        let service = ProjectionService(projection: projection, configuration: configuration, logger: logger, onCommit: onCommit)
-        let serviceGroup = ServiceGroup(services: alongside + [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let health = RunnerHealth()
+        var endpoints: [any Service] = []
+        if httpPort != 0 {
+            let http = WorkerEndpoints(health: health, registry: PrometheusBootstrap.registry,
+                                       stallAfterNanoseconds: UInt64(stallSeconds) * 1_000_000_000)
+            endpoints.append(http.service(host: httpHost, port: httpPort, logger: logger))
+        }
+        let service = ProjectionService(projection: projection, configuration: configuration, logger: logger, health: health,
+                                        onCommit: onCommit)
+        let serviceGroup = ServiceGroup(services: endpoints + alongside + [service], gracefulShutdownSignals: [.sigterm, .sigint],
+                                        logger: logger)
         try await serviceGroup.run()
+    }
+
+    private static func checkedPort(_ port: Int, source: String) throws -> Int {
+        guard (0...65_535).contains(port) else {
+            throw CLIError("\(source) \(port) is not a port number: use 1-65535, or 0 to turn HTTP off")
+        }
+        return port
     }
 }

@@ -151,6 +151,17 @@ public final class KafkaConsumer {
         return RDKafkaTopicPartitionList(adopting: raw).entries.map(\.topicPartition).sorted()
     }
 
+    /// The high watermark of `partition` as last seen in a fetch response: no network call, so cheap enough for
+    /// every loop turn. Nil before the first fetch from it.
+    public func cachedHighWatermark(_ partition: TopicPartition) -> Int64? {
+        guard let rk = client?.handle else { return nil }
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let result = rd_kafka_get_watermark_offsets(rk, partition.topic, partition.partition, &low, &high)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return high
+    }
+
     /// Informational only (for lag tools): async commit of next offsets.
     public func commitInformational(_ nextOffsets: [TopicPartition: Int64]) {
         guard let rk = client?.handle, !nextOffsets.isEmpty else { return }

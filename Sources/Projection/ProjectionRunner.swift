@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,9 +56,25 @@ public final class ProjectionRunner {
     private let committer = DispatchQueue(label: "annals.projection.commit")
     private var inFlight: InFlightCommit?
     private var failureDuringRebalance: (any Error)?
+    private let health: RunnerHealth
+    private var metrics: RunnerMetrics
+    /// Partitions whose seek after fencing timed out: their messages are ignored until they are repositioned.
+    private var unseated: [TopicPartition: (offset: Int64, since: UInt64)] = [:]
+    /// Each assigned partition's stored next offset, for lag; absent until known.
+    private var committedOffsets: [TopicPartition: Int64] = [:]
+    private var lastLagUpdate: UInt64 = 0
+    /// When the batch in flight was handed to the committer.
+    private var commitStarted: UInt64 = 0
+    /// When the database last answered or failed; an idle runner probes it after `probeInterval`.
+    private var lastRoundTrip: UInt64 = 0
+    private static let probeInterval: UInt64 = 1_000_000_000
 
+    /// `health` receives assignment, database, commit and backlog updates for readiness probes.
     public init(projection: any Projection, configuration: RunnerConfiguration, logger: Logger,
+                health: RunnerHealth = RunnerHealth(),
                 onCommit: @escaping @Sendable (CommittedBatch) -> Void = { _ in }) {
+        self.health = health
+        self.metrics = RunnerMetrics(projection: projection.name)
         self.projection = projection
         self.configuration = configuration
         self.logger = logger
@@ -80,6 +97,10 @@ public final class ProjectionRunner {
 
     private func consume(until stop: StopSignal) throws {
         self.stop = stop
+        health.update { [isReplay = configuration.stopAt != nil] in
+            $0.started = Self.now()
+            $0.isReplay = isReplay
+        }
         let connection = try connectWithRetry()
         try ProjectionMigrator.migrate(projection, connection: connection)
         let consumer = try makeConsumer()
@@ -92,10 +113,13 @@ public final class ProjectionRunner {
         while true {
             if stop.isRequested { machine.stop() }
             if let error = failureDuringRebalance { throw error }
+            updateLagIfDue(consumer)
+            if !unseated.isEmpty { reseatIfDue(consumer) }
             if let inFlight, inFlight.isFinished { try settle(inFlight, consumer: consumer) }
             switch machine.nextAction(now: Self.now()) {
             case .poll(let maxMessages, let timeout):
                 // With a commit in flight, poll briefly so its outcome is taken in soon after it lands.
+                if inFlight == nil { probeDatabaseIfIdle() }
                 let wait = inFlight == nil ? timeout : min(timeout, 2_000_000)
                 receive(try consumer.poll(maxMessages: maxMessages, timeoutMilliseconds: Self.milliseconds(wait)))
             case .waitForRetry(let timeout):
@@ -115,6 +139,7 @@ public final class ProjectionRunner {
     private func receive(_ messages: [KafkaMessage]) {
         let kept = machine.received(messages, now: Self.now())
         guard !kept.isEmpty else { return }
+        reportBacklog()
         for (message, result) in zip(kept, decoder.decodeAll(kept)) {
             decoded[EventCoordinates(message)] = result
         }
@@ -147,6 +172,10 @@ public final class ProjectionRunner {
             do {
                 let stored = try checkpoints.load(partitions, connection: try currentConnection())
                 let starts = machine.assigned(partitions, checkpoints: stored)
+                for partition in partitions { unseated[partition] = nil }
+                committedOffsets.merge(stored) { _, new in new }
+                databaseAnswered()
+                rebalanced()
                 let described = starts.sorted { $0.key < $1.key }.map { partition, offset in
                     "\(partition)@" + (offset == KafkaOffset.beginning ? "beginning" : String(offset))
                 }
@@ -157,6 +186,7 @@ public final class ProjectionRunner {
             } catch {
                 failures += 1
                 connection = nil
+                databaseFailed(error)
                 logger.warning("cannot read checkpoints, retrying", metadata: ["error": "\(error)"])
                 if stop.isRequested { return machine.assigned(partitions, checkpoints: [:]) }
                 Self.sleep(configuration.settings.backoff.delayNanoseconds(afterFailures: failures))
@@ -168,8 +198,11 @@ public final class ProjectionRunner {
         settleDuringRebalance()
         logger.info("revoked", metadata: ["partitions": "\(partitions.sorted())"])
         machine.revoked(partitions)
+        for partition in partitions { unseated[partition] = nil }
         let lost = Set(partitions)
         decoded = decoded.filter { !lost.contains($0.key.topicPartition) }
+        committedOffsets = committedOffsets.filter { !lost.contains($0.key) }
+        reportAssignment()
     }
 
     /// Inside a rebalance the consumer cannot seek or pause: take in the in-flight outcome for the
@@ -186,6 +219,8 @@ public final class ProjectionRunner {
         case .failed(let error as PostgresError) where error.isRetriable:
             logger.warning("database unavailable during a rebalance, will retry", metadata: ["error": "\(error)"])
             connection = nil
+            databaseFailed(error)
+            metrics.retries.increment()
             _ = machine.flushFailed(now: Self.now())
         case .failed(let error):
             // Callbacks cannot throw: the loop throws it once `poll` returns.
@@ -210,6 +245,7 @@ public final class ProjectionRunner {
         }
         let commit = InFlightCommit(batch: batch)
         inFlight = commit
+        commitStarted = Self.now()
         // The committer alone uses the connection, projection and stores until `settle` waits for it:
         // this thread touches none of them while a commit is in flight.
         let work = UncheckedSendable { [self] () -> CommitOutcome in
@@ -235,7 +271,11 @@ public final class ProjectionRunner {
                            metadata: ["partitions": "\(partitions)"])
             try reloadAfterFencing(consumer: consumer)
         case .failed(let error) where Self.isRetriable(error):
-            if error is PostgresError { connection = nil }
+            if error is PostgresError {
+                connection = nil
+                databaseFailed(error)
+            }
+            metrics.retries.increment()
             let unavailable = error is PostgresError ? "database unavailable" : "a service the projection needs is unavailable"
             switch machine.flushFailed(now: Self.now()) {
             case .pauseAndRetry(let partitions):
@@ -256,7 +296,16 @@ public final class ProjectionRunner {
             logger.info("database is back, resumed", metadata: ["partitions": "\(resumed)"])
         }
         let moved = Dictionary(uniqueKeysWithValues: batch.moves.map { ($0.partition, $0.next) })
+        committedOffsets.merge(moved) { _, new in new }
         consumer?.commitInformational(moved)
+        let now = Self.now()
+        metrics.eventsApplied.increment(by: batch.messages.count - deadLetterCount)
+        if deadLetterCount > 0 { metrics.deadLetters.increment(by: deadLetterCount) }
+        metrics.batchLatency.recordNanoseconds(Int64(clamping: now &- commitStarted))
+        metrics.recordEndToEnd(batch.messages, committedAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        databaseAnswered()
+        health.update { $0.lastCommit = now }
+        reportBacklog()
         onCommit(CommittedBatch(events: batch.messages.count - deadLetterCount, deadLetters: deadLetterCount, checkpoints: moved))
     }
 
@@ -264,8 +313,104 @@ public final class ProjectionRunner {
         let owned = machine.fenced()
         decoded.removeAll()
         let stored = try checkpoints.load(owned, connection: try currentConnection())
+        committedOffsets.merge(stored) { _, new in new }
         for (partition, offset) in machine.reloaded(stored) {
+            seat(partition, at: offset, consumer: consumer)
+        }
+    }
+
+    /// Seeks `partition` to its checkpoint. A seek times out when a rebalance is pending (the fenced worker's
+    /// partitions are being moved, and the revoke can only run inside the next poll): the partition's messages are
+    /// then ignored until a later seek succeeds or the rebalance revokes or reassigns it, so nothing is read from
+    /// the wrong place.
+    private func seat(_ partition: TopicPartition, at offset: Int64, consumer: KafkaConsumer) {
+        do {
             try consumer.seek(partition, to: offset)
+            unseated[partition] = nil
+        } catch {
+            if unseated[partition] == nil {
+                logger.warning("cannot seek now: ignoring the partition until it is repositioned or the pending rebalance moves it",
+                               metadata: ["partition": "\(partition)", "offset": "\(offset)", "error": "\(error)"])
+                // Only on the first failure: the partition is then still the machine's, and no batch is in flight (fenced).
+                machine.revoked([partition])
+            }
+            unseated[partition] = (offset, Self.now())
+            return
+        }
+        _ = machine.assigned([partition], checkpoints: [partition: offset])
+    }
+
+    /// Retries the seeks that timed out, a few seconds apart, for partitions no rebalance has moved since.
+    private func reseatIfDue(_ consumer: KafkaConsumer) {
+        let now = Self.now()
+        for (partition, entry) in unseated where now - entry.since >= 5_000_000_000 {
+            seat(partition, at: entry.offset, consumer: consumer)
+        }
+    }
+
+    // MARK: - Health and metrics
+
+    private func databaseAnswered() {
+        lastRoundTrip = Self.now()
+        metrics.databaseUp.record(1)
+        health.update {
+            $0.databaseReachable = true
+            $0.databaseError = nil
+        }
+    }
+
+    private func databaseFailed(_ error: any Error) {
+        lastRoundTrip = Self.now()
+        metrics.databaseUp.record(0)
+        health.update {
+            $0.databaseReachable = false
+            $0.databaseError = "\(error)"
+        }
+    }
+
+    /// Counted once per assignment: a rebalance revokes (all or some) partitions, then assigns.
+    private func rebalanced() {
+        metrics.rebalances.increment()
+        reportAssignment()
+    }
+
+    private func reportAssignment() {
+        let count = machine.assignedPartitions.count
+        metrics.assignedPartitions.record(count)
+        health.update { $0.assignedPartitions = count }
+    }
+
+    private func reportBacklog() {
+        let backlog = machine.pendingCount
+        metrics.backlog.record(backlog)
+        health.update { [now = Self.now()] in $0.observe(backlog: backlog, now: now) }
+    }
+
+    /// Lag per assigned partition (last known high watermark minus checkpoint), at most every `probeInterval`.
+    private func updateLagIfDue(_ consumer: KafkaConsumer) {
+        let now = Self.now()
+        guard now &- lastLagUpdate > Self.probeInterval else { return }
+        lastLagUpdate = now
+        var lags: [TopicPartition: Int64] = [:]
+        for partition in machine.assignedPartitions {
+            guard let high = consumer.cachedHighWatermark(partition) else { continue }
+            lags[partition] = max(0, high - (committedOffsets[partition] ?? 0))
+        }
+        metrics.recordLag(lags)
+        let total = lags.values.reduce(0, +)
+        health.update { $0.observe(lag: total, now: now) }
+    }
+
+    /// With nothing to commit, nothing else would notice the database going away (or coming back):
+    /// a `SELECT 1` at most every `probeInterval` keeps the readiness check current.
+    private func probeDatabaseIfIdle() {
+        guard Self.now() &- lastRoundTrip > Self.probeInterval else { return }
+        do {
+            _ = try currentConnection().execute("SELECT 1")
+            databaseAnswered()
+        } catch {
+            connection = nil
+            databaseFailed(error)
         }
     }
 
@@ -283,8 +428,11 @@ public final class ProjectionRunner {
         var failures = 0
         while true {
             do {
-                return try currentConnection()
+                let connection = try currentConnection()
+                databaseAnswered()
+                return connection
             } catch let error as PostgresError where error.isRetriable && !stop.isRequested {
+                databaseFailed(error)
                 failures += 1
                 logger.warning("cannot reach the database, retrying", metadata: ["error": "\(error)"])
                 Self.sleep(configuration.settings.backoff.delayNanoseconds(afterFailures: failures))

@@ -9,10 +9,14 @@ public struct ProjectionService: Service {
     private let configuration: RunnerConfiguration
     private let logger: Logger
     private let onCommit: @Sendable (CommittedBatch) -> Void
+    private let health: RunnerHealth
 
     /// `onCommit` runs on the runner's thread after each committed batch; keep it short.
+    /// `health` receives the runner's state for readiness probes.
     public init(projection: any Projection, configuration: RunnerConfiguration, logger: Logger,
+                health: RunnerHealth = RunnerHealth(),
                 onCommit: @escaping @Sendable (CommittedBatch) -> Void = { _ in }) {
+        self.health = health
         self.projection = projection
         self.configuration = configuration
         self.logger = logger
@@ -22,8 +26,9 @@ public struct ProjectionService: Service {
     public func run() async throws {
         let stop = StopSignal()
         try await withTaskCancellationOrGracefulShutdownHandler {
-            try await Self.runOnThread(name: "annals-\(projection.name)") { [projection, configuration, logger, onCommit] in
-                try ProjectionRunner(projection: projection, configuration: configuration, logger: logger, onCommit: onCommit)
+            try await Self.runOnThread(name: "annals-\(projection.name)") { [projection, configuration, logger, health, onCommit] in
+                try ProjectionRunner(projection: projection, configuration: configuration, logger: logger, health: health,
+                                     onCommit: onCommit)
                     .run(until: stop)
             }
         } onCancelOrGracefulShutdown: {

@@ -91,10 +91,13 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// One of the package's built executables (`annals`, `annals-story-worker`), from `binDirectory`.
+    /// Workers get `ANNALS_HTTP_PORT=0` (no HTTP endpoints) unless `environment` or `--http-port` says otherwise.
     public static func annals(_ name: String, arguments: [String] = [], environment: [String: String] = [:],
                               removingEnvironment: Set<String> = [], standardInput: String? = nil,
                               separateStandardError: Bool = false, logPath: String? = nil) throws -> ChildProcess {
-        try ChildProcess(executable: binDirectory + "/" + name, arguments: arguments, environment: environment,
+        // Workers serve HTTP on a fixed default port: off unless a test asks for it, so parallel workers do not collide.
+        try ChildProcess(executable: binDirectory + "/" + name, arguments: arguments,
+                         environment: ["ANNALS_HTTP_PORT": "0"].merging(environment) { _, new in new },
                          removingEnvironment: removingEnvironment, standardInput: standardInput,
                          separateStandardError: separateStandardError, logPath: logPath)
     }

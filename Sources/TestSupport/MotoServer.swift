@@ -29,7 +29,7 @@ public final class MotoServer: Sendable {
         guard let executable = Self.executable else {
             throw TestSupportFailure("moto_server is not in \(Self.venv): run dev/setup (it installs moto[server] into the venv)")
         }
-        port = try Self.freePort()
+        port = try LocalHTTP.freePort()
         endpoint = "http://127.0.0.1:\(port)"
         process = try ChildProcess(executable: executable, arguments: ["-H", "127.0.0.1", "-p", String(port)],
                                    logPath: ChildProcess.temporaryPath(name: "moto", suffix: ".log"))
@@ -60,22 +60,6 @@ public final class MotoServer: Sendable {
         let status = try await run.waitForExit(timeout: timeout)
         guard status == .exited(0) else { throw TestSupportFailure("python script \(status): \(run.errorLog())") }
         return run.log()
-    }
-
-    /// A port in 20000..<32000 that nothing listens on now.
-    private static func freePort() throws -> Int {
-        for _ in 0..<200 {
-            let port = Int.random(in: 20_000..<32_000)
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { continue }
-            defer { close(fd) }
-            var address = loopback(port: port)
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            if bound == 0 { return port }
-        }
-        throw TestSupportFailure("no free port between 20000 and 32000 for moto_server")
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.

@@ -9,10 +9,9 @@ import Story
 
 /// `annals-bench`: throughput of the story projection against Postgres COPY of the same rows and against
 /// a row-at-a-time consumer, in one run on one machine. Prints figures; asserts nothing but correctness.
-@main
-struct AnnalsBench: AsyncParsableCommand {
+struct StoryBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "annals-bench",
+        commandName: "story",
         abstract: "Drain a story-event backlog through the worker; compare with COPY and a row-at-a-time consumer.",
         discussion: """
         Starts an in-process Kafka dev cluster, produces --events deterministic story events, then:

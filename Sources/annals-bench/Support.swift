@@ -71,7 +71,7 @@ final class ProgressLine: @unchecked Sendable {
 
     init(_ label: String) { self.label = label }
 
-    func update(done: Int, total: Int, started: Double, force: Bool = false) {
+    func update(done: Int, total: Int, started: Double, force: Bool = false, unit: String = "events/s") {
         let t = now()
         lock.lock()
         defer { lock.unlock() }
@@ -79,7 +79,7 @@ final class ProgressLine: @unchecked Sendable {
         last = t
         let elapsed = t - started
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let line = "\r\(label): \(done)/\(total) (\(Int(Double(done) * 100 / Double(max(total, 1))))%) \(format(rate, 0)) events/s   "
+        let line = "\r\(label): \(done)/\(total) (\(Int(Double(done) * 100 / Double(max(total, 1))))%) \(format(rate, 0)) \(unit)   "
         FileHandle.standardError.write(Data(line.utf8))
     }
 

@@ -153,6 +153,45 @@ import Testing
         #expect(hits.allSatisfy { $0.vectorRank == nil && $0.cosineSimilarity == nil })
     }
 
+    @Test func wordsInMostChunksRankButDoNotBringCandidatesOnceTheTableIsAnalysed() throws {
+        let database = try TestDatabase.create(prefix: "kb_search_common")
+        defer { try? database.drop() }
+        let db = try database.connect()
+        let projection = try KnowledgeBaseProjection(settings: .init(dimension: 64))
+        try ProjectionMigrator.migrate(projection, connection: db)
+        var docs = (0..<12).map { Doc(id: "hall-\($0)", world: "emberfall", title: "Hall \($0)",
+                                     content: "The ember keepers of hall \($0) sing at dusk.") }
+        docs.append(Doc(id: "rare", world: "emberfall", title: "Rare", content: "Quillothrax tends one ember."))
+        let events = docs.enumerated().map { index, doc in
+            ProjectedEvent(event: .documentIngested(Self.event(doc)),
+                           coordinates: EventCoordinates(topic: "document-ingested", partition: 0, offset: Int64(index)))
+        }
+        try db.transaction { try projection.apply(events, schema: projection.schema, connection: $0) }
+        let search = KnowledgeBaseSearch(embedder: try HashingEmbedder(dimension: 64),
+                                         settings: .init(commonWordFrequency: 0.5))
+        func matches(_ text: String) throws -> [String] {
+            try search.matchingChunks(text, worldID: "emberfall", limit: 100, connection: db).map(\.chunk.documentID)
+        }
+
+        #expect(try matches("ember quillothrax").count == 13, "no statistics yet: every word brings candidates")
+        try db.execute("ANALYZE kb.chunks")
+        #expect(try matches("ember quillothrax") == ["rare"], "'ember' is in every chunk: it only ranks")
+        let rare = try search.matchingChunks("ember quillothrax", worldID: "emberfall", limit: 10, connection: db)
+        let rareAlone = try search.matchingChunks("quillothrax", worldID: "emberfall", limit: 10, connection: db)
+        #expect(rare[0].score > rareAlone[0].score, "the common word still counts in the rank")
+        #expect(try matches("ember keepers").count == 12, "only common words: all of them must match")
+    }
+
+    @Test func punctuationAndOperatorsInAQueryAreSearchedAsText() async throws {
+        let fixture = try Fixture(prefix: "kb_search_quoting")
+        defer { fixture.drop() }
+        for text in [#"Kaela's codex"#, #"back\slash \ 'quote' '' \'"#, "codex & !ember | (wyrm) <-> ash:* <2>",
+                     "'; DROP TABLE kb.chunks; --", "http://ember.example/a?b&c=d ember-library", "🔥 ember 世界"] {
+            _ = try await fixture.run(text)
+        }
+        #expect(try await fixture.run("Kaela's codex!").first?.documentID == "cinder-codex")
+    }
+
     @Test func kMustBeFromOneToAHundred() async throws {
         let fixture = try Fixture(prefix: "kb_search_k")
         defer { fixture.drop() }

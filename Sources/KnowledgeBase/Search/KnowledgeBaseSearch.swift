@@ -49,24 +49,16 @@ public struct KnowledgeBaseSearch: Sendable {
     /// An all-zero embedding (a query of stop words only) has no direction: the vector method is skipped and
     /// full text alone decides.
     public func search(_ query: SearchQuery, embedding: [Float], connection: PostgresConnection) throws -> [SearchHit] {
-        try query.validate()
-        try settings.validate()
-        let sql = SearchSQL(schema: quoteIdentifier(schema))
-        let scope = SearchSQL.Scope(worldID: query.worldID)
-        let candidates = max(settings.candidatesPerMethod, query.limit)
-        let useVector = embedding.contains { $0 != 0 }
-
-        var statements = [sql.matching(text: query.text, scope: scope, limit: candidates)]
-        if useVector {
-            statements += [SearchSQL.scanSettings(settings, exact: false),
-                           sql.nearest(embedding: embedding, scope: scope, limit: candidates)]
-        }
+        let statements = try candidateStatements(query, embedding: embedding)
         let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
-            try connection.transaction { try $0.pipeline(statements) }
+            try connection.transaction { try $0.pipeline([SearchSQL.scanSettings(settings, exact: false)] + statements.map(\.statement)) }
         }
-        let text = try SearchSQL.candidates(results[0])
-        let vector = useVector ? try SearchSQL.candidates(results[2]) : []
-        return Self.fuse(vector: vector, text: text, limit: query.limit, rrfK: settings.rrfK)
+        var candidates: [Method: [SearchCandidate]] = [:]
+        for (method, result) in zip(statements.map(\.method), results.dropFirst()) {
+            candidates[method] = try SearchSQL.candidates(result)
+        }
+        return Self.fuse(vector: candidates[.vector] ?? [], text: candidates[.fullText] ?? [], limit: query.limit,
+                         rrfK: settings.rrfK)
     }
 
     /// The vector method alone: the `limit` chunks in scope nearest to `embedding`, nearest first; blocking.
@@ -74,7 +66,7 @@ public struct KnowledgeBaseSearch: Sendable {
     public func nearestChunks(to embedding: [Float], worldID: String?, limit: Int, scan: VectorScan = .index,
                               connection: PostgresConnection) throws -> [SearchCandidate] {
         try settings.validate()
-        let sql = SearchSQL(schema: quoteIdentifier(schema))
+        let sql = SearchSQL(schema: schema)
         let statements = [SearchSQL.scanSettings(settings, exact: scan == .exact),
                           sql.nearest(embedding: embedding, scope: .init(worldID: worldID), limit: limit)]
         let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
@@ -87,12 +79,55 @@ public struct KnowledgeBaseSearch: Sendable {
     /// blocking. Scores are `ts_rank_cd`.
     public func matchingChunks(_ text: String, worldID: String?, limit: Int,
                                connection: PostgresConnection) throws -> [SearchCandidate] {
-        let sql = SearchSQL(schema: quoteIdentifier(schema))
-        let (statement, parameters) = sql.matching(text: text, scope: .init(worldID: worldID), limit: limit)
+        try settings.validate()
+        let sql = SearchSQL(schema: schema)
+        let (statement, parameters) = sql.matching(text: text, scope: .init(worldID: worldID), limit: limit,
+                                                   commonWordFrequency: settings.commonWordFrequency)
         let result = try explainingFailures(embeddingDimension: embedder.dimension, connection: connection) {
             try connection.execute(statement, parameters)
         }
         return try SearchSQL.candidates(result)
+    }
+
+    /// PostgreSQL's plans for the statements `search` runs, under this search's settings, by method. With
+    /// `analyze`, the statements run and the plans carry row counts and timings. Blocking.
+    public func queryPlans(_ query: SearchQuery, embedding: [Float], analyze: Bool = false,
+                           connection: PostgresConnection) throws -> [(statement: String, plan: [String])] {
+        let statements = try candidateStatements(query, embedding: embedding)
+        let explain = analyze ? "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " : "EXPLAIN (COSTS OFF) "
+        let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
+            try connection.transaction {
+                try $0.pipeline([SearchSQL.scanSettings(settings, exact: false)]
+                    + statements.map { (sql: explain + $0.statement.sql, parameters: $0.statement.parameters) })
+            }
+        }
+        return zip(statements, results.dropFirst()).map { entry, result in
+            ("\(entry.method.rawValue) candidates", result.rows.compactMap { $0[0] })
+        }
+    }
+
+    /// The two methods whose candidates are fused.
+    private enum Method: String {
+        case vector
+        case fullText = "full-text"
+    }
+
+    /// The candidate queries of one search: vector (unless the embedding is all zeros), then full text.
+    private func candidateStatements(_ query: SearchQuery, embedding: [Float]) throws
+        -> [(method: Method, statement: (sql: String, parameters: [PostgresValue?]))]
+    {
+        try query.validate()
+        try settings.validate()
+        let sql = SearchSQL(schema: schema)
+        let scope = SearchSQL.Scope(worldID: query.worldID)
+        let candidates = max(settings.candidatesPerMethod, query.limit)
+        var statements: [(method: Method, statement: (sql: String, parameters: [PostgresValue?]))] = []
+        if embedding.contains(where: { $0 != 0 }) {
+            statements.append((.vector, sql.nearest(embedding: embedding, scope: scope, limit: candidates)))
+        }
+        statements.append((.fullText, sql.matching(text: query.text, scope: scope, limit: candidates,
+                                                   commonWordFrequency: settings.commonWordFrequency)))
+        return statements
     }
 
     /// The dimension of `schema.chunks.embedding`, nil when there is no such table: the dimension to embed

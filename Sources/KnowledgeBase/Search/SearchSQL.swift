@@ -1,10 +1,18 @@
 import Foundation
 import Postgres
+import Projection
 
 /// Every SQL statement of knowledge-base search.
 struct SearchSQL {
     /// Quoted schema name.
     let schema: String
+    /// The schema name as the catalogs spell it.
+    let unquotedSchema: String
+
+    init(schema: String) {
+        self.schema = quoteIdentifier(schema)
+        self.unquotedSchema = schema
+    }
 
     /// Which chunks a query may see: its world's and the global ones, or only the global ones.
     enum Scope {
@@ -36,15 +44,20 @@ struct SearchSQL {
 
     /// The `limit` chunks in scope nearest to `embedding` by cosine distance, nearest first.
     ///
-    /// With `hnsw.iterative_scan = relaxed_order` the index may return rows slightly out of order, so the
-    /// candidates are materialised and sorted again by distance (`+ 0` keeps PostgreSQL 17+ from dropping
-    /// that sort as redundant; pgvector README, "Iterative index scans").
+    /// A world's chunks and the global ones are searched apart and merged: one filter keeping a few percent
+    /// of the rows starves an HNSW scan (it walks far past the nearest neighbours to find rows that pass, and
+    /// its recall drops). Apart, the planner compares a small world's chunks exactly (world index, then a
+    /// top-N sort) and uses the HNSW index for a large one, and the global chunks have an HNSW index of their
+    /// own (`chunks_global_embedding`, partial: `WHERE world_id IS NULL`).
+    ///
+    /// With `hnsw.iterative_scan = relaxed_order` an index may return rows slightly out of order, so each part
+    /// is materialised and the union sorted again by distance (`+ 0` keeps PostgreSQL 17+ from dropping that
+    /// sort as redundant; pgvector README, "Iterative index scans").
     func nearest(embedding: [Float], scope: Scope, limit: Int) -> (sql: String, parameters: [PostgresValue?]) {
         var parameters: [PostgresValue?] = [PostgresValue(KnowledgeBaseSQL.vectorLiteral(embedding)), .int(limit)]
-        let filter = scopeFilter(scope, column: "c.world_id", parameters: &parameters)
-        return (
+        func part(_ name: String, where filter: String) -> String {
             """
-            WITH nearest AS MATERIALIZED (
+            \(name) AS MATERIALIZED (
                 SELECT c.document_id, c.ordinal, c.version, c.world_id, c.text, c.heading_path,
                        c.embedding <=> $1::vector AS distance
                 FROM \(schema).chunks c
@@ -52,51 +65,85 @@ struct SearchSQL {
                 ORDER BY distance
                 LIMIT $2
             )
+            """
+        }
+        var parts = [part("global_nearest", where: "c.world_id IS NULL")]
+        var union = "SELECT * FROM global_nearest"
+        if case .world(let worldID) = scope {
+            parameters.append(PostgresValue(worldID))
+            parts.insert(part("world_nearest", where: "c.world_id = $3"), at: 0)
+            union = "SELECT * FROM world_nearest UNION ALL " + union
+        }
+        return (
+            """
+            WITH \(parts.joined(separator: ",\n"))
             SELECT n.document_id, n.ordinal, n.version, n.world_id, n.text, to_json(n.heading_path)::text AS heading_path,
                    d.title, n.distance AS score
-            FROM nearest n JOIN \(schema).documents d ON d.document_id = n.document_id
-            ORDER BY n.distance + 0, n.document_id, n.ordinal
+            FROM (SELECT * FROM (\(union)) parts ORDER BY distance + 0, document_id, ordinal LIMIT $2) n
+            JOIN \(schema).documents d ON d.document_id = n.document_id
+            ORDER BY n.distance, n.document_id, n.ordinal
             """,
             parameters
         )
     }
 
-    /// The `limit` chunks in scope that best match any of the query's words, by `ts_rank_cd`, best first.
+    /// The `limit` chunks in scope that best match the query's words, by `ts_rank_cd`, best first.
     ///
     /// Words are ORed, not ANDed: a question such as "who guards the library?" should find chunks about
-    /// guards or libraries, not only chunks with both. `plainto_tsquery` parses, stems and drops stop words
-    /// exactly as the `tsv` column was built; its `&` operators become `|` (lexemes never contain spaces, so
-    /// " & " only ever appears as the operator). The query is built once, in an init plan.
-    func matching(text: String, scope: Scope, limit: Int) -> (sql: String, parameters: [PostgresValue?]) {
-        var parameters: [PostgresValue?] = [PostgresValue(text), .int(limit)]
+    /// guards or libraries, not only chunks with both. The lexemes are PostgreSQL's own (`to_tsvector` with the
+    /// `english` configuration, as the `tsv` column was built), quoted for `tsquery` input (`''` and `\\`).
+    ///
+    /// Words in more than `commonWordFrequency` of the chunks (the planner's statistics of `tsv`:
+    /// `pg_stats.most_common_elems`) only rank: they bring no candidates of their own unless no rarer word
+    /// does, and then all the words must match. Otherwise one common word makes most of the table a
+    /// candidate, each one ranked (and `ts_rank_cd`, having no inverse document frequency, would rank chunks
+    /// full of that word high). Without statistics (a table never analysed) every word brings candidates.
+    func matching(text: String, scope: Scope, limit: Int, commonWordFrequency: Double)
+        -> (sql: String, parameters: [PostgresValue?])
+    {
+        var parameters: [PostgresValue?] = [
+            PostgresValue(text), .int(limit), PostgresValue(unquotedSchema), .double(commonWordFrequency),
+        ]
         let filter = scopeFilter(scope, column: "c.world_id", parameters: &parameters)
         return (
-            """
-            WITH words AS MATERIALIZED (
-                SELECT replace(plainto_tsquery('english', $1)::text, ' & ', ' | ')::tsquery AS query
+            #"""
+            WITH lexemes AS MATERIALIZED (
+                SELECT l.lexeme, '''' || replace(replace(l.lexeme, '\', '\\'), '''', '''''') || '''' AS quoted,
+                       coalesce(s.frequency, 0) AS frequency
+                FROM unnest(tsvector_to_array(to_tsvector('english', $1))) AS l(lexeme)
+                LEFT JOIN (
+                    SELECT e.lexeme, e.frequency
+                    FROM pg_stats p, unnest(p.most_common_elems::text::text[], p.most_common_elem_freqs) AS e(lexeme, frequency)
+                    WHERE p.schemaname = $3 AND p.tablename = 'chunks' AND p.attname = 'tsv'
+                ) s ON s.lexeme = l.lexeme
+            ), words AS MATERIALIZED (
+                SELECT (SELECT string_agg(quoted, ' | ' ORDER BY lexeme) FROM lexemes)::tsquery AS ranking,
+                       coalesce((SELECT string_agg(quoted, ' | ' ORDER BY lexeme) FROM lexemes WHERE frequency <= $4)::tsquery,
+                                plainto_tsquery('english', $1)) AS matching
             ), matches AS (
-                SELECT c.document_id, c.ordinal, ts_rank_cd(c.tsv, (SELECT query FROM words)) AS rank
-                FROM \(schema).chunks c
-                WHERE c.tsv @@ (SELECT query FROM words) AND \(filter)
+                SELECT c.document_id, c.ordinal, ts_rank_cd(c.tsv, (SELECT ranking FROM words)) AS rank
+                FROM \#(schema).chunks c
+                WHERE c.tsv @@ (SELECT matching FROM words) AND \#(filter)
                 ORDER BY rank DESC, c.document_id, c.ordinal
                 LIMIT $2
             )
             SELECT c.document_id, c.ordinal, c.version, c.world_id, c.text, to_json(c.heading_path)::text AS heading_path,
                    d.title, m.rank AS score
             FROM matches m
-            JOIN \(schema).chunks c ON c.document_id = m.document_id AND c.ordinal = m.ordinal
-            JOIN \(schema).documents d ON d.document_id = m.document_id
+            JOIN \#(schema).chunks c ON c.document_id = m.document_id AND c.ordinal = m.ordinal
+            JOIN \#(schema).documents d ON d.document_id = m.document_id
             ORDER BY m.rank DESC, m.document_id, m.ordinal
-            """,
+            """#,
             parameters
         )
     }
 
     /// The rows of `nearest` or `matching` as candidates.
     static func candidates(_ result: PostgresResult) throws -> [SearchCandidate] {
-        try result.rows.map { row in
+        let decoder = JSONDecoder()
+        return try result.rows.map { row in
             let headings = try row.string("heading_path")
-            guard let headingPath = try? JSONDecoder().decode([String].self, from: Data(headings.utf8)) else {
+            guard let headingPath = try? decoder.decode([String].self, from: Data(headings.utf8)) else {
                 throw PostgresError(.decoding, message: "heading_path is not a JSON array of strings: \(headings.prefix(80))")
             }
             return SearchCandidate(

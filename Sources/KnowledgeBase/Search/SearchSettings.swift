@@ -27,14 +27,19 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     public var iterativeScan: IterativeScan
     /// pgvector's `hnsw.max_scan_tuples`: most index tuples an iterative scan visits; nil keeps the server's (20,000).
     public var maxScanTuples: Int?
+    /// Words in more than this share of the chunks rank full-text candidates but bring none of their own
+    /// (unless the query has no rarer word): 0.05 = more than one chunk in twenty. 1 lets every word bring candidates.
+    public var commonWordFrequency: Double
 
-    public init(efSearch: Int = 100, candidatesPerMethod: Int = 40, rrfK: Int = 60,
-                iterativeScan: IterativeScan = .relaxedOrder, maxScanTuples: Int? = nil) {
+    public init(efSearch: Int = 200, candidatesPerMethod: Int = 40, rrfK: Int = 60,
+                iterativeScan: IterativeScan = .relaxedOrder, maxScanTuples: Int? = nil,
+                commonWordFrequency: Double = 0.05) {
         self.efSearch = efSearch
         self.candidatesPerMethod = candidatesPerMethod
         self.rrfK = rrfK
         self.iterativeScan = iterativeScan
         self.maxScanTuples = maxScanTuples
+        self.commonWordFrequency = commonWordFrequency
     }
 
     /// Throws, naming the setting and its range, when pgvector or the fusion would reject a value.
@@ -46,6 +51,9 @@ public struct SearchSettings: Sendable, Equatable, Codable {
             throw .invalidSetting("candidatesPerMethod is \(candidatesPerMethod); allowed \(Self.candidatesRange.lowerBound)...\(Self.candidatesRange.upperBound)")
         }
         if rrfK < 0 { throw .invalidSetting("rrfK is \(rrfK); it must be 0 or more (60 is usual)") }
+        if !(commonWordFrequency > 0 && commonWordFrequency <= 1) {
+            throw .invalidSetting("commonWordFrequency is \(commonWordFrequency); it must be above 0 and at most 1")
+        }
         if let maxScanTuples, maxScanTuples < 1 {
             throw .invalidSetting("maxScanTuples is \(maxScanTuples); it must be at least 1, or nil for the server's default")
         }

@@ -40,7 +40,7 @@ struct StoryStack: Sendable {
     /// `fastGroup` shortens the session timeout so the mock coordinator, which waits almost a session timeout
     /// for members during a rebalance, hands partitions over in seconds instead of 45.
     func startWorker(group: String, batchSize: Int = 5_000, lingerMs: Int = 50, databaseURL: String? = nil,
-                     fastGroup: Bool = true, name: String = "worker") throws -> ChildProcess {
+                     fastGroup: Bool = true, name: String = "worker", extraArguments: [String] = []) throws -> ChildProcess {
         let groupTimings = fastGroup
             ? ["--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=200"] : []
         return try ChildProcess.annals(
@@ -48,7 +48,7 @@ struct StoryStack: Sendable {
             arguments: [
                 "--brokers", kafka.bootstrapServers, "--database-url", databaseURL ?? database.url,
                 "--group", group, "--batch-size", String(batchSize), "--linger-ms", String(lingerMs),
-            ] + groupTimings,
+            ] + groupTimings + extraArguments,
             logPath: ChildProcess.temporaryPath(name: name, suffix: ".log"))
     }
 

@@ -1,0 +1,123 @@
+import Dispatch
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import Projection
+import ServiceLifecycle
+
+/// A worker's HTTP endpoints: `/healthz` (alive), `/readyz` (partitions assigned, database reachable, not stalled)
+/// and `/metrics` (Prometheus text exposition of `registry`).
+public struct WorkerEndpoints: Sendable {
+    public var health: RunnerHealth
+    public var registry: PrometheusCollectorRegistry
+    /// Messages waiting longer than this without a commit make the worker unready.
+    public var stallAfterNanoseconds: UInt64
+
+    public init(health: RunnerHealth, registry: PrometheusCollectorRegistry, stallAfterNanoseconds: UInt64) {
+        self.health = health
+        self.registry = registry
+        self.stallAfterNanoseconds = stallAfterNanoseconds
+    }
+
+    /// The router serving the three endpoints.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("healthz") { _, _ in Self.response(.ok, contentType: "text/plain; charset=utf-8", "ok\n") }
+        router.get("readyz") { _, _ in readiness() }
+        router.get("metrics") { _, _ in
+            var bytes: [UInt8] = []
+            registry.emit(into: &bytes)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        return router
+    }
+
+    /// 200 `{"ready":true}` or 503 `{"ready":false,"failing":[...],...}` naming the failing checks.
+    func readiness() -> Response {
+        let snapshot = health.snapshot
+        let failing = Readiness.failing(snapshot, now: DispatchTime.now().uptimeNanoseconds,
+                                        stallAfterNanoseconds: stallAfterNanoseconds)
+        var fields = [
+            "\"ready\":\(failing.isEmpty)",
+            "\"failing\":[\(failing.map { "\"\($0.rawValue)\"" }.joined(separator: ","))]",
+            "\"assignedPartitions\":\(snapshot.assignedPartitions)",
+            "\"backlog\":\(snapshot.backlog)",
+        ]
+        if let error = snapshot.databaseError, failing.contains(.database) {
+            fields.append("\"databaseError\":\(Self.jsonString(error))")
+        }
+        return Self.response(failing.isEmpty ? .ok : .serviceUnavailable, contentType: "application/json",
+                             "{" + fields.joined(separator: ",") + "}\n")
+    }
+
+    /// The HTTP server as a ServiceLifecycle service, bound to `host:port`; it stops on graceful shutdown.
+    /// A failure (such as the port being taken) is thrown as `WorkerHTTPError.serving`.
+    public func service(host: String, port: Int, logger: Logger) -> some Service {
+        EndpointService(
+            application: Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "annals"),
+                                     logger: logger),
+            host: host, port: port)
+    }
+
+    private static func response(_ status: HTTPResponse.Status, contentType: String, _ body: String) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    private static func jsonString(_ text: String) -> String {
+        var escaped = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": escaped += "\\\""
+            case "\\": escaped += "\\\\"
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                escaped += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped + "\""
+    }
+}
+
+/// Installs Prometheus as the process's swift-metrics backend, once, and returns its registry.
+public enum PrometheusBootstrap {
+    private static let shared: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    public static var registry: PrometheusCollectorRegistry { shared }
+}
+
+/// The endpoints could not be served.
+public enum WorkerHTTPError: Error, CustomStringConvertible {
+    case serving(host: String, port: Int, detail: String)
+
+    public var description: String {
+        switch self {
+        case .serving(let host, let port, let detail):
+            "cannot serve /healthz, /readyz and /metrics on \(host):\(port) (\(detail)): "
+                + "pass --http-port with a free port, or --http-port 0 to turn the endpoints off"
+        }
+    }
+}
+
+private struct EndpointService<Server: Service>: Service {
+    var application: Server
+    var host: String
+    var port: Int
+
+    func run() async throws {
+        do {
+            try await application.run()
+        } catch {
+            throw WorkerHTTPError.serving(host: host, port: port, detail: "\(error)")
+        }
+    }
+}
