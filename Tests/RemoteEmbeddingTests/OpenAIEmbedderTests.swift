@@ -29,7 +29,7 @@ import Testing
     }
 
     /// The timeout of tests whose server stalls on purpose.
-    static let shortTimeout = Duration.milliseconds(200)
+    static let shortTimeout = Duration.milliseconds(1500)
 
     static let texts = (0..<10).map { "lore entry \($0): the ember library of the guardian \($0 * 7)" }
 
@@ -162,7 +162,7 @@ import Testing
         try await FakeEmbeddingsServer.run(script: [.stall, .stall]) { server, url in
             let settings = Self.settings(url, maxAttempts: 2, timeout: Self.shortTimeout)
             let error = await Self.embedderError { try await Self.embedder(settings).embed(["x"]) }
-            #expect(error == .gaveUp(attempts: 2, endpoint: url + "/embeddings", lastFailure: "no response within 0.2 seconds"))
+            #expect(error == .gaveUp(attempts: 2, endpoint: url + "/embeddings", lastFailure: "no response within 1.5 seconds"))
             #expect(await server.requests.count == 2)
         }
     }
