@@ -304,7 +304,10 @@ public final class ProjectionRunner {
         metrics.batchLatency.recordNanoseconds(Int64(clamping: now &- commitStarted))
         metrics.recordEndToEnd(batch.messages, committedAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
         databaseAnswered()
-        health.update { $0.lastCommit = now }
+        health.update {
+            $0.lastCommit = now
+            $0.countCommitted(batch.messages)
+        }
         reportBacklog()
         onCommit(CommittedBatch(events: batch.messages.count - deadLetterCount, deadLetters: deadLetterCount, checkpoints: moved))
     }
@@ -375,9 +378,9 @@ public final class ProjectionRunner {
     }
 
     private func reportAssignment() {
-        let count = machine.assignedPartitions.count
-        metrics.assignedPartitions.record(count)
-        health.update { $0.assignedPartitions = count }
+        let partitions = machine.assignedPartitions
+        metrics.assignedPartitions.record(partitions.count)
+        health.update { $0.assign(partitions) }
     }
 
     private func reportBacklog() {

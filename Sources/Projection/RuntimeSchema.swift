@@ -1,4 +1,4 @@
-/// The `annals` schema every worker shares: projection versions, checkpoints and dead letters.
+/// The `annals` schema every worker shares: projection versions, checkpoints, dead letters and worker heartbeats.
 enum RuntimeSchema {
     static let statements = [
         "CREATE SCHEMA IF NOT EXISTS annals",
@@ -33,6 +33,21 @@ enum RuntimeSchema {
             failed_at timestamptz NOT NULL DEFAULT now(),
             redriven_at timestamptz,
             UNIQUE (projection, topic, partition, "offset")
+        )
+        """,
+        // One row per running worker process, rewritten by its heartbeat (`WorkerHeartbeat`), deleted when it stops.
+        """
+        CREATE TABLE IF NOT EXISTS annals.workers (
+            worker_id text PRIMARY KEY,
+            projection text NOT NULL,
+            consumer_group text NOT NULL,
+            host text NOT NULL,
+            pid integer NOT NULL,
+            http_endpoint text,
+            started_at timestamptz NOT NULL,
+            heartbeat_at timestamptz NOT NULL DEFAULT now(),
+            heartbeat_interval_ms integer NOT NULL CHECK (heartbeat_interval_ms > 0),
+            partitions jsonb NOT NULL DEFAULT '[]'
         )
         """,
     ]
