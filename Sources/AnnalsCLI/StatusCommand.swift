@@ -10,8 +10,9 @@ struct StatusCommand: ParsableCommand {
         discussion: """
         lag-time is the age of the oldest unapplied event (now minus its Kafka timestamp). The owner and its \
         events/s come from the workers' heartbeats in annals.workers; a worker silent for three heartbeats (at \
-        least 10 s) is shown as gone. --watch redraws in place on a terminal and prints one timestamped block \
-        per refresh otherwise (one JSON document per line with --json); Ctrl-C stops it.
+        least 10 s) is shown as gone. --json prints an array of partition rows. --watch redraws in place on a \
+        terminal and prints one timestamped block per refresh otherwise (with --json, one line per refresh: \
+        {"generatedAt": …, "partitions": [rows]}); Ctrl-C stops it.
         """)
 
     @Flag(help: "Print JSON instead of a table.") var json = false
@@ -30,7 +31,7 @@ struct StatusCommand: ParsableCommand {
                                   projections: try ProjectionCatalog.all(), logger: Logger(label: "annals.status"))
         guard watch else {
             let report = try reader.report()
-            write(json ? try StatusOutput.json(report, pretty: true) : StatusTable.render(report))
+            write(json ? try StatusOutput.json(report) : StatusTable.render(report))
             return
         }
         let isTerminal = isatty(STDOUT_FILENO) == 1
@@ -46,7 +47,7 @@ struct StatusCommand: ParsableCommand {
             let text: String
             do {
                 let report = try reader.report()
-                text = json ? try StatusOutput.json(report, pretty: isTerminal) : StatusTable.render(report)
+                text = !json ? StatusTable.render(report) : isTerminal ? try StatusOutput.json(report) : try StatusOutput.jsonLine(report)
             } catch {
                 // Keep watching: the database or the broker may come back.
                 text = json ? "{\"error\":\(Self.jsonString("\(error)")),\"generatedAt\":\"\(StatusOutput.timestamp(started))\"}\n"

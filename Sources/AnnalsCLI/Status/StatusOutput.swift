@@ -2,12 +2,27 @@ import Foundation
 
 /// How `annals status` prints a report: once, or refreshed by `--watch`. Pure.
 enum StatusOutput {
-    /// The report as JSON: indented for people, or on one line (a JSON Lines stream under `--watch`).
-    static func json(_ report: StatusReport, pretty: Bool) throws -> String {
+    /// `--json`: an array of every projection's partition rows, indented.
+    static func json(_ report: StatusReport) throws -> String {
+        try encode(report.partitions, pretty: true)
+    }
+
+    /// `--json --watch` off a terminal: one line per refresh, `{"generatedAt": …, "partitions": [rows]}`, so a
+    /// stream of snapshots says when each was taken.
+    static func jsonLine(_ report: StatusReport) throws -> String {
+        try encode(Snapshot(generatedAt: report.generatedAt, partitions: report.partitions), pretty: false)
+    }
+
+    private struct Snapshot: Encodable {
+        var generatedAt: Date
+        var partitions: [PartitionStatus]
+    }
+
+    private static func encode(_ value: some Encodable, pretty: Bool) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
 
     /// One refresh on a terminal: drawn over the previous one from the top left, each line and then the rest of the

@@ -2,10 +2,13 @@ import Foundation
 import Kafka
 import Projection
 
-/// What `annals status` shows: every projection's partitions at one moment. Also the `--json` document.
+/// What `annals status` shows: every projection's partitions at one moment.
 struct StatusReport: Codable, Equatable {
     var generatedAt: Date
     var projections: [ProjectionStatus]
+
+    /// Every partition of every projection: the `--json` rows.
+    var partitions: [PartitionStatus] { projections.flatMap(\.partitions) }
 }
 
 /// One projection: its versions, partitions and worker processes.
@@ -21,8 +24,9 @@ struct ProjectionStatus: Codable, Equatable {
     var workers: [WorkerStatus]
 }
 
-/// One partition of one of the projection's topics.
+/// One partition of one of the projection's topics: a row of the table and of `--json`.
 struct PartitionStatus: Codable, Equatable {
+    var projection: String
     var topic: String
     var partition: Int32
     /// Next offset to apply, as stored in annals.checkpoints; nil before the first commit.
@@ -52,12 +56,16 @@ struct WorkerReference: Codable, Equatable {
     var workerID: String
     var host: String
     var pid: Int
+    var group: String
+    var httpEndpoint: String?
     var heartbeatAgeSeconds: Double
 
     init(_ record: WorkerRecord) {
         workerID = record.identity.id
         host = record.identity.host
         pid = record.identity.pid
+        group = record.identity.group
+        httpEndpoint = record.identity.httpEndpoint
         heartbeatAgeSeconds = record.heartbeatAgeSeconds
     }
 
@@ -116,7 +124,7 @@ extension ProjectionStatus {
             let checkpoint = checkpoints[partition]
             let lag = max(high - nextUnapplied(checkpoint: checkpoint, lowWatermark: low), 0)
             var status = PartitionStatus(
-                topic: partition.topic, partition: partition.partition, checkpoint: checkpoint, highWatermark: high,
+                projection: name, topic: partition.topic, partition: partition.partition, checkpoint: checkpoint, highWatermark: high,
                 lag: lag, deadLetters: deadLetters[partition] ?? 0)
             switch lag == 0 ? .timestamp(nowMilliseconds) : oldestUnapplied[partition] {
             case .timestamp(let milliseconds): status.lagSeconds = Double(max(nowMilliseconds - milliseconds, 0)) / 1_000
