@@ -110,7 +110,9 @@ private final class HeartbeatLoop: Sendable {
                 retrySoon = true
             } catch {
                 if let db = connection, !db.isHealthy { connection = nil }
-                if !failing {
+                if failing {
+                    logger.debug("heartbeat still not written", metadata: ["error": "\(error)"])
+                } else {
                     logger.warning("cannot write the heartbeat to annals.workers, will retry (status will show this worker as gone meanwhile)",
                                    metadata: ["error": "\(error)"])
                     failing = true

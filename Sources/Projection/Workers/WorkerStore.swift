@@ -52,14 +52,16 @@ public struct WorkerStore: Sendable {
             """)
         let decoder = JSONDecoder()
         return try result.rows.map { row in
-            WorkerRecord(
+            // A row written by another version that cannot be read still names the worker: status must not fail.
+            let partitions = try? decoder.decode([WorkerPartitionActivity].self, from: Data(try row.string("partitions").utf8))
+            return WorkerRecord(
                 identity: WorkerIdentity(
                     id: try row.string("worker_id"), projection: try row.string("projection"),
                     group: try row.string("consumer_group"), host: try row.string("host"), pid: try row.int("pid"),
                     httpEndpoint: row.optionalString("http_endpoint"),
                     startedAt: Date(timeIntervalSince1970: try row.double("started_epoch"))),
                 intervalSeconds: Double(try row.int("heartbeat_interval_ms")) / 1_000,
-                partitions: try decoder.decode([WorkerPartitionActivity].self, from: Data(try row.string("partitions").utf8)),
+                partitions: partitions ?? [],
                 heartbeatAgeSeconds: max(try row.double("age_seconds"), 0))
         }
     }
