@@ -12,7 +12,7 @@ public struct AnnalsCommand: AsyncParsableCommand {
         """,
         subcommands: [
             MigrateCommand.self, TopicsCommand.self, PublishCommand.self, IngestCommand.self, ReplayCommand.self,
-            StatusCommand.self, ChecksumCommand.self, SearchCommand.self, ConceptCommand.self, BacktestCommand.self,
+            StatusCommand.self, VerifyCommand.self, ChecksumCommand.self, SearchCommand.self, ConceptCommand.self, BacktestCommand.self,
             DevBrokerCommand.self,
         ])
 

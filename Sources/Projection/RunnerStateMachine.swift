@@ -109,8 +109,8 @@ public struct RunnerStateMachine: Sendable {
         if pending.isEmpty { pendingSince = nil }
     }
 
-    /// The consumer delivered messages. Messages of unowned partitions and re-deliveries are dropped;
-    /// returns the ones kept.
+    /// The consumer delivered messages. Messages of unowned partitions, re-deliveries and, in a replay, messages at
+    /// or past their partition's stop offset are dropped; returns the ones kept.
     @discardableResult
     public mutating func received(_ messages: [KafkaMessage], now: UInt64) -> [KafkaMessage] {
         var kept: [KafkaMessage] = []
@@ -119,6 +119,7 @@ public struct RunnerStateMachine: Sendable {
             let partition = message.topicPartition
             guard var state = partitions[partition] else { continue }
             if let position = state.position, message.offset < position { continue }
+            if let stop = targets?[partition], message.offset >= stop { continue }
             state.position = message.offset + 1
             partitions[partition] = state
             kept.append(message)
