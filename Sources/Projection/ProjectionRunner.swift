@@ -79,7 +79,8 @@ public final class ProjectionRunner {
         self.configuration = configuration
         self.logger = logger
         self.onCommit = onCommit
-        self.decoder = BatchDecoder(topics: projection.topics, prepare: { [projection] in projection.prepare($0) })
+        self.decoder = BatchDecoder(topics: projection.topics, maxEventBytes: configuration.settings.maxEventBytes,
+                                    prepare: { [projection] in projection.prepare($0) })
         self.checkpoints = CheckpointStore(projection: projection.name)
         self.transaction = BatchTransaction(projection: projection, logger: logger)
         self.machine = RunnerStateMachine(settings: configuration.settings, stopAt: configuration.stopAt)
