@@ -30,6 +30,7 @@ struct BatchTransaction {
                 on connection: PostgresConnection) throws -> CommitOutcome {
         do {
             try connection.transaction { tx in
+                try RedriveLock.holdForBatch(projection.name, in: tx)
                 try projection.apply(events, schema: projection.schema, connection: tx)
                 try finish(batch, deadLetters: letters, in: tx)
             }
@@ -50,6 +51,7 @@ struct BatchTransaction {
         }, uniquingKeysWith: { first, _ in first })
         do {
             let rejected = try connection.transaction { tx in
+                try RedriveLock.holdForBatch(projection.name, in: tx)
                 var rejected: [DeadLetter] = []
                 for event in events {
                     try tx.execute("SAVEPOINT annals_event")
