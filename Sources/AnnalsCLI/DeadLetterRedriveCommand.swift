@@ -23,7 +23,7 @@ struct DeadLetterRedriveCommand: ParsableCommand {
     @Option(name: .customLong("id"), help: ArgumentHelp(
         "Only this dead letter (repeatable); by default every waiting one of the projection.", valueName: "id"))
     var ids: [Int64] = []
-    @Flag(help: "Apply each in a transaction that is rolled back: say what would happen, change nothing.")
+    @Flag(help: "Apply each in a transaction that is rolled back: say what would happen, change nothing (exits 1 if some would fail).")
     var dryRun = false
     @Option(help: ArgumentHelp("Largest event value, in bytes, as the worker's --max-event-bytes.", valueName: "bytes"))
     var maxEventBytes = BatchDecoder.defaultMaxEventBytes

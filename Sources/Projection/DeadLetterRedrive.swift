@@ -171,7 +171,7 @@ public enum DeadLetterError: Error, Equatable, Sendable, CustomStringConvertible
         case .unknownID(let id):
             "no dead letter has id \(id): `annals dlq list --all` lists them with their ids"
         case .otherProjection(let id, let owner, let requested):
-            "dead letter \(id) is \(owner)'s, not \(requested)'s: run `annals dlq redrive \(owner) --id \(id)`"
+            "dead letter \(id) belongs to \(owner), not \(requested): run `annals dlq redrive \(owner) --id \(id)`"
         case .tablesMissing(let projection):
             "the \(projection) tables do not exist: run `annals migrate` (or start its worker), then redrive again"
         }
