@@ -36,6 +36,8 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Finish the interrupted replay of the projection.") var resume = false
     @Flag(help: "Drop the interrupted (or --until) replay's shadow; the live tables are not touched.") var abandon = false
     @Option(help: "Most events per transaction.") var batchSize = 5_000
+    @Option(help: "Events larger than this are dead-lettered; give the workers' value.")
+    var maxEventBytes = BatchDecoder.defaultMaxEventBytes
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -45,13 +47,14 @@ struct ReplayCommand: ParsableCommand {
             throw ValidationError("--until is given when a replay starts; --resume keeps the one it started with")
         }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1") }
+        guard maxEventBytes > 0 else { throw ValidationError("--max-event-bytes must be at least 1") }
     }
 
     func run() throws {
         let projection = try ProjectionCatalog.named(projection)
         let bound = try until.map { try ReplayBound(parsing: $0) }
         let logger = Logger(label: "annals.replay")
-        let settings = RunnerStateMachine.Settings(maxBatch: batchSize)
+        let settings = RunnerStateMachine.Settings(maxBatch: batchSize, maxEventBytes: maxEventBytes)
         let display = ProgressDisplay(label: projection.name)
         let database = try PostgresConnection(conninfo: connection.databaseConninfo)
 

@@ -19,6 +19,8 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Keep the rebuilt shadow and the live copy (<schema>_verify, <schema>_verify_live) for inspection.")
     var keep = false
     @Option(help: "Most events per transaction.") var batchSize = 5_000
+    @Option(help: "Events larger than this are dead-lettered; give the workers' value.")
+    var maxEventBytes = BatchDecoder.defaultMaxEventBytes
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
@@ -26,7 +28,7 @@ struct VerifyCommand: ParsableCommand {
         let display = ProgressDisplay(label: "\(projection.name) (verify)")
         let report = try ProjectionVerify.run(
             projection, kafka: try connection.kafkaConfig(), databaseURL: connection.databaseConninfo,
-            settings: .init(maxBatch: max(batchSize, 1)), samples: max(samples, 0), keep: keep,
+            settings: .init(maxBatch: max(batchSize, 1), maxEventBytes: max(maxEventBytes, 1)), samples: max(samples, 0), keep: keep,
             logger: Logger(label: "annals.verify"), progress: { display.show($0) })
         display.finish(report.rebuild)
         print(VerifyReportText.render(report, projection: projection.name))

@@ -18,6 +18,10 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Address the HTTP endpoints bind to.") var httpHost = "0.0.0.0"
     @Option(help: "Seconds messages may wait without a commit before /readyz reports the worker stalled.")
     var stallSeconds = 60
+    @Option(help: ArgumentHelp(
+        "Largest event value, in bytes; larger ones are dead-lettered with their raw value, to re-drive after raising it.",
+        valueName: "bytes"))
+    var maxEventBytes = BatchDecoder.defaultMaxEventBytes
 
     /// The port from the flag, then `ANNALS_HTTP_PORT`, then 9464.
     func effectiveHTTPPort(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
@@ -40,13 +44,16 @@ struct WorkerOptions: ParsableArguments {
         let group = group ?? "annals-\(projection.name)"
         let httpPort = try effectiveHTTPPort()
         guard stallSeconds > 0 else { throw CLIError("--stall-seconds must be at least 1") }
+        guard maxEventBytes > 0 else { throw CLIError("--max-event-bytes must be at least 1") }
         let configuration = RunnerConfiguration(
             kafka: try connection.kafkaConfig(), groupID: group, databaseURL: connection.databaseConninfo,
-            settings: .init(maxBatch: batchSize, lingerNanoseconds: UInt64(max(lingerMs, 0)) * 1_000_000))
+            settings: .init(maxBatch: batchSize, lingerNanoseconds: UInt64(max(lingerMs, 0)) * 1_000_000,
+                            maxEventBytes: maxEventBytes))
         logger.info("settings", metadata: [
             "projection": "\(projection.name)", "kafka": "\(configuration.kafka)", "group": "\(group)",
             "batch-size": "\(batchSize)", "linger-ms": "\(lingerMs)", "database": "\(redacted(configuration.databaseURL))",
             "http": "\(httpPort == 0 ? "off" : "\(httpHost):\(httpPort)")", "stall-seconds": "\(stallSeconds)",
+            "max-event-bytes": "\(maxEventBytes)",
         ])
         let health = RunnerHealth()
         var endpoints: [any Service] = []

@@ -32,6 +32,7 @@ struct BatchTransaction {
                 on connection: PostgresConnection) throws -> CommitOutcome {
         do {
             try connection.transaction { tx in
+                if target.isLive { try RedriveLock.holdForBatch(projection.name, in: tx) }
                 try projection.apply(events, schema: target.schema, connection: tx)
                 try finish(batch, deadLetters: letters, in: tx)
             }
@@ -52,6 +53,7 @@ struct BatchTransaction {
         }, uniquingKeysWith: { first, _ in first })
         do {
             let rejected = try connection.transaction { tx in
+                if target.isLive { try RedriveLock.holdForBatch(projection.name, in: tx) }
                 var rejected: [DeadLetter] = []
                 for event in events {
                     try tx.execute("SAVEPOINT annals_event")

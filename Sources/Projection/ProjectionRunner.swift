@@ -84,7 +84,8 @@ public final class ProjectionRunner {
         self.configuration = configuration
         self.logger = logger
         self.onCommit = onCommit
-        self.decoder = BatchDecoder(topics: projection.topics, prepare: { [projection] in projection.prepare($0) })
+        self.decoder = BatchDecoder(topics: projection.topics, maxEventBytes: configuration.settings.maxEventBytes,
+                                    prepare: { [projection] in projection.prepare($0) })
         let target = configuration.target ?? .live(projection)
         self.target = target
         self.checkpoints = CheckpointStore(projection: target.ledger)

@@ -16,13 +16,17 @@ public struct RunnerStateMachine: Sendable {
         /// Longest single poll when nothing is pending.
         public var idlePollNanoseconds: UInt64
         public var backoff: Backoff
+        /// Larger event values are dead-lettered undecoded (read by the runner's decoder, not by the machine).
+        public var maxEventBytes: Int
 
         public init(maxBatch: Int = 5_000, lingerNanoseconds: UInt64 = 50_000_000,
-                    idlePollNanoseconds: UInt64 = 200_000_000, backoff: Backoff = Backoff()) {
+                    idlePollNanoseconds: UInt64 = 200_000_000, backoff: Backoff = Backoff(),
+                    maxEventBytes: Int = BatchDecoder.defaultMaxEventBytes) {
             self.maxBatch = max(1, maxBatch)
             self.lingerNanoseconds = lingerNanoseconds
             self.idlePollNanoseconds = idlePollNanoseconds
             self.backoff = backoff
+            self.maxEventBytes = maxEventBytes
         }
     }
 

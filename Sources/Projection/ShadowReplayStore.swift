@@ -57,7 +57,7 @@ enum ShadowReplayStore {
     }
 
     /// The live checkpoints become the shadow's stop offsets, as new rows: a live worker's compare-and-set on the
-    /// old rows (even one waiting on the swap's locks) then matches nothing and it reloads them. The live dead
+    /// old rows (even one waiting on the swap's locks) then matches nothing and it reloads them. The pending dead
     /// letters become the shadow's; the tables' version becomes the code's.
     static func handOver(_ record: ShadowReplayRecord, projection: any Projection, connection: PostgresConnection) throws {
         let name = PostgresValue(projection.name)
@@ -68,7 +68,12 @@ enum ShadowReplayStore {
             INSERT INTO annals.checkpoints (projection, topic, partition, next_offset)
             SELECT $1, topic, partition, stop_offset FROM annals.replay_targets WHERE projection = $1
             """, [name])
-        try connection.execute("DELETE FROM annals.dead_letters WHERE projection = $1", [name])
+        // Re-driven letters stay for the record unless the rebuild dead-lettered the same message again.
+        try connection.execute(
+            """
+            DELETE FROM annals.dead_letters WHERE projection = $1 AND (redriven_at IS NULL OR (topic, partition, "offset") IN
+                (SELECT topic, partition, "offset" FROM annals.dead_letters WHERE projection = $2))
+            """, [name, ledger])
         try connection.execute("UPDATE annals.dead_letters SET projection = $1 WHERE projection = $2", [name, ledger])
         try connection.execute(
             """
