@@ -18,6 +18,10 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Address the HTTP endpoints bind to.") var httpHost = "0.0.0.0"
     @Option(help: "Seconds messages may wait without a commit before /readyz reports the worker stalled.")
     var stallSeconds = 60
+    @Option(help: ArgumentHelp(
+        "Largest event value, in bytes; larger ones are dead-lettered with their raw value, to re-drive after raising it.",
+        valueName: "bytes"))
+    var maxEventBytes = BatchDecoder.defaultMaxEventBytes
     @Option(help: "Seconds between heartbeats in annals.workers (for `annals status`: owner and throughput).")
     var heartbeatSeconds = 5.0
 
@@ -42,16 +46,19 @@ struct WorkerOptions: ParsableArguments {
         let group = group ?? "annals-\(projection.name)"
         let httpPort = try effectiveHTTPPort()
         guard stallSeconds > 0 else { throw CLIError("--stall-seconds must be at least 1") }
+        guard maxEventBytes > 0 else { throw CLIError("--max-event-bytes must be at least 1") }
         guard heartbeatSeconds >= 0.1, heartbeatSeconds <= 3_600 else {
             throw CLIError("--heartbeat-seconds \(heartbeatSeconds): use 0.1 to 3600 (default 5)")
         }
         let configuration = RunnerConfiguration(
             kafka: try connection.kafkaConfig(), groupID: group, databaseURL: connection.databaseConninfo,
-            settings: .init(maxBatch: batchSize, lingerNanoseconds: UInt64(max(lingerMs, 0)) * 1_000_000))
+            settings: .init(maxBatch: batchSize, lingerNanoseconds: UInt64(max(lingerMs, 0)) * 1_000_000,
+                            maxEventBytes: maxEventBytes))
         logger.info("settings", metadata: [
             "projection": "\(projection.name)", "kafka": "\(configuration.kafka)", "group": "\(group)",
             "batch-size": "\(batchSize)", "linger-ms": "\(lingerMs)", "database": "\(redacted(configuration.databaseURL))",
             "http": "\(httpPort == 0 ? "off" : "\(httpHost):\(httpPort)")", "stall-seconds": "\(stallSeconds)",
+            "max-event-bytes": "\(maxEventBytes)",
             "heartbeat-seconds": "\(heartbeatSeconds)",
         ])
         let health = RunnerHealth()
