@@ -2,7 +2,8 @@ import Kafka
 import Synchronization
 
 /// What a running projection worker reports about itself, for readiness probes and its heartbeat in
-/// `annals.workers`. The runner updates it from its own threads; anyone may read a `Snapshot`. Times are monotonic nanoseconds (`DispatchTime.uptimeNanoseconds`).
+/// `annals.workers`. The runner updates it from its own threads; anyone may read a `Snapshot`. Times are
+/// monotonic nanoseconds (`DispatchTime.uptimeNanoseconds`).
 public final class RunnerHealth: Sendable {
     public struct Snapshot: Sendable, Equatable {
         /// A replay consumes fixed partitions outside any group: it never waits for an assignment.
