@@ -81,7 +81,8 @@ import Testing
             Self.worker("a", pid: 11, age: 1.2, partitions: [(Self.p0, 120.4), (Self.p1, 0)]),
             Self.worker("dead", pid: 13, age: 200, partitions: [(Self.p2, 50)]),
         ]
-        let story = Self.story(workers: workers, oldest: [Self.p0: .timestamp(Self.now - 3_200), Self.p2: .unknown("offset 100 not read within 5 s")])
+        var story = Self.story(workers: workers, oldest: [Self.p0: .timestamp(Self.now - 3_200), Self.p2: .unknown("offset 100 not read within 5 s")])
+        story.replay = ReplayStatus(shadowSchema: "story_shadow", applied: 1_000, total: 2_550, swaps: true, until: nil)
         let broken = ProjectionStatus(name: "metrics", codeVersion: 1, tablesVersion: nil,
                                       problem: "topic metric-sample does not exist: run `annals topics apply`", partitions: [], workers: [])
         let text = StatusTable.render(StatusReport(generatedAt: Date(timeIntervalSince1970: 0), projections: [story, broken]))
@@ -92,6 +93,7 @@ import Testing
               story-event/1           900             900    0        0s         0             3  box:11
               story-event/2             -             400  300         ?         -             0  none (last seen box:13 3m20s ago)
               lag-time of story-event/2 unknown: offset 100 not read within 5 s
+              replay into story_shadow: 1000 of 2550 events (swapped in when built); if it is not running, `annals replay story --resume` or `--abandon`
               workers: box:11 (group annals-story, 2 partitions, http://box:9464, heartbeat 1.2s ago)
                        box:13 gone (last heartbeat 3m20s ago)
 

@@ -64,6 +64,8 @@ struct BlueGreenReplayTests {
         let (refused, refusal) = try await stack.runCLI(["replay", "story"] + stack.connectionArguments)
         #expect(refused != .exited(0))
         #expect(refusal.contains("--resume") && refusal.contains("--abandon"), "\(refusal)")
+        let (_, status) = try await stack.runCLI(["status"] + stack.connectionArguments)
+        #expect(status.contains("replay into story_shadow: ") && status.contains("of 16000 events"), "\(status)")
 
         // Damage the live tables: only a swap of the finished shadow can bring the original rows back.
         try await stack.execute("DELETE FROM story.events WHERE sequence % 4 = 0")

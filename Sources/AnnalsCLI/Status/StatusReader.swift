@@ -59,10 +59,20 @@ final class StatusReader {
             if marks.high > next { starts[partition] = next }
         }
         let oldest = oldestUnapplied(starts)
-        return ProjectionStatus.assemble(
+        var status = ProjectionStatus.assemble(
             name: projection.name, codeVersion: projection.version, tablesVersion: version, watermarks: watermarks,
             checkpoints: checkpoints, deadLetters: deadLetters, workers: workers, oldestUnapplied: oldest,
             nowMilliseconds: Int64((Date().timeIntervalSince1970 * 1_000).rounded()))
+        status.replay = try replay(of: projection, db: db)
+        return status
+    }
+
+    private func replay(of projection: any Projection, db: PostgresConnection) throws -> ReplayStatus? {
+        guard let record = try ShadowReplay.unfinished(projection, connection: db) else { return nil }
+        let reached = try CheckpointStore(projection: record.shadow.ledger).loadAll(connection: db)
+        let applied = record.targets.reduce(Int64(0)) { sum, target in sum + min(reached[target.key] ?? 0, target.value) }
+        return ReplayStatus(shadowSchema: record.shadow.schema, applied: applied, total: record.total, swaps: record.swaps,
+                            until: record.until)
     }
 
     /// The Kafka timestamp of the message at each offset, or why it is unknown; never throws, so a partition that

@@ -22,6 +22,18 @@ struct ProjectionStatus: Codable, Equatable {
     var partitions: [PartitionStatus]
     /// Worker processes with a heartbeat row, live or stale, freshest first.
     var workers: [WorkerStatus]
+    /// A replay into a shadow schema that is under way or was interrupted.
+    var replay: ReplayStatus? = nil
+}
+
+/// An unfinished `annals replay`: where it builds, and how far it has come.
+struct ReplayStatus: Codable, Equatable {
+    var shadowSchema: String
+    var applied: Int64
+    var total: Int64
+    /// Swaps in when built; false keeps the state as of `until` for inspection.
+    var swaps: Bool
+    var until: String?
 }
 
 /// One partition of one of the projection's topics: a row of the table and of `--json`.

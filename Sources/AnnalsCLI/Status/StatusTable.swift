@@ -26,6 +26,11 @@ enum StatusTable {
                 }
             }
         }
+        if let replay = projection.replay {
+            let ending = replay.swaps ? "swapped in when built" : "as of \(replay.until ?? "its stop offsets"), kept for inspection"
+            lines.append("  replay into \(replay.shadowSchema): \(replay.applied) of \(replay.total) events (\(ending)); "
+                + "if it is not running, `annals replay \(projection.name) --resume` or `--abandon`")
+        }
         if projection.workers.isEmpty {
             lines.append("  workers: none running")
         } else {
