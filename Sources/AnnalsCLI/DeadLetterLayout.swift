@@ -101,16 +101,7 @@ enum DeadLetterLayout {
     }
 
     /// Two lower-case hex digits per byte.
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func hex(_ bytes: [UInt8]) -> String { hexString(bytes) }
 
     /// ISO 8601 in UTC, to the second.
     static func timestamp(_ date: Date) -> String {
@@ -118,15 +109,7 @@ enum DeadLetterLayout {
     }
 
     /// Digits in groups of three, as the worker's size errors print them: 2097152 → "2,097,152".
-    static func grouped(_ number: Int) -> String {
-        let digits = Array(String(number.magnitude))
-        var out = number < 0 ? "-" : ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
-            out.append(digit)
-        }
-        return out
-    }
+    static func grouped(_ number: Int) -> String { BatchDecoder.grouped(number) }
 
     static func firstLine(_ text: String) -> String {
         String(text.prefix { $0 != "\n" && $0 != "\r\n" })

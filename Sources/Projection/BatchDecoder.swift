@@ -83,7 +83,7 @@ public struct BatchDecoder: Sendable {
     }
 
     /// Digits in groups of three, locale-independent: 2000123 → "2,000,123".
-    static func grouped(_ number: Int) -> String {
+    public static func grouped(_ number: Int) -> String {
         let digits = Array(String(number.magnitude))
         var out = number < 0 ? "-" : ""
         for (index, digit) in digits.enumerated() {

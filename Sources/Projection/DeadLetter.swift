@@ -21,7 +21,7 @@ public struct DeadLetter: Sendable, Equatable {
     /// Headers as a JSON array of `{"key": …, "value_hex": …}`, for the jsonb column.
     var headersJSON: String {
         let items = headers.map { header in
-            let value = header.value.map { "\"" + hex($0) + "\"" } ?? "null"
+            let value = header.value.map { "\"" + hexString($0) + "\"" } ?? "null"
             return "{\"key\":" + jsonString(header.key) + ",\"value_hex\":" + value + "}"
         }
         return "[" + items.joined(separator: ",") + "]"
@@ -148,7 +148,8 @@ public struct DeadLetterStore: Sendable {
     }
 }
 
-func hex(_ bytes: [UInt8]) -> String {
+/// Two lower-case hex digits per byte.
+public func hexString(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var out = [UInt8]()
     out.reserveCapacity(bytes.count * 2)
