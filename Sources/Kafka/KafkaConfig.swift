@@ -53,10 +53,13 @@ public struct KafkaConfig: Sendable, CustomStringConvertible {
         return "KafkaConfig(\(entries.joined(separator: ", ")))"
     }
 
-    /// Whether the value of a property must never be printed.
-    static func isSecret(_ key: String) -> Bool {
+    /// Whether the value of a property must never be printed: passwords (`sasl.password`, `ssl.key.password`,
+    /// `ssl.keystore.password`), secrets (`sasl.oauthbearer.client.secret`), private keys (`ssl.key.pem`), tokens, and
+    /// configurations that may embed any of them (`sasl.oauthbearer.config`, `sasl.jaas.config`).
+    public static func isSecret(_ key: String) -> Bool {
         let lowered = key.lowercased()
-        return ["password", "secret", "private.key", "key.pem", "token", "sasl.jaas.config"]
+        return ["password", "secret", "private.key", "key.pem", "token", "sasl.jaas.config", "sasl.oauthbearer.config",
+                "credential"]
             .contains { lowered.contains($0) }
     }
 }
