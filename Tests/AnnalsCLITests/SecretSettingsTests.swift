@@ -3,6 +3,7 @@ import Foundation
 import Kafka
 import Logging
 import Projection
+import Scaling
 import Testing
 
 /// Secrets come from flags, the environment or files, and never appear in the settings line or in errors.
@@ -140,5 +141,24 @@ import Testing
         #expect(object["kafka"]?.contains("sasl.username=u") == true)
         #expect(object["sources"] == "batch-size=file brokers=flag" && object["config"] == "/etc/annals/story.yaml")
         #expect(object["log-format"] == "json" && object["http"] == "0.0.0.0:9464" && object["group"] == "annals-story")
+    }
+
+    @Test func aRunnerConfigurationPrintsNoSecretHoweverItIsPrinted() throws {
+        var kafka = KafkaConfig(brokers: "b:9092")
+        kafka["sasl.password"] = Self.kafkaPassword
+        let configuration = RunnerConfiguration(
+            kafka: kafka, groupID: "g", databaseURL: "host=db user=annals password='\(Self.databasePassword)' dbname=annals")
+        var dumped = ""
+        dump(configuration, to: &dumped)
+        // ServiceLifecycle logs its services at debug level: a service holding a configuration is printed too.
+        let service = ProjectionService(projection: ScalingProjection(), configuration: configuration, logger: .init(label: "t"))
+        var dumpedService = ""
+        dump(service, to: &dumpedService)
+        for text in ["\(configuration)", String(reflecting: configuration), dumped, "\([configuration])", "\(service)",
+                     String(reflecting: service), dumpedService, "\([service])"] {
+            #expect(!text.contains("pg-Secr3t") && !text.contains(Self.kafkaPassword), "\(text)")
+        }
+        #expect("\(configuration)".contains("password=xxxxx"))
+        #expect("\(service)" == "ProjectionService(scaling)")
     }
 }

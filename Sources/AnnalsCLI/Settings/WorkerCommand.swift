@@ -47,9 +47,9 @@ extension WorkerCommand {
                 }
             }
         } catch {
-            guard startup.logging.format == .json, !(error is ExitCode), !(error is CleanExit) else {
-                exit(withError: error)
-            }
+            // The parser's own errors (help, usage, ExitCode) keep its rendering; a failure of the run is a log line.
+            let fromParser = String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+            guard startup.logging.format == .json, !fromParser else { exit(withError: error) }
             Logger(label: loggerLabel).critical("\(error)", metadata: ["exit-status": "1"])
             exit(withError: ExitCode.failure)
         }
