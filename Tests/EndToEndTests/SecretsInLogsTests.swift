@@ -10,26 +10,50 @@ struct SecretsInLogsTests {
     static let databasePassword = "PgSecret-7f3a/9@x"
     static let encodedDatabasePassword = "PgSecret-7f3a%2F9%40x"
     static let kafkaPassword = "KafkaSecret-51c2/e9+"
+    static let embeddingKey = "sk-EmbedSecret-0b77"
+    static let awsSecretKey = "AwsSecret-9d41/Zq"
+    static let awsSessionToken = "AwsToken-c3e8"
     /// Each secret as given, percent-encoded, and its distinctive stem (a partial leak).
     static let forbidden = [databasePassword, encodedDatabasePassword, "PgSecret-7f3a", "7f3a%2F9",
-                            kafkaPassword, "KafkaSecret-51c2%2Fe9%2B", "KafkaSecret-51c2"]
+                            kafkaPassword, "KafkaSecret-51c2%2Fe9%2B", "KafkaSecret-51c2",
+                            embeddingKey, "EmbedSecret", awsSecretKey, "AwsSecret-9d41", awsSessionToken]
     static let workers = ["annals-story-worker", "annals-kb-worker", "annals-metrics-worker", "annals-scaling-worker"]
     static let sasl = ["security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN", "sasl.username=u"]
 
-    /// Secrets on the command line and in DATABASE_URL; the database does not listen, so the worker keeps failing to
-    /// connect to it. librdkafka's debug output (its configuration dump among it) is logged too.
+    /// Secrets on the command line and in DATABASE_URL (and, for the kb and scaling workers, an embeddings API key and
+    /// AWS credentials in the environment); the database does not listen, so the worker keeps failing to connect to
+    /// it. librdkafka's debug output is logged too.
     @Test(arguments: workers)
     func secretsGivenAsFlagsAndEnvironmentAreNeverLogged(worker: String) async throws {
         let deadDatabase = try LocalHTTP.freePort()
         let deadBroker = try LocalHTTP.freePort()
+        var arguments = ["--brokers", "127.0.0.1:\(deadBroker)", "--log-level", "debug", "-X", "debug=conf,security,broker"]
+            + (Self.sasl + ["sasl.password=\(Self.kafkaPassword)"]).flatMap { ["-X", $0] }
+        var environment = ["DATABASE_URL": "postgres://annals:\(Self.encodedDatabasePassword)@127.0.0.1:\(deadDatabase)/annals"]
+        if worker == "annals-kb-worker" {
+            arguments += ["--embedder", "openai", "--embedding-model", "text-embedding-3-small",
+                          "--embedding-url", "http://127.0.0.1:\(deadBroker)/v1"]
+            environment["OPENAI_API_KEY"] = Self.embeddingKey
+        }
+        if worker == "annals-scaling-worker" {
+            arguments += ["--actuator", "ecs", "--aws-region", "eu-west-1", "--aws-endpoint", "http://127.0.0.1:\(deadBroker)",
+                          "--ecs-cluster", "annals", "--ecs-service", "gold=annals-gold"]
+            environment.merge(["AWS_ACCESS_KEY_ID": "AKIAEXAMPLE0000KEY1", "AWS_SECRET_ACCESS_KEY": Self.awsSecretKey,
+                               "AWS_SESSION_TOKEN": Self.awsSessionToken]) { _, new in new }
+        }
         let process = try ChildProcess.annals(
-            worker,
-            arguments: ["--brokers", "127.0.0.1:\(deadBroker)", "--log-level", "debug", "-X", "debug=conf,security,broker"]
-                + (Self.sasl + ["sasl.password=\(Self.kafkaPassword)"]).flatMap { ["-X", $0] },
-            environment: ["DATABASE_URL": "postgres://annals:\(Self.encodedDatabasePassword)@127.0.0.1:\(deadDatabase)/annals"],
-            removingEnvironment: ["KAFKA_BROKERS", "ANNALS_LOG_FORMAT", "ANNALS_LOG_LEVEL", "ANNALS_CONFIG", "DATABASE_URL_FILE"])
+            worker, arguments: arguments, environment: environment,
+            removingEnvironment: ["KAFKA_BROKERS", "ANNALS_LOG_FORMAT", "ANNALS_LOG_LEVEL", "ANNALS_CONFIG", "DATABASE_URL_FILE",
+                                  "ANNALS_EMBEDDER", "ANNALS_EMBEDDING_KEY_FILE", "ANNALS_EMBEDDING_NO_KEY", "AWS_PROFILE"])
         let log = try await Self.runUntilItFailsToConnect(process)
         Self.expectNoSecret(in: log, worker: worker)
+        let settings = LogLine.parse(log).first { $0.message == "settings" }
+        if worker == "annals-kb-worker" {
+            #expect(settings?["embedder"]?.contains("key=environment variable OPENAI_API_KEY") == true, "\(String(describing: settings))")
+        }
+        if worker == "annals-scaling-worker" {
+            #expect(settings?["aws-credentials"]?.contains("KEY1") == true, "\(String(describing: settings))")
+        }
     }
 
     /// Secrets in files: the database URL (with a password) named by the settings file or DATABASE_URL_FILE, the SASL
