@@ -94,10 +94,13 @@ struct SecretsInLogsTests {
         Self.expectNoSecret(in: log, worker: worker)
         let settings = try #require(LogLine.parse(log).first { $0.message == "settings" })
         #expect(settings["config"] == "\(directory)/\(worker).yaml")
-        // The database accepted the connection (or refused the password), so a Kafka client was made: its own
-        // configuration dump, SASL password included, went through the log too.
-        #expect(LogLine.parse(log).contains { $0["rdkafka.facility"] == "CONF" && $0.message.contains("sasl.password") },
-                "\(worker): librdkafka's configuration dump was logged")
+        // A test server that trusts local connections ignores the password, so the worker goes on to make its Kafka
+        // client: librdkafka's configuration dump, SASL password included, goes through the log too.
+        let passwordRefused = LogLine.parse(log).contains { $0.fields.values.contains { $0.contains("password authentication failed") } }
+        if !passwordRefused {
+            #expect(LogLine.parse(log).contains { $0["rdkafka.facility"] == "CONF" && $0.message.contains("sasl.password") },
+                    "\(worker): librdkafka's configuration dump was logged")
+        }
         #expect(settings["sources"]?.contains(throughSettingsFile ? "database-url-file=file" : "database-url-file=env:DATABASE_URL_FILE") == true,
                 "\(settings)")
     }
