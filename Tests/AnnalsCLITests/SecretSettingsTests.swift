@@ -154,8 +154,10 @@ import Testing
         let service = ProjectionService(projection: ScalingProjection(), configuration: configuration, logger: .init(label: "t"))
         var dumpedService = ""
         dump(service, to: &dumpedService)
+        let heartbeat = WorkerHeartbeat(identity: .current(projection: "scaling", group: "g", httpEndpoint: nil),
+                                        databaseURL: configuration.databaseURL, health: RunnerHealth(), logger: .init(label: "t"))
         for text in ["\(configuration)", String(reflecting: configuration), dumped, "\([configuration])", "\(service)",
-                     String(reflecting: service), dumpedService, "\([service])"] {
+                     String(reflecting: service), dumpedService, "\([service])", "\(heartbeat)", String(reflecting: heartbeat)] {
             #expect(!text.contains("pg-Secr3t") && !text.contains(Self.kafkaPassword), "\(text)")
         }
         #expect("\(configuration)".contains("password=xxxxx"))
