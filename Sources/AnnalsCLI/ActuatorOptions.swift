@@ -14,6 +14,11 @@ enum ActuatorKind: String, ExpressibleByArgument, CaseIterable, Sendable {
 /// The actuator and its AWS settings: flags, then the environment (AWS_REGION, AWS_ENDPOINT_URL and the credential
 /// variables). Credentials come only from the environment.
 struct ActuatorOptions: ParsableArguments {
+    /// The environment variables standing for these options (see `WorkerCommand`).
+    static let environmentVariables: [String: [String]] = [
+        "aws-region": ["AWS_REGION", "AWS_DEFAULT_REGION"], "aws-endpoint": ["AWS_ENDPOINT_URL"],
+    ]
+
     @Option(help: "dry-run (log and record what would be done), ecs (UpdateService) or asg (SetDesiredCapacity).")
     var actuator: ActuatorKind = .dryRun
 

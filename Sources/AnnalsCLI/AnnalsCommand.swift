@@ -1,5 +1,5 @@
 import ArgumentParser
-import Logging
+import Foundation
 
 /// `annals`: the operator's command line.
 public struct AnnalsCommand: AsyncParsableCommand {
@@ -19,11 +19,17 @@ public struct AnnalsCommand: AsyncParsableCommand {
     public init() {}
 }
 
-/// Logs go to standard error so standard output stays for results.
-public func bootstrapLogging(level: Logger.Level = .info) {
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
+/// Logs go to standard error so standard output stays for results: as text unless `ANNALS_LOG_FORMAT` says json,
+/// at `ANNALS_LOG_LEVEL` (default info). For the `annals` command line; the workers read `--log-format` and
+/// `--log-level` too, and default to json (see `WorkerCommand.launch()`).
+public func bootstrapLogging(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    let settings: LoggingSettings
+    do {
+        settings = try LoggingSettings.resolve(format: nil, level: nil, environment: environment, defaultFormat: .text)
+    } catch {
+        StandardError.write("annals: \(error); logging as text\n")
+        LoggingSettings(format: .text).bootstrap()
+        return
     }
+    settings.bootstrap()
 }

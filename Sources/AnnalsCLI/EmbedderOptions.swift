@@ -11,6 +11,16 @@ struct EmbedderOptions: ParsableArguments {
         case hashing, openai
     }
 
+    /// The environment variables standing for these options (see `WorkerCommand`). Either key variable overrides
+    /// every way of giving the key in a settings file.
+    static let environmentVariables: [String: [String]] = [
+        "embedder": ["ANNALS_EMBEDDER"], "embedding-url": ["ANNALS_EMBEDDING_URL"],
+        "embedding-model": ["ANNALS_EMBEDDING_MODEL"],
+        "embedding-key-env": ["ANNALS_EMBEDDING_KEY_FILE", "ANNALS_EMBEDDING_NO_KEY"],
+        "embedding-key-file": ["ANNALS_EMBEDDING_KEY_FILE", "ANNALS_EMBEDDING_NO_KEY"],
+        "embedding-no-key": ["ANNALS_EMBEDDING_KEY_FILE", "ANNALS_EMBEDDING_NO_KEY"],
+    ]
+
     @Option(help: ArgumentHelp(
         "How chunks become vectors: hashing (local, no model, no network) or openai (any OpenAI-compatible "
             + "/embeddings server: OpenAI, vLLM, Ollama, LiteLLM, text-embeddings-inference) "

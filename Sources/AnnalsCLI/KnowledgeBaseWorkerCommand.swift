@@ -4,7 +4,7 @@ import KnowledgeBase
 import Logging
 
 /// `annals-kb-worker`: projects document-ingested into the kb schema until SIGTERM.
-public struct KnowledgeBaseWorkerCommand: AsyncParsableCommand {
+public struct KnowledgeBaseWorkerCommand: WorkerCommand {
     public static let configuration = CommandConfiguration(
         commandName: "annals-kb-worker",
         abstract: "Project document-ingested and story-event into the kb schema (chunks, vectors, concepts, relationships).",
@@ -27,6 +27,11 @@ public struct KnowledgeBaseWorkerCommand: AsyncParsableCommand {
     @Option(help: "Target chunk size in characters.") var chunkTarget = 800
     @Option(help: "Characters of the previous chunk repeated at the start of the next.") var chunkOverlap = 100
 
+    public static let environmentVariables = WorkerOptions.environmentVariables
+        .merging(EmbedderOptions.environmentVariables) { first, _ in first }
+        .merging(["dimension": ["ANNALS_KB_DIMENSION"]]) { first, _ in first }
+    public static let loggerLabel = "annals.kb-worker"
+
     public init() {}
 
     public func run() async throws {
@@ -42,7 +47,10 @@ public struct KnowledgeBaseWorkerCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
-        try await worker.run(projection, logger: Logger(label: "annals.kb-worker"))
+        try await worker.run(projection, logger: Logger(label: Self.loggerLabel), settings: [
+            "embedder": "\((embedder as? any CustomStringConvertible)?.description ?? embedder.model)", "dimension": "\(settings.dimension)", "hnsw-m": "\(hnswM)",
+            "hnsw-ef-construction": "\(hnswEfConstruction)", "chunk-target": "\(chunkTarget)", "chunk-overlap": "\(chunkOverlap)",
+        ])
     }
 }
 

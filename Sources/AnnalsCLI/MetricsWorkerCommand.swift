@@ -1,10 +1,11 @@
 import ArgumentParser
 import Logging
+import AnnalsMetrics
 import MetricsProjection
 
 /// `annals-metrics-worker`: projects metric-sample into the metrics schema, runs the autoscaling policy in event
 /// time and publishes its decisions to scale-decision, until SIGTERM.
-public struct MetricsWorkerCommand: AsyncParsableCommand {
+public struct MetricsWorkerCommand: WorkerCommand {
     public static let configuration = CommandConfiguration(
         commandName: "annals-metrics-worker",
         abstract: "Project metric-sample into the metrics schema and publish the policy's decisions to scale-decision.",
@@ -22,14 +23,19 @@ public struct MetricsWorkerCommand: AsyncParsableCommand {
     @OptionGroup var worker: WorkerOptions
     @OptionGroup(title: "Scale policy") var policy: PolicyOptions
 
+    public static let environmentVariables = WorkerOptions.environmentVariables
+        .merging(PolicyOptions.environmentVariables) { first, _ in first }
+    public static let loggerLabel = "annals.metrics-worker"
+
     public init() {}
 
     public func run() async throws {
-        let logger = Logger(label: "annals.metrics-worker")
+        let logger = Logger(label: Self.loggerLabel)
         let settings = try policy.loadLogging(to: logger)
         let projection = MetricsProjection(settings: settings, queuesDecisions: true)
         let publisher = try DecisionPublisher(
             databaseURL: worker.connection.databaseConninfo, kafka: try worker.connection.kafkaConfig(), logger: logger)
-        try await worker.run(projection, logger: logger, alongside: [publisher], onCommit: { _ in publisher.wake() })
+        try await worker.run(projection, logger: logger, settings: ["policy-version": "\(ScalePolicy.version(settings: settings))"],
+                             alongside: [publisher], onCommit: { _ in publisher.wake() })
     }
 }

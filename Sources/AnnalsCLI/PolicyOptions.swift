@@ -10,6 +10,9 @@ struct PolicyOptions: ParsableArguments {
         valueName: "file"))
     var policy: String?
 
+    /// The environment variable standing for `--policy` (see `WorkerCommand`).
+    static let environmentVariables: [String: [String]] = ["policy": ["ANNALS_POLICY_FILE"]]
+
     /// The settings and where they came from; throws naming every problem in the file.
     func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> (settings: ScalePolicySettings, source: String) {
@@ -23,7 +26,7 @@ struct PolicyOptions: ParsableArguments {
     func loadLogging(to logger: Logger) throws -> ScalePolicySettings {
         let (settings, source) = try settings()
         logger.info("scale policy", metadata: [
-            "version": "\(ScalePolicy.version(settings: settings))", "source": "\(source)",
+            "version": "\(ScalePolicy.version(settings: settings))", "file": "\(source)",
             "settings": "\(settings.canonicalDescription.split(separator: "\n").joined(separator: " "))",
         ])
         return settings

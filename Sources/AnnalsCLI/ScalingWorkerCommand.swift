@@ -4,7 +4,7 @@ import Scaling
 
 /// `annals-scaling-worker`: projects scale-decision into the scaling schema and carries the desired capacities out
 /// with an actuator, until SIGTERM.
-public struct ScalingWorkerCommand: AsyncParsableCommand {
+public struct ScalingWorkerCommand: WorkerCommand {
     public static let configuration = CommandConfiguration(
         commandName: "annals-scaling-worker",
         abstract: "Project scale-decision into scaling.decisions and scaling.capacity, and set each tier's capacity.",
@@ -25,19 +25,22 @@ public struct ScalingWorkerCommand: AsyncParsableCommand {
     @OptionGroup var worker: WorkerOptions
     @OptionGroup(title: "Actuation") var actuation: ActuatorOptions
 
+    public static let environmentVariables = WorkerOptions.environmentVariables
+        .merging(ActuatorOptions.environmentVariables) { first, _ in first }
+    public static let loggerLabel = "annals.scaling-worker"
+
     public init() {}
 
     public func run() async throws {
-        let logger = Logger(label: "annals.scaling-worker")
+        let logger = Logger(label: Self.loggerLabel)
         let (actuator, summary) = try actuation.makeActuator(logger: logger)
         let settings = try actuation.actuationSettings()
         var metadata = summary
         metadata["actuation-poll-ms"] = "\(actuation.actuationPollMs)"
         metadata["retry-ms"] = "\(actuation.retryInitialMs)…\(actuation.retryMaxMs)"
-        logger.info("actuation settings", metadata: metadata)
-        let service = ActuationService(actuator: actuator, databaseURL: worker.connection.databaseConninfo,
+        let service = ActuationService(actuator: actuator, databaseURL: try worker.connection.databaseConninfo,
                                        settings: settings, logger: Logger(label: "annals.scaling-actuation"))
-        try await worker.run(ScalingProjection(), logger: logger, alongside: [service],
+        try await worker.run(ScalingProjection(), logger: logger, settings: metadata, alongside: [service],
                              onCommit: { _ in service.capacityMayHaveChanged() })
     }
 }

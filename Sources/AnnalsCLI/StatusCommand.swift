@@ -27,7 +27,7 @@ struct StatusCommand: ParsableCommand {
     }
 
     func run() throws {
-        let reader = StatusReader(kafka: try connection.kafkaConfig(), databaseConninfo: connection.databaseConninfo,
+        let reader = StatusReader(kafka: try connection.kafkaConfig(), databaseConninfo: try connection.databaseConninfo,
                                   projections: try ProjectionCatalog.all(), logger: Logger(label: "annals.status"))
         guard watch else {
             let report = try reader.report()

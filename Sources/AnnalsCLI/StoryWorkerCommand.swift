@@ -3,7 +3,7 @@ import Logging
 import Story
 
 /// `annals-story-worker`: projects story-event into the story schema until SIGTERM.
-public struct StoryWorkerCommand: AsyncParsableCommand {
+public struct StoryWorkerCommand: WorkerCommand {
     public static let configuration = CommandConfiguration(
         commandName: "annals-story-worker",
         abstract: "Project story-event into story.events, story.worlds and story.sequence_gaps.",
@@ -14,9 +14,12 @@ public struct StoryWorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var worker: WorkerOptions
 
+    public static let environmentVariables = WorkerOptions.environmentVariables
+    public static let loggerLabel = "annals.story-worker"
+
     public init() {}
 
     public func run() async throws {
-        try await worker.run(StoryProjection(), logger: Logger(label: "annals.story-worker"))
+        try await worker.run(StoryProjection(), logger: Logger(label: Self.loggerLabel))
     }
 }

@@ -24,6 +24,17 @@ struct WorkerOptions: ParsableArguments {
     var maxEventBytes = BatchDecoder.defaultMaxEventBytes
     @Option(help: "Seconds between heartbeats in annals.workers (for `annals status`: owner and throughput).")
     var heartbeatSeconds = 5.0
+    @OptionGroup(title: "Logging") var logging: LoggingOptions
+    @Option(help: ArgumentHelp(
+        "YAML file of settings by option name, e.g. `batch-size: 500`; flags and environment variables win over it "
+            + "(default: $ANNALS_CONFIG).",
+        valueName: "file"))
+    var config: String?
+
+    /// The environment variables standing for these options (see `WorkerCommand`).
+    static let environmentVariables: [String: [String]] = ConnectionOptions.environmentVariables
+        .merging(LoggingOptions.environmentVariables) { first, _ in first }
+        .merging(["http-port": ["ANNALS_HTTP_PORT"], "config": ["ANNALS_CONFIG"]]) { first, _ in first }
 
     /// The port from the flag, then `ANNALS_HTTP_PORT`, then 9464.
     func effectiveHTTPPort(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
@@ -40,8 +51,9 @@ struct WorkerOptions: ParsableArguments {
     /// Runs `projection` until SIGTERM or SIGINT: finishes the batch in flight, commits, leaves the group.
     /// `alongside` run in the same service group and stop after the projection (graceful shutdown goes in reverse
     /// order), so they still see its last batch; `onCommit` runs after each committed batch. Unless the port is 0,
-    /// /healthz, /readyz and /metrics are served too, until everything else has stopped.
-    func run(_ projection: any Projection, logger: Logger, alongside: [any Service] = [],
+    /// /healthz, /readyz and /metrics are served too, until everything else has stopped. The effective settings are
+    /// logged first, as one "settings" line with `settings` added to it, secrets redacted.
+    func run(_ projection: any Projection, logger: Logger, settings: Logger.Metadata = [:], alongside: [any Service] = [],
              onCommit: @escaping @Sendable (CommittedBatch) -> Void = { _ in }) async throws {
         let group = group ?? "annals-\(projection.name)"
         let httpPort = try effectiveHTTPPort()
@@ -51,16 +63,11 @@ struct WorkerOptions: ParsableArguments {
             throw CLIError("--heartbeat-seconds \(heartbeatSeconds): use 0.1 to 3600 (default 5)")
         }
         let configuration = RunnerConfiguration(
-            kafka: try connection.kafkaConfig(), groupID: group, databaseURL: connection.databaseConninfo,
+            kafka: try connection.kafkaConfig(), groupID: group, databaseURL: try connection.databaseConninfo,
             settings: .init(maxBatch: batchSize, lingerNanoseconds: UInt64(max(lingerMs, 0)) * 1_000_000,
                             maxEventBytes: maxEventBytes))
-        logger.info("settings", metadata: [
-            "projection": "\(projection.name)", "kafka": "\(configuration.kafka)", "group": "\(group)",
-            "batch-size": "\(batchSize)", "linger-ms": "\(lingerMs)", "database": "\(redacted(configuration.databaseURL))",
-            "http": "\(httpPort == 0 ? "off" : "\(httpHost):\(httpPort)")", "stall-seconds": "\(stallSeconds)",
-            "max-event-bytes": "\(maxEventBytes)",
-            "heartbeat-seconds": "\(heartbeatSeconds)",
-        ])
+        logger.info("settings", metadata: effectiveSettings(
+            projection: projection.name, configuration: configuration, httpPort: httpPort).merging(settings) { _, extra in extra })
         let health = RunnerHealth()
         var endpoints: [any Service] = []
         if httpPort != 0 {
@@ -80,6 +87,25 @@ struct WorkerOptions: ParsableArguments {
         let serviceGroup = ServiceGroup(services: endpoints + alongside + [heartbeat, service],
                                         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await serviceGroup.run()
+    }
+
+    /// What the worker runs with: values as the code resolved them, secrets redacted, and `sources` saying which
+    /// settings came from a flag, the environment or the settings file (the others are defaults).
+    func effectiveSettings(projection: String, configuration: RunnerConfiguration, httpPort: Int,
+                           report: SettingsReport = SettingsReport.current) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [
+            "projection": "\(projection)", "group": "\(configuration.groupID)", "kafka": "\(configuration.kafka)",
+            "database": "\(configuration.databaseURL.isEmpty ? "libpq defaults (PG* variables)" : redacted(configuration.databaseURL))",
+            "batch-size": "\(batchSize)", "linger-ms": "\(lingerMs)",
+            "http": "\(httpPort == 0 ? "off" : "\(httpHost):\(httpPort)")", "stall-seconds": "\(stallSeconds)",
+            "max-event-bytes": "\(maxEventBytes)", "heartbeat-seconds": "\(heartbeatSeconds)",
+            "config": "\(report.configPath ?? "none")", "sources": "\(report.sources.isEmpty ? "defaults" : report.sources)",
+        ]
+        if let logging = report.logging {
+            metadata["log-format"] = "\(logging.format.rawValue)"
+            metadata["log-level"] = "\(logging.level.rawValue)"
+        }
+        return metadata
     }
 
     /// The URL others reach the endpoints at: a wildcard bind address becomes the host name.

@@ -1,5 +1,5 @@
 /// librdkafka configuration: typed accessors for the common properties plus an escape hatch for any other.
-public struct KafkaConfig: Sendable, CustomStringConvertible {
+public struct KafkaConfig: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// Raw librdkafka properties (see librdkafka's CONFIGURATION.md); applied in key order.
     public var properties: [String: String]
 
@@ -47,16 +47,30 @@ public struct KafkaConfig: Sendable, CustomStringConvertible {
 
     /// The properties with secrets (passwords, keys, secrets, tokens) redacted, one `key=value` per entry.
     public var description: String {
-        let entries = properties.keys.sorted().map { key in
-            "\(key)=\(Self.isSecret(key) ? "<redacted>" : properties[key] ?? "")"
-        }
+        let shown = redactedProperties
+        let entries = shown.keys.sorted().map { key in "\(key)=\(shown[key] ?? "")" }
         return "KafkaConfig(\(entries.joined(separator: ", ")))"
     }
 
-    /// Whether the value of a property must never be printed.
-    static func isSecret(_ key: String) -> Bool {
+    /// The same as `description`, so a config inside another value's printout stays redacted.
+    public var debugDescription: String { description }
+
+    /// For `dump` and reflection: the properties with secrets redacted.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["properties": redactedProperties], displayStyle: .struct)
+    }
+
+    private var redactedProperties: [String: String] {
+        Dictionary(uniqueKeysWithValues: properties.map { ($0.key, Self.isSecret($0.key) ? "<redacted>" : $0.value) })
+    }
+
+    /// Whether the value of a property must never be printed: passwords (`sasl.password`, `ssl.key.password`,
+    /// `ssl.keystore.password`), secrets (`sasl.oauthbearer.client.secret`), private keys (`ssl.key.pem`), tokens, and
+    /// configurations that may embed any of them (`sasl.oauthbearer.config`, `sasl.jaas.config`).
+    public static func isSecret(_ key: String) -> Bool {
         let lowered = key.lowercased()
-        return ["password", "secret", "private.key", "key.pem", "token", "sasl.jaas.config"]
+        return ["password", "secret", "private.key", "key.pem", "token", "sasl.jaas.config", "sasl.oauthbearer.config",
+                "credential"]
             .contains { lowered.contains($0) }
     }
 }

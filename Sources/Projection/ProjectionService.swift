@@ -54,3 +54,10 @@ public struct ProjectionService: Service {
         }
     }
 }
+
+extension ProjectionService: CustomStringConvertible, CustomReflectable {
+    /// `ProjectionService(story)`: what ServiceLifecycle logs when it starts and stops the service.
+    public var description: String { "ProjectionService(\(projection.name))" }
+
+    public var customMirror: Mirror { Mirror(self, children: ["projection": projection.name], displayStyle: .struct) }
+}

@@ -3,7 +3,7 @@ import AnnalsCLI
 @main
 struct KnowledgeBaseWorker {
     static func main() async {
-        bootstrapLogging()
-        await KnowledgeBaseWorkerCommand.main()
+        // Reads --config, sets up logging (JSON lines unless --log-format text) and runs the command.
+        await KnowledgeBaseWorkerCommand.launch()
     }
 }

@@ -3,7 +3,7 @@ import AnnalsCLI
 @main
 struct MetricsWorker {
     static func main() async {
-        bootstrapLogging()
-        await MetricsWorkerCommand.main()
+        // Reads --config, sets up logging (JSON lines unless --log-format text) and runs the command.
+        await MetricsWorkerCommand.launch()
     }
 }

@@ -3,7 +3,7 @@ import AnnalsCLI
 @main
 struct ScalingWorker {
     static func main() async {
-        bootstrapLogging()
-        await ScalingWorkerCommand.main()
+        // Reads --config, sets up logging (JSON lines unless --log-format text) and runs the command.
+        await ScalingWorkerCommand.launch()
     }
 }

@@ -3,7 +3,7 @@ import AnnalsCLI
 @main
 struct StoryWorker {
     static func main() async {
-        bootstrapLogging()
-        await StoryWorkerCommand.main()
+        // Reads --config, sets up logging (JSON lines unless --log-format text) and runs the command.
+        await StoryWorkerCommand.launch()
     }
 }

@@ -110,7 +110,7 @@ struct GracefulStopTests {
         try await stack.waitForCheckpoints(total: Int64(total), workers: [restarted])
         // SIGTERM before the worker installed its handlers would kill it outright: wait until it consumes.
         try await waitUntil(timeout: .seconds(60), description: "the restarted worker to be assigned its partitions") {
-            restarted.log().contains("[Projection] assigned")
+            restarted.logLines().contains { $0.message == "assigned" && $0["source"] == "Projection" }
         }
         try restarted.kill(SIGTERM)
         let restartedStatus = try await restarted.waitForExit(timeout: .seconds(30))

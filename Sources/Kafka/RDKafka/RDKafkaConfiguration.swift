@@ -26,11 +26,11 @@ final class RDKafkaConfiguration {
         var errstr = [CChar](repeating: 0, count: 512)
         let result = rd_kafka_conf_set(pointer, key, value, &errstr, errstr.count)
         guard result == RD_KAFKA_CONF_OK else {
-            let shown = KafkaConfig.isSecret(key) ? "<redacted>" : value
-            throw KafkaError(
-                RD_KAFKA_RESP_ERR__INVALID_ARG,
-                message: "invalid Kafka property \(key)=\(shown): \(String(cBuffer: errstr))"
-            )
+            // librdkafka quotes a value it rejects for its form ("Invalid value \"abc\" for …"); an unknown key (a
+            // misspelt `sasl.pasword`) gets no quote, so the value is never added here: it may be a secret.
+            var reason = String(cBuffer: errstr)
+            if KafkaConfig.isSecret(key), !value.isEmpty { reason = reason.replacing(value, with: "<redacted>") }
+            throw KafkaError(RD_KAFKA_RESP_ERR__INVALID_ARG, message: "invalid Kafka property \(key): \(reason)")
         }
     }
 

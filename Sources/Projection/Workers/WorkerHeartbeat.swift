@@ -180,3 +180,12 @@ private final class Completion: Sendable {
         waiter?.resume()
     }
 }
+
+// ServiceLifecycle logs its services at debug level: print no database URL (it may hold a password).
+extension WorkerHeartbeat: CustomStringConvertible, CustomReflectable {
+    public var description: String { "WorkerHeartbeat(\(identity.projection), every \(interval))" }
+
+    public var customMirror: Mirror {
+        Mirror(self, children: ["projection": identity.projection, "interval": interval], displayStyle: .struct)
+    }
+}

@@ -75,15 +75,12 @@ struct StoryStack: Sendable {
         }
     }
 
-    /// The partitions of each `[Projection] assigned` line of a worker's log, in order.
+    /// The partitions of each "assigned" log line of a worker, in order.
     static func assignments(in log: String) -> [Set<Int32>] {
-        log.split(separator: "\n").filter { $0.hasSuffix("[Projection] assigned") }.map { line in
-            // partitions=[story-event[0], story-event[2]] starts=[…]
-            guard let start = line.range(of: "partitions=[") else { return [] }
-            let list = line[start.upperBound...]
-            let body = list.range(of: " starts=").map { list[..<$0.lowerBound] } ?? list
+        LogLine.parse(log).filter { $0.message == "assigned" && $0["source"] == "Projection" }.map { line in
+            // partitions: [story-event[0], story-event[2]]
             var partitions: Set<Int32> = []
-            for piece in body.components(separatedBy: "story-event[").dropFirst() {
+            for piece in (line["partitions"] ?? "").components(separatedBy: "story-event[").dropFirst() {
                 if let number = Int32(piece.prefix { $0.isNumber }) { partitions.insert(number) }
             }
             return partitions
