@@ -12,8 +12,8 @@ public struct AnnalsCommand: AsyncParsableCommand {
         """,
         subcommands: [
             MigrateCommand.self, TopicsCommand.self, PublishCommand.self, IngestCommand.self, ReplayCommand.self,
-            StatusCommand.self, ChecksumCommand.self, SearchCommand.self, ConceptCommand.self, BacktestCommand.self,
-            DevBrokerCommand.self,
+            StatusCommand.self, VerifyCommand.self, ChecksumCommand.self, SearchCommand.self, ConceptCommand.self,
+            BacktestCommand.self, DevBrokerCommand.self, DeadLetterCommand.self,
         ])
 
     public init() {}

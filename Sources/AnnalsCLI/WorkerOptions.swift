@@ -18,6 +18,12 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Address the HTTP endpoints bind to.") var httpHost = "0.0.0.0"
     @Option(help: "Seconds messages may wait without a commit before /readyz reports the worker stalled.")
     var stallSeconds = 60
+    @Option(help: ArgumentHelp(
+        "Largest event value, in bytes; larger ones are dead-lettered with their raw value, to re-drive after raising it.",
+        valueName: "bytes"))
+    var maxEventBytes = BatchDecoder.defaultMaxEventBytes
+    @Option(help: "Seconds between heartbeats in annals.workers (for `annals status`: owner and throughput).")
+    var heartbeatSeconds = 5.0
 
     /// The port from the flag, then `ANNALS_HTTP_PORT`, then 9464.
     func effectiveHTTPPort(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
@@ -40,13 +46,20 @@ struct WorkerOptions: ParsableArguments {
         let group = group ?? "annals-\(projection.name)"
         let httpPort = try effectiveHTTPPort()
         guard stallSeconds > 0 else { throw CLIError("--stall-seconds must be at least 1") }
+        guard maxEventBytes > 0 else { throw CLIError("--max-event-bytes must be at least 1") }
+        guard heartbeatSeconds >= 0.1, heartbeatSeconds <= 3_600 else {
+            throw CLIError("--heartbeat-seconds \(heartbeatSeconds): use 0.1 to 3600 (default 5)")
+        }
         let configuration = RunnerConfiguration(
             kafka: try connection.kafkaConfig(), groupID: group, databaseURL: connection.databaseConninfo,
-            settings: .init(maxBatch: batchSize, lingerNanoseconds: UInt64(max(lingerMs, 0)) * 1_000_000))
+            settings: .init(maxBatch: batchSize, lingerNanoseconds: UInt64(max(lingerMs, 0)) * 1_000_000,
+                            maxEventBytes: maxEventBytes))
         logger.info("settings", metadata: [
             "projection": "\(projection.name)", "kafka": "\(configuration.kafka)", "group": "\(group)",
             "batch-size": "\(batchSize)", "linger-ms": "\(lingerMs)", "database": "\(redacted(configuration.databaseURL))",
             "http": "\(httpPort == 0 ? "off" : "\(httpHost):\(httpPort)")", "stall-seconds": "\(stallSeconds)",
+            "max-event-bytes": "\(maxEventBytes)",
+            "heartbeat-seconds": "\(heartbeatSeconds)",
         ])
         let health = RunnerHealth()
         var endpoints: [any Service] = []
@@ -57,9 +70,22 @@ struct WorkerOptions: ParsableArguments {
         }
         let service = ProjectionService(projection: projection, configuration: configuration, logger: logger, health: health,
                                         onCommit: onCommit)
-        let serviceGroup = ServiceGroup(services: endpoints + alongside + [service], gracefulShutdownSignals: [.sigterm, .sigint],
-                                        logger: logger)
+        // Before the runner, so it stops after it (graceful shutdown goes in reverse order): the row goes once the
+        // partitions are released.
+        let heartbeat = WorkerHeartbeat(
+            identity: .current(projection: projection.name, group: group,
+                               httpEndpoint: httpPort == 0 ? nil : Self.endpoint(host: httpHost, port: httpPort)),
+            databaseURL: configuration.databaseURL, health: health, interval: .milliseconds(Int(heartbeatSeconds * 1_000)),
+            logger: logger)
+        let serviceGroup = ServiceGroup(services: endpoints + alongside + [heartbeat, service],
+                                        gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await serviceGroup.run()
+    }
+
+    /// The URL others reach the endpoints at: a wildcard bind address becomes the host name.
+    static func endpoint(host: String, port: Int) -> String {
+        let reachable = ["0.0.0.0", "::", "[::]", ""].contains(host) ? WorkerIdentity.hostName() : host
+        return "http://\(reachable.contains(":") && !reachable.hasPrefix("[") ? "[\(reachable)]" : reachable):\(port)"
     }
 
     private static func checkedPort(_ port: Int, source: String) throws -> Int {

@@ -47,6 +47,28 @@ public enum AnnalsTopic: String, CaseIterable, Sendable, CustomStringConvertible
         try decode(.json(json))
     }
 
+    /// Protobuf binary bytes of this topic's message type as proto3 JSON, without validating them: to show a dead
+    /// letter as it is. Throws the same reason decoding gives when the bytes are not the message type.
+    public func jsonString(binary bytes: [UInt8]) throws(EventDecodingError) -> String {
+        let encoded = EncodedMessage.binary(bytes)
+        let message: any SwiftProtobuf.Message
+        do {
+            message = switch self {
+            case .documentIngested: try encoded.decode(Annals_V1_DocumentIngested.self)
+            case .storyEvent: try encoded.decode(Annals_V1_StoryEvent.self)
+            case .metricSample: try encoded.decode(Annals_V1_MetricSample.self)
+            case .scaleDecision: try encoded.decode(Annals_V1_ScaleDecision.self)
+            }
+        } catch {
+            throw .undecodable(topic: self, reason: "not a valid \(messageTypeName) in \(encoded.formatName): \(DecodingErrorDescription.describe(error))")
+        }
+        do {
+            return try message.jsonString()
+        } catch {
+            throw .undecodable(topic: self, reason: "a \(messageTypeName) with no proto3 JSON form: \(error)")
+        }
+    }
+
     private func decode(_ encoded: EncodedMessage) throws(EventDecodingError) -> AnnalsEvent {
         let event: AnnalsEvent
         do {

@@ -148,6 +148,24 @@ public final class KafkaAdmin: Sendable {
         return (low, high)
     }
 
+    /// For each partition, the offset of its first message whose timestamp is at or after `timestampMilliseconds`
+    /// (ListOffsets by time); nil when no message is that late (every message is earlier).
+    public func offsets(atOrAfter timestampMilliseconds: Int64, of partitions: [TopicPartition],
+                        timeoutMilliseconds: Int32 = 10_000) throws -> [TopicPartition: Int64?] {
+        guard !partitions.isEmpty else { return [:] }
+        let list = try RDKafkaTopicPartitionList(partitions, defaultOffset: timestampMilliseconds)
+        let result = list.withPointer { rd_kafka_offsets_for_times(client.handle, $0, timeoutMilliseconds) }
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(result, message: "offsets for time \(timestampMilliseconds): \(String(cString: rd_kafka_err2str(result)))")
+        }
+        if let error = list.firstError(operation: "offsets for time") { throw error }
+        var offsets: [TopicPartition: Int64?] = [:]
+        for entry in list.entries {
+            offsets[entry.topicPartition] = entry.offset >= 0 ? entry.offset : nil
+        }
+        return offsets
+    }
+
     /// Runs one admin request on a private queue and parses its result event while it is alive, or throws a clear error.
     private func request<Result>(
         _ name: String,

@@ -126,6 +126,9 @@ public final class KafkaProducer: Sendable {
         if let key = record.key {
             append(RD_KAFKA_VTYPE_KEY) { $0.u.mem.ptr = arena.bytes(key); $0.u.mem.size = key.count }
         }
+        if let timestamp = record.timestampMilliseconds {
+            append(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp }
+        }
         append(RD_KAFKA_VTYPE_VALUE) { $0.u.mem.ptr = arena.bytes(record.value); $0.u.mem.size = record.value.count }
         for header in record.headers {
             append(RD_KAFKA_VTYPE_HEADER) {

@@ -10,13 +10,17 @@ public struct KafkaRecord: Sendable {
     public var headers: [KafkaHeader]
     /// Explicit partition; `nil` lets the partitioner choose by key.
     public var partition: Int32?
+    /// Create time in milliseconds since 1970; `nil` lets librdkafka stamp the time of sending.
+    public var timestampMilliseconds: Int64?
 
     /// A record for `topic`.
-    public init(topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = [], partition: Int32? = nil) {
+    public init(topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = [], partition: Int32? = nil,
+                timestampMilliseconds: Int64? = nil) {
         self.topic = topic
         self.key = key
         self.value = value
         self.headers = headers
         self.partition = partition
+        self.timestampMilliseconds = timestampMilliseconds
     }
 }

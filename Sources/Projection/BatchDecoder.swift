@@ -7,16 +7,19 @@ import Synchronization
 public struct BatchDecoder: Sendable {
     /// The topics the projection consumes.
     public let topics: [AnnalsTopic]
-    /// Larger values are dead-lettered undecoded.
-    public let maxMessageBytes: Int
+    /// Values larger than this are dead-lettered undecoded, raw value kept, so they can be re-driven after the
+    /// limit is raised.
+    public let maxEventBytes: Int
+    /// 1 MiB: Kafka's default largest message, and far above any event Annals producers write.
+    public static let defaultMaxEventBytes = 1_048_576
 
     /// The projection's per-event preparation, run right after decoding.
     public let prepare: @Sendable (ProjectedEvent) -> (any Sendable)?
 
-    public init(topics: [AnnalsTopic], maxMessageBytes: Int = 4 * 1024 * 1024,
+    public init(topics: [AnnalsTopic], maxEventBytes: Int = BatchDecoder.defaultMaxEventBytes,
                 prepare: @escaping @Sendable (ProjectedEvent) -> (any Sendable)? = { _ in nil }) {
         self.topics = topics
-        self.maxMessageBytes = maxMessageBytes
+        self.maxEventBytes = maxEventBytes
         self.prepare = prepare
     }
 
@@ -64,14 +67,30 @@ public struct BatchDecoder: Sendable {
             throw .undecodable(topic: .storyEvent, reason: "topic \(message.topic) is not consumed by this projection")
         }
         guard let value = message.value, !value.isEmpty else { throw .empty(topic: topic) }
+        guard value.count <= maxEventBytes else {
+            throw .undecodable(topic: topic, reason: Self.oversized(value.count, limit: maxEventBytes))
+        }
         if let declared = message.headers.last(where: { $0.key == AnnalsTopic.messageTypeHeader })?.value {
             let name = String(decoding: declared, as: UTF8.self)
             guard name == topic.messageTypeName else { throw .wrongType(topic: topic, declared: name) }
         }
-        guard value.count <= maxMessageBytes else {
-            throw .undecodable(topic: topic, reason: "message of \(value.count) bytes exceeds the \(maxMessageBytes)-byte limit")
-        }
         return try topic.decode(binary: value)
+    }
+
+    /// "event is 2,000,123 bytes, over the 1,048,576-byte limit (--max-event-bytes)".
+    static func oversized(_ size: Int, limit: Int) -> String {
+        "event is \(grouped(size)) bytes, over the \(grouped(limit))-byte limit (--max-event-bytes)"
+    }
+
+    /// Digits in groups of three, locale-independent: 2000123 → "2,000,123".
+    static func grouped(_ number: Int) -> String {
+        let digits = Array(String(number.magnitude))
+        var out = number < 0 ? "-" : ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return out
     }
 }
 

@@ -15,14 +15,16 @@ enum CommitOutcome {
 /// by one under savepoints and those refused become dead letters, so a poison event never blocks a partition.
 struct BatchTransaction {
     let projection: any Projection
+    let target: ProjectionTarget
     let checkpoints: CheckpointStore
     let deadLetters: DeadLetterStore
     let logger: Logger
 
-    init(projection: any Projection, logger: Logger) {
+    init(projection: any Projection, target: ProjectionTarget, logger: Logger) {
         self.projection = projection
-        self.checkpoints = CheckpointStore(projection: projection.name)
-        self.deadLetters = DeadLetterStore(projection: projection.name)
+        self.target = target
+        self.checkpoints = CheckpointStore(projection: target.ledger)
+        self.deadLetters = DeadLetterStore(projection: target.ledger)
         self.logger = logger
     }
 
@@ -30,7 +32,8 @@ struct BatchTransaction {
                 on connection: PostgresConnection) throws -> CommitOutcome {
         do {
             try connection.transaction { tx in
-                try projection.apply(events, schema: projection.schema, connection: tx)
+                if target.isLive { try RedriveLock.holdForBatch(projection.name, in: tx) }
+                try projection.apply(events, schema: target.schema, connection: tx)
                 try finish(batch, deadLetters: letters, in: tx)
             }
             return .committed(deadLetters: letters.count)
@@ -50,11 +53,12 @@ struct BatchTransaction {
         }, uniquingKeysWith: { first, _ in first })
         do {
             let rejected = try connection.transaction { tx in
+                if target.isLive { try RedriveLock.holdForBatch(projection.name, in: tx) }
                 var rejected: [DeadLetter] = []
                 for event in events {
                     try tx.execute("SAVEPOINT annals_event")
                     do {
-                        try projection.apply([event], schema: projection.schema, connection: tx)
+                        try projection.apply([event], schema: target.schema, connection: tx)
                         try tx.execute("RELEASE SAVEPOINT annals_event")
                     } catch where Self.isCausedByEvent(error) {
                         try tx.execute("ROLLBACK TO SAVEPOINT annals_event")

@@ -57,10 +57,13 @@ public struct DeadLetterStore: Sendable {
         _ = try tx.pipeline(statements)
     }
 
-    /// How many dead letters the projection has, per partition.
+    /// How many dead letters the projection has waiting (not re-driven), per partition.
     public func counts(connection: PostgresConnection) throws -> [TopicPartition: Int] {
         let result = try connection.execute(
-            "SELECT topic, partition, count(*) AS n FROM annals.dead_letters WHERE projection = $1 GROUP BY 1, 2",
+            """
+            SELECT topic, partition, count(*) AS n FROM annals.dead_letters
+            WHERE projection = $1 AND redriven_at IS NULL GROUP BY 1, 2
+            """,
             [PostgresValue(projection)])
         var counts: [TopicPartition: Int] = [:]
         for row in result.rows {
@@ -69,23 +72,78 @@ public struct DeadLetterStore: Sendable {
         return counts
     }
 
-    /// Dead letters in coordinate order.
-    public func list(limit: Int, connection: PostgresConnection) throws -> [DeadLetter] {
-        let result = try connection.execute(
-            """
-            SELECT topic, partition, "offset", key, value, error FROM annals.dead_letters
-            WHERE projection = $1 ORDER BY topic, partition, "offset" LIMIT $2
-            """,
-            [PostgresValue(projection), .int(limit)])
-        return try result.rows.map { row in
-            DeadLetter(
-                coordinates: EventCoordinates(
-                    topic: try row.string("topic"), partition: Int32(try row.int("partition")),
-                    offset: try row.int64("offset")),
-                key: row["key"] == nil ? nil : try row.bytes("key"),
-                value: row["value"] == nil ? nil : try row.bytes("value"),
-                headers: [],
-                error: try row.string("error"))
+    /// Dead letters of `projection` (every projection when nil), by projection and coordinates, without their
+    /// values. Waiting ones only unless `includeRedriven`; none when the runtime tables do not exist yet.
+    public static func summaries(projection: String?, includeRedriven: Bool, limit: Int? = nil,
+                                 connection: PostgresConnection) throws -> [DeadLetterSummary] {
+        try ifRuntimeSchemaExists(default: []) {
+            try connection.execute(
+                """
+                SELECT \(summaryColumns) FROM annals.dead_letters
+                WHERE ($1::text IS NULL OR projection = $1) AND ($2 OR redriven_at IS NULL)
+                ORDER BY projection, topic, partition, "offset" LIMIT $3
+                """,
+                [projection.map { PostgresValue($0) }, .bool(includeRedriven), limit.map { .int($0) }]
+            ).rows.map(DeadLetterSummary.init)
+        }
+    }
+
+    /// The dead letters with these ids, in coordinate order; ids that do not exist are left out.
+    public static func summaries(ids: [Int64], connection: PostgresConnection) throws -> [DeadLetterSummary] {
+        try ifRuntimeSchemaExists(default: []) {
+            try connection.execute(
+                """
+                SELECT \(summaryColumns) FROM annals.dead_letters WHERE id = ANY($1::bigint[])
+                ORDER BY projection, topic, partition, "offset"
+                """,
+                [.int64Array(ids)]
+            ).rows.map(DeadLetterSummary.init)
+        }
+    }
+
+    /// One dead letter with its raw key, value and headers; nil when there is none with that id.
+    public static func stored(id: Int64, connection: PostgresConnection) throws -> StoredDeadLetter? {
+        try ifRuntimeSchemaExists(default: nil) {
+            try connection.execute(
+                """
+                SELECT \(summaryColumns), key, value, headers::text AS headers
+                FROM annals.dead_letters WHERE id = $1
+                """,
+                [.int(id)]
+            ).rows.first.map(StoredDeadLetter.init)
+        }
+    }
+
+    /// Locks a waiting dead letter for the caller's transaction; false when it was re-driven or deleted meanwhile.
+    func lockWaiting(id: Int64, in tx: PostgresConnection) throws -> Bool {
+        try !tx.execute(
+            "SELECT id FROM annals.dead_letters WHERE id = $1 AND redriven_at IS NULL FOR UPDATE", [.int(id)]
+        ).rows.isEmpty
+    }
+
+    /// Marks a dead letter applied by a redrive; the row stays, for the record.
+    func markRedriven(id: Int64, in tx: PostgresConnection) throws {
+        try tx.execute("UPDATE annals.dead_letters SET redriven_at = now() WHERE id = $1", [.int(id)])
+    }
+
+    /// Replaces a waiting dead letter's error with why its latest redrive failed.
+    func recordFailure(id: Int64, error: String, connection: PostgresConnection) throws {
+        try connection.execute(
+            "UPDATE annals.dead_letters SET error = $2 WHERE id = $1 AND redriven_at IS NULL",
+            [.int(id), PostgresValue(error.replacingOccurrences(of: "\0", with: "\u{FFFD}"))])
+    }
+
+    static let summaryColumns = """
+        id, projection, topic, partition, "offset", coalesce(octet_length(value), 0) AS value_bytes, error,
+        extract(epoch FROM failed_at)::float8 AS failed_at, extract(epoch FROM redriven_at)::float8 AS redriven_at
+        """
+
+    /// Nothing has ever been dead-lettered before the runtime schema exists: `fallback` rather than an error.
+    private static func ifRuntimeSchemaExists<T>(default fallback: T, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as PostgresError where error.sqlState == "42P01" || error.sqlState == "3F000" {
+            return fallback
         }
     }
 }
@@ -118,4 +176,27 @@ func jsonString(_ text: String) -> String {
         }
     }
     return out + "\""
+}
+
+/// `hex` backwards; nil when `text` is not an even number of hex digits.
+func bytes(fromHex text: String) -> [UInt8]? {
+    let digits = Array(text.utf8)
+    guard digits.count % 2 == 0 else { return nil }
+    func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+    var out = [UInt8]()
+    out.reserveCapacity(digits.count / 2)
+    var index = 0
+    while index < digits.count {
+        guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
+        out.append(high << 4 | low)
+        index += 2
+    }
+    return out
 }

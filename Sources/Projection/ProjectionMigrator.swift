@@ -49,6 +49,47 @@ public enum ProjectionMigrator {
             [PostgresValue(projection.name), .int(projection.version)])
     }
 
+    /// Creates `target`'s schema empty with the projection's tables, and clears its checkpoints and dead letters,
+    /// inside the caller's transaction. The live tables are not touched.
+    static func createShadow(_ projection: any Projection, target: ProjectionTarget, in tx: PostgresConnection) throws {
+        precondition(!target.isLive, "a shadow must not be the live schema")
+        try lockMigrations(tx)
+        try runRuntimeSchema(tx)
+        try tx.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(target.schema)) CASCADE")
+        try createTables(projection, schema: target.schema, tx)
+        try clearLedger(target.ledger, tx)
+    }
+
+    /// Drops `target`'s schema, checkpoints and dead letters, inside the caller's transaction.
+    static func dropShadow(_ target: ProjectionTarget, in tx: PostgresConnection) throws {
+        precondition(!target.isLive, "a shadow must not be the live schema")
+        try lockMigrations(tx)
+        try runRuntimeSchema(tx)
+        try tx.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(target.schema)) CASCADE")
+        try clearLedger(target.ledger, tx)
+    }
+
+    /// Throws unless `target`'s schema exists: a runner never creates a shadow by itself.
+    public static func requireShadow(_ projection: any Projection, target: ProjectionTarget, connection: PostgresConnection) throws {
+        let result = try connection.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS present", [PostgresValue(target.schema)])
+        guard try result.rows.first?.bool("present") == true else {
+            throw ReplayError.shadowMissing(projection: projection.name, schema: target.schema)
+        }
+        try projection.checkCompatibility(schema: target.schema, connection: connection)
+    }
+
+    private static func clearLedger(_ ledger: String, _ tx: PostgresConnection) throws {
+        try tx.execute("DELETE FROM annals.checkpoints WHERE projection = $1", [PostgresValue(ledger)])
+        try tx.execute("DELETE FROM annals.dead_letters WHERE projection = $1", [PostgresValue(ledger)])
+    }
+
+    /// Serialises migrations, shadow creation and swaps.
+    static func lock(_ tx: PostgresConnection) throws {
+        try lockMigrations(tx)
+        try runRuntimeSchema(tx)
+    }
+
     /// The version the tables were built with, nil when never migrated.
     public static func storedVersion(of projection: any Projection, _ connection: PostgresConnection) throws -> Int? {
         let exists = try connection.execute("SELECT to_regclass('annals.projections') IS NOT NULL AS present")

@@ -13,9 +13,12 @@ public struct RebuildProgress: Sendable {
     public var done: Int64
     /// Messages up to the high watermarks taken at start.
     public var total: Int64
+    /// Messages an interrupted run had already applied when this one resumed it.
+    public var resumedFrom: Int64 = 0
     public var elapsedSeconds: Double
 
-    public var eventsPerSecond: Double { elapsedSeconds > 0 ? Double(done) / elapsedSeconds : 0 }
+    /// The rate of this run (not counting what an interrupted run did).
+    public var eventsPerSecond: Double { elapsedSeconds > 0 ? Double(done - resumedFrom) / elapsedSeconds : 0 }
     /// Seconds left at the current rate, nil before there is a rate.
     public var etaSeconds: Double? {
         eventsPerSecond > 0 ? Double(max(total - done, 0)) / eventsPerSecond : nil
@@ -52,27 +55,52 @@ public enum ProjectionRebuild {
     }
 
     /// In place: drops and recreates the tables, checkpoints and dead letters in one transaction, then applies
-    /// every message up to the high watermarks taken at start. A live worker is fenced by the reset
-    /// checkpoints and continues from the rebuilt state.
-    public static func inPlace(_ projection: any Projection, kafka: KafkaConfig, databaseURL: String,
-                               settings: RunnerStateMachine.Settings = .init(), logger: Logger,
+    /// every message up to `bound` (default: the high watermarks taken at start). A live worker is fenced by the
+    /// reset checkpoints and continues from the rebuilt state.
+    public static func inPlace(_ projection: any Projection, until bound: ReplayBound? = nil, kafka: KafkaConfig,
+                               databaseURL: String, settings: RunnerStateMachine.Settings = .init(), logger: Logger,
                                progress: @escaping @Sendable (RebuildProgress) -> Void) throws -> RebuildProgress {
-        let admin = try KafkaAdmin(config: kafka, logger: logger)
-        let targets = try targets(for: projection, admin: admin)
-        let total = targets.values.reduce(0, +)
+        let targets = try targets(for: projection, until: bound, kafka: kafka, logger: logger)
         let connection = try PostgresConnection(conninfo: databaseURL)
         try connection.transaction { tx in try ProjectionMigrator.recreate(projection, in: tx) }
+        return try run(projection, into: .live(projection), until: targets, kafka: kafka, databaseURL: databaseURL,
+                       settings: settings, logger: logger, progress: progress)
+    }
 
+    /// The stop offsets of a rebuild: each partition's high watermark, or where `bound` falls before it.
+    public static func targets(for projection: any Projection, until bound: ReplayBound?, kafka: KafkaConfig,
+                               logger: Logger) throws -> [TopicPartition: Int64] {
+        let admin = try KafkaAdmin(config: kafka, logger: logger)
+        let highs = try targets(for: projection, admin: admin)
+        guard let bound else { return highs }
+        var firstAtOrAfter: [TopicPartition: Int64?] = [:]
+        if case .timestamp(let milliseconds) = bound {
+            firstAtOrAfter = try KafkaTimeSearch.firstOffsets(
+                atOrAfter: milliseconds, watermarks: highs.mapValues { (low: 0, high: $0) }, config: kafka, logger: logger)
+        }
+        return bound.stopOffsets(highWatermarks: highs, firstAtOrAfter: firstAtOrAfter)
+    }
+
+    /// Applies every message from `target`'s checkpoints (the start when there are none) up to `targets`, reading
+    /// each partition outside any consumer group. Resumes where an interrupted run into the same target stopped.
+    public static func run(_ projection: any Projection, into target: ProjectionTarget, until targets: [TopicPartition: Int64],
+                           kafka: KafkaConfig, databaseURL: String, settings: RunnerStateMachine.Settings = .init(),
+                           logger: Logger, progress: @escaping @Sendable (RebuildProgress) -> Void) throws -> RebuildProgress {
+        let total = targets.values.reduce(0, +)
+        let connection = try PostgresConnection(conninfo: databaseURL)
+        let already = try CheckpointStore(projection: target.ledger).loadAll(connection: connection)
+            .filter { targets[$0.key] != nil }
         let started = DispatchTime.now().uptimeNanoseconds
-        let reached = Mutex<[TopicPartition: Int64]>([:])
+        let reached = Mutex<[TopicPartition: Int64]>(already)
+        let resumedFrom = already.values.reduce(0, +)
         let snapshot: @Sendable () -> RebuildProgress = {
             let done = reached.withLock { $0.values.reduce(0, +) }
-            return RebuildProgress(done: done, total: total,
+            return RebuildProgress(done: done, total: total, resumedFrom: resumedFrom,
                                    elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
         }
         let configuration = RunnerConfiguration(
             kafka: kafka, groupID: "annals-replay-\(projection.name)-\(getpid())-\(started)", databaseURL: databaseURL,
-            settings: settings, stopAt: targets)
+            settings: settings, stopAt: targets, target: target)
         let runner = ProjectionRunner(projection: projection, configuration: configuration, logger: logger) { batch in
             reached.withLock { offsets in
                 for (partition, next) in batch.checkpoints { offsets[partition] = next }

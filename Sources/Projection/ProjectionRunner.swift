@@ -18,14 +18,18 @@ public struct RunnerConfiguration: Sendable {
     public var settings: RunnerStateMachine.Settings
     /// Replay only: stop once every partition reaches its offset.
     public var stopAt: [TopicPartition: Int64]?
+    /// Where rows, checkpoints and dead letters go; nil: the projection's live tables.
+    public var target: ProjectionTarget?
 
     public init(kafka: KafkaConfig, groupID: String, databaseURL: String,
-                settings: RunnerStateMachine.Settings = .init(), stopAt: [TopicPartition: Int64]? = nil) {
+                settings: RunnerStateMachine.Settings = .init(), stopAt: [TopicPartition: Int64]? = nil,
+                target: ProjectionTarget? = nil) {
         self.kafka = kafka
         self.groupID = groupID
         self.databaseURL = databaseURL
         self.settings = settings
         self.stopAt = stopAt
+        self.target = target
     }
 }
 
@@ -45,6 +49,7 @@ public final class ProjectionRunner {
     private let logger: Logger
     private let onCommit: @Sendable (CommittedBatch) -> Void
     private let decoder: BatchDecoder
+    private let target: ProjectionTarget
     private let checkpoints: CheckpointStore
     private let transaction: BatchTransaction
     private var machine: RunnerStateMachine
@@ -79,9 +84,12 @@ public final class ProjectionRunner {
         self.configuration = configuration
         self.logger = logger
         self.onCommit = onCommit
-        self.decoder = BatchDecoder(topics: projection.topics, prepare: { [projection] in projection.prepare($0) })
-        self.checkpoints = CheckpointStore(projection: projection.name)
-        self.transaction = BatchTransaction(projection: projection, logger: logger)
+        self.decoder = BatchDecoder(topics: projection.topics, maxEventBytes: configuration.settings.maxEventBytes,
+                                    prepare: { [projection] in projection.prepare($0) })
+        let target = configuration.target ?? .live(projection)
+        self.target = target
+        self.checkpoints = CheckpointStore(projection: target.ledger)
+        self.transaction = BatchTransaction(projection: projection, target: target, logger: logger)
         self.machine = RunnerStateMachine(settings: configuration.settings, stopAt: configuration.stopAt)
     }
 
@@ -102,7 +110,11 @@ public final class ProjectionRunner {
             $0.isReplay = isReplay
         }
         let connection = try connectWithRetry()
-        try ProjectionMigrator.migrate(projection, connection: connection)
+        if target.isLive {
+            try ProjectionMigrator.migrate(projection, connection: connection)
+        } else {
+            try ProjectionMigrator.requireShadow(projection, target: target, connection: connection)
+        }
         let consumer = try makeConsumer()
         defer {
             // Leaving on an error: let the commit in flight finish before the group is left.
@@ -304,7 +316,10 @@ public final class ProjectionRunner {
         metrics.batchLatency.recordNanoseconds(Int64(clamping: now &- commitStarted))
         metrics.recordEndToEnd(batch.messages, committedAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
         databaseAnswered()
-        health.update { $0.lastCommit = now }
+        health.update {
+            $0.lastCommit = now
+            $0.countCommitted(batch.messages)
+        }
         reportBacklog()
         onCommit(CommittedBatch(events: batch.messages.count - deadLetterCount, deadLetters: deadLetterCount, checkpoints: moved))
     }
@@ -375,9 +390,9 @@ public final class ProjectionRunner {
     }
 
     private func reportAssignment() {
-        let count = machine.assignedPartitions.count
-        metrics.assignedPartitions.record(count)
-        health.update { $0.assignedPartitions = count }
+        let partitions = machine.assignedPartitions
+        metrics.assignedPartitions.record(partitions.count)
+        health.update { $0.assign(partitions) }
     }
 
     private func reportBacklog() {

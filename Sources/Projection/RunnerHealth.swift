@@ -1,13 +1,20 @@
+import Kafka
 import Synchronization
 
-/// What a running projection worker reports about itself, for readiness probes. The runner updates it from its
-/// own threads; anyone may read a `Snapshot`. Times are monotonic nanoseconds (`DispatchTime.uptimeNanoseconds`).
+/// What a running projection worker reports about itself, for readiness probes and its heartbeat in
+/// `annals.workers`. The runner updates it from its own threads; anyone may read a `Snapshot`. Times are
+/// monotonic nanoseconds (`DispatchTime.uptimeNanoseconds`).
 public final class RunnerHealth: Sendable {
     public struct Snapshot: Sendable, Equatable {
         /// A replay consumes fixed partitions outside any group: it never waits for an assignment.
         public var isReplay = false
         /// Partitions the group currently assigns to this worker.
         public var assignedPartitions = 0
+        /// Which partitions those are, sorted.
+        public var partitions: [TopicPartition] = []
+        /// Messages committed (applied or dead-lettered) per partition since the runner started; never decreases,
+        /// so rates can be taken from samples of it.
+        public var committedMessages: [TopicPartition: Int64] = [:]
         /// Outcome of the last database round trip (commit, checkpoint read or probe); nil before the first.
         public var databaseReachable: Bool?
         /// Why the last database round trip failed, when it did.
@@ -24,6 +31,19 @@ public final class RunnerHealth: Sendable {
         public var waitingSince: UInt64?
 
         public init() {}
+
+        /// Records the partitions now assigned.
+        public mutating func assign(_ partitions: [TopicPartition]) {
+            self.partitions = partitions.sorted()
+            assignedPartitions = partitions.count
+        }
+
+        /// Counts the messages of a committed batch against their partitions.
+        public mutating func countCommitted(_ messages: [KafkaMessage]) {
+            for message in messages {
+                committedMessages[message.topicPartition, default: 0] += 1
+            }
+        }
 
         /// Sets the backlog and lag observed at `now`, starting or ending the waiting period.
         public mutating func observe(backlog: Int? = nil, lag: Int64? = nil, now: UInt64) {

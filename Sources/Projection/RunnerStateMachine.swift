@@ -16,13 +16,17 @@ public struct RunnerStateMachine: Sendable {
         /// Longest single poll when nothing is pending.
         public var idlePollNanoseconds: UInt64
         public var backoff: Backoff
+        /// Larger event values are dead-lettered undecoded (read by the runner's decoder, not by the machine).
+        public var maxEventBytes: Int
 
         public init(maxBatch: Int = 5_000, lingerNanoseconds: UInt64 = 50_000_000,
-                    idlePollNanoseconds: UInt64 = 200_000_000, backoff: Backoff = Backoff()) {
+                    idlePollNanoseconds: UInt64 = 200_000_000, backoff: Backoff = Backoff(),
+                    maxEventBytes: Int = BatchDecoder.defaultMaxEventBytes) {
             self.maxBatch = max(1, maxBatch)
             self.lingerNanoseconds = lingerNanoseconds
             self.idlePollNanoseconds = idlePollNanoseconds
             self.backoff = backoff
+            self.maxEventBytes = maxEventBytes
         }
     }
 
@@ -109,8 +113,8 @@ public struct RunnerStateMachine: Sendable {
         if pending.isEmpty { pendingSince = nil }
     }
 
-    /// The consumer delivered messages. Messages of unowned partitions and re-deliveries are dropped;
-    /// returns the ones kept.
+    /// The consumer delivered messages. Messages of unowned partitions, re-deliveries and, in a replay, messages at
+    /// or past their partition's stop offset are dropped; returns the ones kept.
     @discardableResult
     public mutating func received(_ messages: [KafkaMessage], now: UInt64) -> [KafkaMessage] {
         var kept: [KafkaMessage] = []
@@ -119,6 +123,7 @@ public struct RunnerStateMachine: Sendable {
             let partition = message.topicPartition
             guard var state = partitions[partition] else { continue }
             if let position = state.position, message.offset < position { continue }
+            if let stop = targets?[partition], message.offset >= stop { continue }
             state.position = message.offset + 1
             partitions[partition] = state
             kept.append(message)

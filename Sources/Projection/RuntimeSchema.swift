@@ -1,4 +1,5 @@
-/// The `annals` schema every worker shares: projection versions, checkpoints and dead letters.
+/// The `annals` schema every worker shares: projection versions, checkpoints, dead letters, worker heartbeats,
+/// and the replays under way into shadow schemas (with the offsets each one stops at).
 enum RuntimeSchema {
     static let statements = [
         "CREATE SCHEMA IF NOT EXISTS annals",
@@ -33,6 +34,40 @@ enum RuntimeSchema {
             failed_at timestamptz NOT NULL DEFAULT now(),
             redriven_at timestamptz,
             UNIQUE (projection, topic, partition, "offset")
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS annals.replays (
+            projection text PRIMARY KEY,
+            shadow_schema text NOT NULL,
+            ledger text NOT NULL,
+            swaps boolean NOT NULL,
+            until text,
+            started_at timestamptz NOT NULL DEFAULT now()
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS annals.replay_targets (
+            projection text NOT NULL REFERENCES annals.replays ON DELETE CASCADE,
+            topic text NOT NULL,
+            partition integer NOT NULL,
+            stop_offset bigint NOT NULL CHECK (stop_offset >= 0),
+            PRIMARY KEY (projection, topic, partition)
+        )
+        """,
+        // One row per running worker process, rewritten by its heartbeat (`WorkerHeartbeat`), deleted when it stops.
+        """
+        CREATE TABLE IF NOT EXISTS annals.workers (
+            worker_id text PRIMARY KEY,
+            projection text NOT NULL,
+            consumer_group text NOT NULL,
+            host text NOT NULL,
+            pid integer NOT NULL,
+            http_endpoint text,
+            started_at timestamptz NOT NULL,
+            heartbeat_at timestamptz NOT NULL DEFAULT now(),
+            heartbeat_interval_ms integer NOT NULL CHECK (heartbeat_interval_ms > 0),
+            partitions jsonb NOT NULL DEFAULT '[]'
         )
         """,
     ]

@@ -76,6 +76,36 @@ struct PoisonMessageTests {
     }
 }
 
+extension PoisonMessageTests {
+    /// Oversized events (over the worker's --max-event-bytes, 1 MiB by default) are dead-lettered whole, never
+    /// decoded, and the partition moves on.
+    @Test func anOversizedEventIsDeadLetteredWithItsRawValueAndTheEventsAfterItApply() async throws {
+        let stack = try StoryStack(name: "oversized", partitions: 1)
+        defer { stack.tearDown() }
+        let generator = StoryEventGenerator(worlds: 1, prefix: "oversized")
+        var events = (0..<4).map(generator.event)
+        events[1].summary = String(repeating: "a long saga ", count: 2 * 1_048_576 / 12 + 10)
+        let bigBytes: [UInt8] = try events[1].serializedBytes()
+        var config = stack.kafka.config
+        config["message.max.bytes"] = String(8 * 1_048_576)  // librdkafka's producer refuses 1,000,000+ bytes by default
+        let producer = try KafkaProducer(config: config, logger: StoryStack.logger)
+        try await StoryEventGenerator.send(try events.map { try StoryEventGenerator.record(for: $0) }, with: producer)
+
+        let worker = try stack.startWorker(group: TestKafkaCluster.uniqueGroupID("oversized"))
+        try await stack.waitForCheckpoints(total: 4, workers: [worker])
+        try worker.kill(SIGTERM)
+        #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0))
+
+        let letters = try await stack.deadLetters()
+        #expect(letters.map(\.offset) == [1])
+        #expect(letters.first?.error.hasSuffix("bytes, over the 1,048,576-byte limit (--max-event-bytes)") == true, "\(letters)")
+        let kept = try await stack.query(#"SELECT value FROM annals.dead_letters WHERE "offset" = 1"#)
+        #expect(try kept.first?.bytes("value") == bigBytes, "the raw value is kept, to re-drive once the limit is raised")
+        let applied = try await stack.query("SELECT event_id FROM story.events ORDER BY \"offset\"").map { try $0.string("event_id") }
+        #expect(applied == [events[0], events[2], events[3]].map(\.meta.eventID))
+    }
+}
+
 extension KafkaRecord {
     func with(key: [UInt8]) -> KafkaRecord {
         var copy = self

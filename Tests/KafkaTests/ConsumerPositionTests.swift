@@ -87,3 +87,42 @@ struct ConsumerPositionTests {
         try await first.close()
     }
 }
+
+@Suite("Peeking at offsets outside any group")
+struct PeekTests {
+    let logger = Logger(label: "test.kafka")
+
+    @Test func peekReturnsTheMessageAtEachOffsetWithTheTimestampItWasProducedWith() async throws {
+        let cluster = try TestKafkaCluster(topics: ["peek": 2])
+        let producer = try KafkaProducer(config: cluster.config, logger: logger)
+        let base: Int64 = 1_700_000_000_000
+        let records = (0..<10).map { index in
+            KafkaRecord(topic: "peek", key: nil, value: Array("v\(index)".utf8), partition: Int32(index % 2),
+                        timestampMilliseconds: base + Int64(index) * 1_000)
+        }
+        for result in await producer.sendAll(records) { _ = try result.get() }
+
+        let p0 = TopicPartition(topic: "peek", partition: 0)
+        let p1 = TopicPartition(topic: "peek", partition: 1)
+        let found = try await onOwnThread { [cluster, logger] in
+            try KafkaConsumer.peek([p0: 3, p1: 0], config: cluster.config, timeoutMilliseconds: 30_000, logger: logger)
+        }
+        // Partition 0 holds records 0, 2, 4, 6, 8: offset 3 is record 6. Partition 1 starts with record 1.
+        #expect(found[p0]?.offset == 3)
+        #expect(found[p0]?.value == Array("v6".utf8))
+        #expect(found[p0]?.timestampMilliseconds == base + 6_000)
+        #expect(found[p1]?.offset == 0)
+        #expect(found[p1]?.timestampMilliseconds == base + 1_000)
+    }
+
+    @Test func aPartitionWithNothingAtTheOffsetIsAbsentOnceTheTimeoutPasses() async throws {
+        let cluster = try TestKafkaCluster(topics: ["peek-end": 1])
+        let producer = try KafkaProducer(config: cluster.config, logger: logger)
+        for result in await producer.sendAll([KafkaRecord(topic: "peek-end", key: nil, value: [1])]) { _ = try result.get() }
+        let partition = TopicPartition(topic: "peek-end", partition: 0)
+        let found = try await onOwnThread { [cluster, logger] in
+            try KafkaConsumer.peek([partition: 1], config: cluster.config, timeoutMilliseconds: 500, logger: logger)
+        }
+        #expect(found.isEmpty)
+    }
+}

@@ -1,6 +1,6 @@
 import AnnalsEvents
 import Kafka
-import Projection
+@testable import Projection
 import Testing
 
 @Suite struct BatchDecoderTests {
@@ -37,10 +37,44 @@ import Testing
         #expect(deadLetters[0].value == [0xFF, 0x01, 0x02], "the raw bytes are kept for re-driving")
     }
 
-    @Test func oversizedMessagesAreDeadLettered() throws {
-        let decoder = BatchDecoder(topics: [.storyEvent], maxMessageBytes: 8)
-        let (events, deadLetters) = decoder.decode([Self.message(try Self.validEvent())])
+    @Test func anEventOverTheLimitIsDeadLetteredWithItsRawValueAndTheOnesAfterItDecode() throws {
+        let decoder = BatchDecoder(topics: [.storyEvent])
+        #expect(decoder.maxEventBytes == 1_048_576, "1 MiB by default")
+        var big = StoryEvent()
+        big.meta.eventID = "big"
+        big.meta.occurredAt = EventTimestamp(seconds: 1_700_000_000)
+        big.worldID = "w"
+        big.sequence = 2
+        big.kind = "k"
+        big.summary = String(repeating: "x", count: 2 * 1_048_576)
+        let bigBytes: [UInt8] = try big.serializedBytes()
+        let messages = [
+            Self.message(try Self.validEvent(id: "a"), offset: 0),
+            Self.message(bigBytes, offset: 1),
+            Self.message(try Self.validEvent(id: "c"), offset: 2),
+        ]
+        let (events, deadLetters) = decoder.decode(messages)
+        #expect(events.map(\.coordinates.offset) == [0, 2])
+        #expect(deadLetters.map(\.coordinates.offset) == [1])
+        #expect(deadLetters.first?.error
+            == "event is \(BatchDecoder.grouped(bigBytes.count)) bytes, over the 1,048,576-byte limit (--max-event-bytes)")
+        #expect(deadLetters.first?.value == bigBytes, "the raw value is kept, to re-drive once the limit is raised")
+        #expect(BatchDecoder(topics: [.storyEvent], maxEventBytes: bigBytes.count).decode([Self.message(bigBytes)]).events.count == 1)
+    }
+
+    @Test func anEventOfExactlyTheLimitDecodesAndOneByteMoreDoesNot() throws {
+        let bytes = try Self.validEvent()
+        #expect(BatchDecoder(topics: [.storyEvent], maxEventBytes: bytes.count).decode([Self.message(bytes)]).events.count == 1)
+        let (events, deadLetters) = BatchDecoder(topics: [.storyEvent], maxEventBytes: bytes.count - 1).decode([Self.message(bytes)])
         #expect(events.isEmpty)
-        #expect(deadLetters.first?.error.contains("exceeds the 8-byte limit") == true)
+        #expect(deadLetters.first?.error.contains("over the \(bytes.count - 1)-byte limit") == true)
+    }
+
+    @Test(arguments: [
+        (0, "0"), (7, "7"), (999, "999"), (1_000, "1,000"), (1_048_576, "1,048,576"), (2_000_123, "2,000,123"),
+        (-1_234, "-1,234"),
+    ])
+    func sizesAreGroupedInThousands(number: Int, text: String) {
+        #expect(BatchDecoder.grouped(number) == text)
     }
 }

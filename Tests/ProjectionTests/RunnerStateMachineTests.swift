@@ -129,6 +129,18 @@ import Testing
         #expect(machine.nextAction(now: 10_000) == .close)
     }
 
+    @Test func replayNeverAppliesMessagesAtOrPastTheStopOffset() {
+        var machine = RunnerStateMachine(settings: Self.settings, stopAt: [Self.p0: 2, Self.p1: 0])
+        _ = machine.assigned([Self.p0, Self.p1], checkpoints: [:])
+        let kept = machine.received([Self.message(Self.p0, 0), Self.message(Self.p0, 1), Self.message(Self.p0, 2),
+                                     Self.message(Self.p1, 0)], now: 0)
+        #expect(kept.map(\.offset) == [0, 1], "events that arrived after the replay started are the live worker's")
+        guard case .flush(let batch) = machine.nextAction(now: 10_000) else { Issue.record("expected a flush"); return }
+        #expect(batch.moves == [CheckpointMove(partition: Self.p0, expected: nil, next: 2)])
+        _ = machine.flushSucceeded(batch)
+        #expect(machine.nextAction(now: 10_000) == .close)
+    }
+
     @Test(arguments: [(1, 100_000_000), (2, 200_000_000), (3, 400_000_000), (10, 5_000_000_000), (1_000, 5_000_000_000)] as [(Int, UInt64)])
     func backoffDoublesUpToTheCap(failures: Int, expected: UInt64) {
         #expect(Backoff().delayNanoseconds(afterFailures: failures) == expected)
