@@ -1,5 +1,6 @@
 @testable import AnnalsCLI
 import AnnalsEvents
+import Foundation
 import Kafka
 import Postgres
 import Projection
@@ -52,7 +53,10 @@ import Testing
                 findings.check(runtime["annals.projections"].map { $0.select && !$0.insert && !$0.update && !$0.delete } == true, "\(writer) may read, not write, annals.projections")
                 findings.check(runtime["annals.checkpoints"].map { $0.select && $0.insert && $0.update && !$0.delete } == true, "\(writer) may read, insert and update, not delete, annals.checkpoints")
                 findings.check(runtime["annals.dead_letters"].map { $0.select && $0.insert && !$0.update && !$0.delete } == true, "\(writer) may read and insert, not change or delete, annals.dead_letters")
-                findings.check(runtime["annals.access_roles"].map { !$0.select && !$0.insert } == true, "\(writer) may not touch annals.access_roles")
+                findings.check(runtime["annals.workers"].map { $0.select && $0.insert && $0.update && $0.delete } == true, "\(writer) may keep its heartbeat rows in annals.workers")
+                for table in ["annals.access_roles", "annals.replays", "annals.replay_targets"] {
+                    findings.check(runtime[table].map { !$0.select && !$0.insert && !$0.update && !$0.delete } == true, "\(writer) may not touch \(table)")
+                }
             }
 
             let reader = fixture.access.reader
@@ -101,6 +105,17 @@ import Testing
             findings.check(try admin.execute("SELECT count(*)::bigint AS n FROM story.events").rows.first?.int("n") == 3, "the story writer's 3 events are stored")
             findings.check(try CheckpointStore(projection: "story").loadAll(connection: worker).values.sorted() == [4], "the story writer reads back its checkpoint")
 
+            // Its heartbeat, beside a kb worker's the owner wrote.
+            func identity(_ projection: String) -> WorkerIdentity {
+                WorkerIdentity(id: "\(projection)-worker", projection: projection, group: "annals-\(projection)", host: "test",
+                               pid: 1, httpEndpoint: nil, startedAt: Date(timeIntervalSince1970: 1_767_225_600))
+            }
+            try WorkerStore().beat(identity("kb"), intervalMilliseconds: 5_000, partitions: [], connection: admin)
+            try WorkerStore().beat(identity("story"), intervalMilliseconds: 5_000, partitions: [], connection: worker)
+            try WorkerStore().beat(identity("story"), intervalMilliseconds: 5_000, partitions: [], connection: worker)
+            findings.check(try WorkerStore().all(connection: worker).map(\.identity.projection) == ["story"],
+                           "the story writer sees only its own heartbeat rows")
+
             // Another projection's rows of the shared tables: invisible, unchangeable, not insertable.
             findings.check(try CheckpointStore(projection: "kb").loadAll(connection: worker).isEmpty, "kb checkpoints are invisible to the story writer")
             findings.check(try worker.execute("UPDATE annals.checkpoints SET next_offset = 0 WHERE projection = 'kb'").affectedRows == 0, "the story writer's update of kb checkpoints changes nothing")
@@ -111,6 +126,9 @@ import Testing
                 "INSERT INTO annals.dead_letters (projection, topic, partition, \"offset\", error) VALUES ('kb', 'document-ingested', 0, 0, 'x')",
                 "DELETE FROM annals.checkpoints WHERE projection = 'story'",
                 "UPDATE annals.projections SET version = 9 WHERE name = 'story'",
+                "INSERT INTO annals.workers (worker_id, projection, consumer_group, host, pid, started_at, heartbeat_interval_ms) "
+                    + "VALUES ('w', 'kb', 'g', 'h', 1, now(), 1000)",
+                "SELECT count(*) FROM annals.replays",
                 "SELECT count(*) FROM annals.access_roles",
                 // Other projections' schemas.
                 "SELECT count(*) FROM kb.documents",

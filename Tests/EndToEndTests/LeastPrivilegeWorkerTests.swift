@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// Issue 5, least privilege: a worker connected as a login granted only its projection's writer role runs without
-/// DDL rights, on tables the owner migrated with `annals migrate --roles`.
+/// DDL rights, on tables the owner migrated with `annals migrate --roles`, and on through a blue/green replay.
 @Suite("Least privilege", .timeLimit(.minutes(3)))
 struct LeastPrivilegeWorkerTests {
     @Test func aStoryWorkerLoggedInAsTheStoryWriterProjectsEveryEvent() async throws {
@@ -25,6 +25,14 @@ struct LeastPrivilegeWorkerTests {
                                            databaseURL: stack.database.url(as: login))
         defer { _ = try? worker.kill(SIGKILL) }
         try await stack.waitForCheckpoints(total: 2_000, workers: [worker])
+        try await waitUntil(timeout: .seconds(90), description: "the worker's heartbeat in annals.workers") {
+            try await stack.count("annals.workers") == 1
+        }
+
+        // The owner rebuilds the tables blue/green: the schema swapped in is a new one, granted to the writer as
+        // it was created, so the worker carries on in it.
+        let (replayed, replayLog) = try await stack.runCLI(["replay", "story"] + stack.connectionArguments)
+        #expect(replayed == .exited(0) && replayLog.contains("swapped it in"), "\(replayLog)")
         try await generator.publish(2_000..<3_000, with: stack.producer)
         try await stack.waitForCheckpoints(total: 3_000, workers: [worker])
         try worker.kill(SIGTERM)

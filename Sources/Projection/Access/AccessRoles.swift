@@ -43,7 +43,7 @@ public struct RoleGrant: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         if let projection {
-            "\(role) writes \(schemas.joined(separator: ", ")) and the \(projection) rows of annals.checkpoints and annals.dead_letters"
+            "\(role) writes \(schemas.joined(separator: ", ")) and the \(projection) rows of the annals tables"
         } else {
             "\(role) reads \(schemas.joined(separator: ", "))"
         }

@@ -13,20 +13,23 @@ enum AccessRolesSQL {
         )
         """
 
-    /// Shared `annals` tables and the column naming each row's projection.
-    static let runtimeTables = [("projections", "name"), ("checkpoints", "projection"), ("dead_letters", "projection")]
+    /// The shared `annals` tables a worker uses, the column naming each row's projection, and what a writer may do
+    /// there: read its version, move its checkpoints, record dead letters, keep its heartbeat rows. The replay
+    /// bookkeeping (`replays`, `replay_targets`) is the owner's alone.
+    static let runtimeTables: [(table: String, column: String, privileges: String)] = [
+        ("projections", "name", "SELECT"),
+        ("checkpoints", "projection", "SELECT, INSERT, UPDATE"),
+        ("dead_letters", "projection", "SELECT, INSERT"),
+        ("workers", "projection", "SELECT, INSERT, UPDATE, DELETE"),
+    ]
 
     /// What a writer may do to the shared tables; row-level security narrows it to its projection's rows.
     static func runtimeGrants(writer: String, projection: String, deadLetterSequence: String?) -> [String] {
         let role = quoteIdentifier(writer)
-        var statements = [
-            "GRANT USAGE ON SCHEMA annals TO \(role)",
-            "GRANT SELECT ON annals.projections TO \(role)",
-            "GRANT SELECT, INSERT, UPDATE ON annals.checkpoints TO \(role)",
-            "GRANT SELECT, INSERT ON annals.dead_letters TO \(role)",
-        ]
+        var statements = ["GRANT USAGE ON SCHEMA annals TO \(role)"]
+        statements += runtimeTables.map { "GRANT \($0.privileges) ON annals.\($0.table) TO \(role)" }
         if let deadLetterSequence { statements.append("GRANT USAGE ON SEQUENCE \(deadLetterSequence) TO \(role)") }
-        for (table, column) in runtimeTables {
+        for (table, column, _) in runtimeTables {
             // Replaced rather than kept, so a changed definition takes effect; the transaction hides the gap.
             statements.append("DROP POLICY IF EXISTS \(role) ON annals.\(table)")
             statements.append(
@@ -38,7 +41,7 @@ enum AccessRolesSQL {
 
     /// Row-level security on the shared tables: roles without a policy see and change none of their rows. Their
     /// owner (who migrates) and superusers are not subject to it.
-    static let enableRowLevelSecurity = runtimeTables.map { "ALTER TABLE annals.\($0.0) ENABLE ROW LEVEL SECURITY" }
+    static let enableRowLevelSecurity = runtimeTables.map { "ALTER TABLE annals.\($0.table) ENABLE ROW LEVEL SECURITY" }
 
     /// A writer's privileges on one of its schemas.
     static func writerGrants(_ writer: String, schema: String) -> [String] {
