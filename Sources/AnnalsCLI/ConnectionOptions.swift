@@ -61,7 +61,23 @@ struct ConnectionOptions: ParsableArguments {
             config["sasl.password"] = try Self.environmentSecret(
                 "ANNALS_KAFKA_SASL_PASSWORD", file: "ANNALS_KAFKA_SASL_PASSWORD_FILE", environment: environment)
         }
+        do {
+            try config.validate()
+        } catch {
+            throw CLIError(Self.refusal(error, given: config))
+        }
         return config
+    }
+
+    /// librdkafka's reason, and the -X properties given (secrets redacted): its reason does not always name the
+    /// property (e.g. "Unsupported SASL mechanism: NOPE").
+    static func refusal(_ error: KafkaError, given config: KafkaConfig) -> String {
+        var given = config
+        given["bootstrap.servers"] = nil
+        let properties = given.description.dropFirst("KafkaConfig(".count).dropLast()
+        return "librdkafka refused the Kafka settings: \(error.message)"
+            + (properties.isEmpty ? "" : "; the -X properties given: \(properties)")
+            + ". Each property's values are listed in librdkafka's CONFIGURATION.md"
     }
 
     /// The database conninfo; empty means libpq's defaults (PG* variables, .pgpass).

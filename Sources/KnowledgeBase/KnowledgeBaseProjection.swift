@@ -11,6 +11,8 @@ public struct KnowledgeBaseProjection: Projection {
     public let topics: [AnnalsTopic] = [.documentIngested, .storyEvent]
     public let schema: String
     public let tables = ["documents", "chunks", "concept_versions", "concepts", "relationship_changes", "relationships"]
+    /// The embedding cache, kept across replays.
+    public var auxiliarySchemas: [String] { [EmbeddingCache.schema] }
     public let settings: KnowledgeBaseSettings
     private let embedder: any Embedder
 

@@ -16,6 +16,8 @@ public struct MetricsProjection: Projection {
     public let topics: [AnnalsTopic] = [.metricSample]
     public let schema: String
     public let tables = ["samples", "rollups", "autoscaler_state", "decisions"]
+    /// The outbox of `scale-decision`, kept across replays.
+    public var auxiliarySchemas: [String] { [DecisionOutbox.schema] }
     /// The policy's settings: a replay must use the live worker's to rebuild the same decisions.
     public let settings: ScalePolicySettings
     /// Whether new decisions are queued for publishing: the live worker's projection does, a replay's does not.

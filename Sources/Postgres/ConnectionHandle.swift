@@ -48,7 +48,7 @@ final class ConnectionHandle {
         }
         let handle = ConnectionHandle(raw: raw)
         guard PQstatus(raw) == CONNECTION_OK else {
-            throw PostgresError(.connectionFailed, message: redaction.scrub(handle.errorMessage))
+            throw PostgresError(.connectionFailed, message: ConnectionFailureAdvice.explained(redaction.scrub(handle.errorMessage)))
         }
         return handle
     }

@@ -14,6 +14,9 @@ public protocol Projection: Sendable {
     var schema: String { get }
     /// Its tables, unqualified, in the order they can be truncated and compared.
     var tables: [String] { get }
+    /// Schemas outside `schema` that its worker also writes and that replays never rebuild (a cache, an outbox,
+    /// the record of what was done to the outside world). Its writer role may write them; empty by default.
+    var auxiliarySchemas: [String] { get }
     /// Idempotent DDL creating its tables inside `schema` (a shadow schema during a rebuild).
     func migrations(schema: String) -> [String]
     /// Throws, saying what to do, when existing tables cannot take this code's rows (e.g. another vector dimension).
@@ -33,6 +36,7 @@ public protocol Projection: Sendable {
 }
 
 extension Projection {
+    public var auxiliarySchemas: [String] { [] }
     public func prepare(_ event: ProjectedEvent) -> (any Sendable)? { nil }
     public func complete(_ events: [ProjectedEvent], connection: PostgresConnection) throws -> [ProjectedEvent] { events }
     public func checkCompatibility(schema: String, connection: PostgresConnection) throws {}

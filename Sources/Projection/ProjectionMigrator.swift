@@ -13,6 +13,9 @@ public enum ProjectionMigrator {
     public static func migrate(_ projection: any Projection, connection: PostgresConnection) throws -> Outcome {
         try connection.transaction { tx in
             try lockMigrations(tx)
+            // A least-privilege worker role never runs DDL: it checks what an owner migrated.
+            guard try MigrationRights.mayRunDDL(in: ["annals", projection.schema] + projection.auxiliarySchemas, connection: tx)
+            else { return try attach(projection, tx) }
             try runRuntimeSchema(tx)
             if let stored = try storedVersion(of: projection, tx) {
                 guard stored == projection.version else {
@@ -102,6 +105,7 @@ public enum ProjectionMigrator {
             try tx.execute(statement)
         }
         try projection.checkCompatibility(schema: schema, connection: tx)
+        try AccessRoles.regrant(projection, schema: schema, connection: tx)
     }
 
     private static func runRuntimeSchema(_ tx: PostgresConnection) throws {
@@ -111,7 +115,7 @@ public enum ProjectionMigrator {
     }
 
     /// Serialises concurrent migrations (several workers starting at once) on a fixed advisory lock.
-    private static func lockMigrations(_ tx: PostgresConnection) throws {
+    static func lockMigrations(_ tx: PostgresConnection) throws {
         try tx.execute("SELECT pg_advisory_xact_lock(7204118555)")
     }
 }

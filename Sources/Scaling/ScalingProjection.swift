@@ -12,9 +12,13 @@ public struct ScalingProjection: Projection {
     public let topics: [AnnalsTopic] = [.scaleDecision]
     public let schema: String
     public let tables = ["decisions", "capacity"]
+    /// Where actuation records what it did (``ActuationSQL``), kept across replays.
+    public let actuationSchema: String
+    public var auxiliarySchemas: [String] { [actuationSchema] }
 
-    public init(schema: String = "scaling") {
+    public init(schema: String = "scaling", actuationSchema: String = ActuationSQL.defaultSchema) {
         self.schema = schema
+        self.actuationSchema = actuationSchema
     }
 
     public func migrations(schema: String) -> [String] {

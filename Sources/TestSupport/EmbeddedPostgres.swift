@@ -8,19 +8,22 @@ public final class EmbeddedPostgres: Sendable {
     public let port: Int
     /// URL of the `annals` database on this server.
     public let url: String
+    /// With `tls`, the CA that signed the server's certificate (for localhost and 127.0.0.1): pass it as sslrootcert.
+    public let certificateAuthority: String?
 
-    /// Initialises and starts a server on a free port.
-    public init() throws {
+    /// Initialises and starts a server on a free port; with `tls`, one that also accepts TLS (`dev/postgres --tls`).
+    public init(tls: Bool = false) throws {
         let directory = FileManager.default.temporaryDirectory.path + "/annals-pg-" + Self.randomSuffix()
         var lastError: Error?
         // The port is picked at random: another process may take it first, so try a few.
         for _ in 0..<5 {
             let candidate = Int.random(in: 20_000..<32_000)
             do {
-                let output = try Self.runScript(["start", "--data", directory, "--port", String(candidate)])
+                let output = try Self.runScript(["start", "--data", directory, "--port", String(candidate)] + (tls ? ["--tls"] : []))
                 dataDirectory = directory
                 port = candidate
                 url = output
+                certificateAuthority = tls ? directory + "/tls/ca.crt" : nil
                 return
             } catch {
                 lastError = error

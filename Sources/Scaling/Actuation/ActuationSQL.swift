@@ -9,10 +9,17 @@ public struct ActuationSQL: Sendable {
     /// Quoted schema name.
     let schema: String
 
+    /// The schema actuation uses unless told otherwise.
+    public static let defaultSchema = "scaling_actuation"
+
     /// The tables in `schema` (default `scaling_actuation`).
-    public init(schema: String = "scaling_actuation") {
+    public init(schema: String = ActuationSQL.defaultSchema) {
         self.schema = quoteIdentifier(schema)
+        self.schemaName = schema
     }
+
+    /// Unquoted schema name.
+    let schemaName: String
 
     /// One session-level advisory lock elects the worker that actuates, so two workers of the projection never
     /// both call the target. (Advisory locks are per database.) The key spells "scaling" in ASCII.
@@ -58,12 +65,25 @@ public struct ActuationSQL: Sendable {
         ]
     }
 
-    /// Creates the schema and tables if missing.
+    /// Creates the schema and tables if missing. A role that may not run DDL (the scaling writer of a least-privilege
+    /// deployment, see ``AccessRoles``) only checks that an owner created them and that it may write them.
     public func migrate(connection: PostgresConnection) throws {
         try connection.transaction { tx in
             // Two workers starting together must not race on CREATE … IF NOT EXISTS.
             try tx.execute("SELECT pg_advisory_xact_lock($1)", [.int(Self.leaderLockKey &+ 1)])
+            guard try MigrationRights.mayRunDDL(in: [schemaName], connection: tx) else {
+                let lacking = try MigrationRights.shortfalls(
+                    schema: schemaName, needs: [("attempts", "INSERT"), ("applied", "INSERT"), ("applied", "UPDATE")],
+                    connection: tx)
+                guard lacking.isEmpty else {
+                    throw ProjectionAccessError(
+                        projection: "scaling", role: try MigrationRights.currentRole(tx),
+                        problem: "it lacks \(lacking.map(\.description).joined(separator: ", "))")
+                }
+                return
+            }
             for statement in migrations { try tx.execute(statement) }
+            try AccessRoles.regrantWriter(of: "scaling", schemas: [schemaName], connection: tx)
         }
     }
 

@@ -16,7 +16,7 @@ public struct ActuationSettings: Sendable, Equatable {
     public var actuationSchema: String
 
     public init(poll: Duration = .seconds(1), retry: RetrySchedule = RetrySchedule(),
-                projectionSchema: String = "scaling", actuationSchema: String = "scaling_actuation") {
+                projectionSchema: String = "scaling", actuationSchema: String = ActuationSQL.defaultSchema) {
         self.poll = poll
         self.retry = retry
         self.projectionSchema = projectionSchema
@@ -47,7 +47,7 @@ public final class ActuationService: Service, Sendable {
         self.logger = logger
         self.database = ActuationDatabase(conninfo: databaseURL)
         self.sql = ActuationSQL(schema: settings.actuationSchema)
-        self.projection = ScalingProjection(schema: settings.projectionSchema)
+        self.projection = ScalingProjection(schema: settings.projectionSchema, actuationSchema: settings.actuationSchema)
     }
 
     /// Look at the capacity table now rather than at the next poll: call it after a batch commits.
