@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "annals-kb-worker", targets: ["annals-kb-worker"]),
         .executable(name: "annals-metrics-worker", targets: ["annals-metrics-worker"]),
         .executable(name: "annals-scaling-worker", targets: ["annals-scaling-worker"]),
+        .executable(name: "annals-api", targets: ["annals-api"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
@@ -136,12 +137,28 @@ let package = Package(
             ]
         ),
 
+        // The read side over HTTP (annals-api): routes, search cache, rate limiting, the OpenAPI document and the web page.
+        .target(
+            name: "ReadAPI",
+            dependencies: [
+                "Postgres", "Projection", "KnowledgeBase", "Story", "Scaling", "WorkerHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.embedInCode("Resources/openapi.json"), .embedInCode("Resources/index.html")]
+        ),
+
         // Commands and executables.
         .target(
             name: "AnnalsCLI",
             dependencies: [
                 "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
-                "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation", "WorkerHTTP",
+                "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation", "WorkerHTTP", "ReadAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -155,6 +172,7 @@ let package = Package(
         // Regenerates Samples/load-traces from LoadTrace (or checks them with --check).
         .executableTarget(name: "annals-traces", dependencies: ["AnnalsMetrics"]),
         .executableTarget(name: "annals-scaling-worker", dependencies: ["AnnalsCLI"]),
+        .executableTarget(name: "annals-api", dependencies: ["AnnalsCLI"]),
         .executableTarget(
             name: "annals-bench",
             dependencies: [
@@ -206,6 +224,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "ReadAPITests",
+            dependencies: [
+                "ReadAPI", "KnowledgeBase", "Story", "Scaling", "Postgres", "Projection", "TestSupport", "AnnalsEvents",
+                "DocumentIngest", "Kafka", "WorkerHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "MetricsTests", dependencies: ["AnnalsMetrics", "AnnalsEvents"]),

@@ -50,7 +50,7 @@ struct ConceptHistoryCommand: ParsableCommand {
             throw CLIError("no concept \(concept) in \(world.isEmpty ? "the global view" : "world \(world)")")
         }
         if scope.json {
-            print(try ConceptJSON.encode(ConceptJSON.History(history)))
+            print(try ConceptJSON.encode(ConceptHistoryReport(history)))
             return
         }
         let state = history.current
@@ -62,8 +62,8 @@ struct ConceptHistoryCommand: ParsableCommand {
         var before = ConceptState()
         for (number, change) in history.changes.enumerated() {
             let scopeName = change.worldID.isEmpty ? "global" : change.worldID
-            print("  \(number + 1). \(ConceptJSON.timestamp(change.cause.occurredAtMicroseconds))  \(scopeName)  "
-                  + ConceptJSON.sourceDescription(change.cause.source))
+            print("  \(number + 1). \(ConceptHistoryReport.timestamp(change.cause.occurredAtMicroseconds))  \(scopeName)  "
+                  + ConceptHistoryReport.sourceDescription(change.cause.source))
             var after = before
             after.apply(change)
             for line in Self.differences(from: before, to: after) { print("       \(line)") }
@@ -117,7 +117,7 @@ struct ConceptRelatedCommand: ParsableCommand {
         let related = try queries.related(to: concept, world: world, depth: depth, connection: db)
         let names = try queries.summaries(of: [concept] + related.map(\.conceptID), world: world, connection: db)
         if scope.json {
-            print(try ConceptJSON.encode(related.map { ConceptJSON.Related($0, summary: names[$0.conceptID]) }))
+            print(try ConceptJSON.encode(related.map { RelatedConceptReport($0, summary: names[$0.conceptID]) }))
             return
         }
         func label(_ id: String) -> String {
@@ -135,77 +135,11 @@ struct ConceptRelatedCommand: ParsableCommand {
     }
 }
 
-/// The JSON shapes of the concept commands.
+/// The concept commands' JSON.
 enum ConceptJSON {
-    struct Change: Encodable {
-        var world: String?
-        var eventID: String
-        var occurredAt: String
-        var source: String
-        var name: String?
-        var kind: String?
-        var description: String?
-        var attributes: [String: String]
-    }
-
-    struct History: Encodable {
-        var conceptID: String
-        var world: String?
-        var name: String
-        var kind: String
-        var description: String
-        var attributes: [String: String]
-        var changes: [Change]
-
-        init(_ history: ConceptQueries.History) {
-            conceptID = history.conceptID
-            world = history.worldID.isEmpty ? nil : history.worldID
-            name = history.current.name
-            kind = history.current.kind
-            description = history.current.description
-            attributes = history.current.attributes
-            changes = history.changes.map {
-                Change(world: $0.worldID.isEmpty ? nil : $0.worldID, eventID: $0.cause.eventID,
-                       occurredAt: ConceptJSON.timestamp($0.cause.occurredAtMicroseconds),
-                       source: ConceptJSON.sourceDescription($0.cause.source), name: $0.name.isEmpty ? nil : $0.name,
-                       kind: $0.kind.isEmpty ? nil : $0.kind, description: $0.description.isEmpty ? nil : $0.description,
-                       attributes: $0.attributes)
-            }
-        }
-    }
-
-    struct Related: Encodable {
-        var conceptID: String
-        var name: String?
-        var kind: String?
-        var depth: Int
-        var via: ConceptEdge
-
-        init(_ related: RelatedConcept, summary: ConceptQueries.Summary?) {
-            conceptID = related.conceptID
-            name = summary?.name
-            kind = summary?.kind
-            depth = related.depth
-            via = related.via
-        }
-    }
-
     static func encode(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func sourceDescription(_ source: ChangeCause.Source) -> String {
-        switch source {
-        case .document(let id, let version): "document \(id) v\(version)"
-        case .story(let sequence): "story event #\(sequence)"
-        }
-    }
-
-    /// ISO-8601 UTC, to the second.
-    static func timestamp(_ microseconds: Int64) -> String {
-        let date = Date(timeIntervalSince1970: Double(microseconds) / 1_000_000)
-        return date.formatted(.iso8601)
     }
 }

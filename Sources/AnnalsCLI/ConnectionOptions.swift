@@ -87,12 +87,17 @@ struct ConnectionOptions: ParsableArguments {
 
     /// The flag, else its file, else DATABASE_URL, else DATABASE_URL_FILE's contents, else "" (libpq's defaults).
     func databaseConninfo(environment: [String: String]) throws -> String {
-        if databaseURL != nil, databaseURLFile != nil {
+        try Self.databaseConninfo(url: databaseURL, file: databaseURLFile, environment: environment)
+    }
+
+    /// The database conninfo from `--database-url`, else `--database-url-file`, else the environment, else "".
+    static func databaseConninfo(url: String?, file: String?, environment: [String: String]) throws -> String {
+        if url != nil, file != nil {
             throw CLIError("--database-url and --database-url-file contradict each other: give one")
         }
-        if let databaseURL { return databaseURL }
-        if let databaseURLFile { return try SecretFile.read(databaseURLFile, for: "--database-url-file") }
-        return try Self.environmentSecret("DATABASE_URL", file: "DATABASE_URL_FILE", environment: environment) ?? ""
+        if let url { return url }
+        if let file { return try SecretFile.read(file, for: "--database-url-file") }
+        return try environmentSecret("DATABASE_URL", file: "DATABASE_URL_FILE", environment: environment) ?? ""
     }
 
     /// The value of `variable`, else the contents of the file `file` names, else nil; both set is an error.

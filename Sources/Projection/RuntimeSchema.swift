@@ -55,6 +55,20 @@ enum RuntimeSchema {
             PRIMARY KEY (projection, topic, partition)
         )
         """,
+        // What a projection's tables were built from: its checkpoints (every commit rewrites updated_at) and the
+        // last re-drive of its dead letters. Readers cache answers under it (`annals-api`); they may call it
+        // without reading the tables it summarises, so it runs as its owner.
+        """
+        CREATE OR REPLACE FUNCTION annals.data_version(projection_name text) RETURNS text
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+            SELECT concat_ws('/',
+                (SELECT count(*) || ':' || coalesce(sum(next_offset), 0) || ':' || coalesce(max(updated_at)::text, '')
+                 FROM annals.checkpoints WHERE projection = projection_name),
+                (SELECT coalesce(max(redriven_at)::text, '') FROM annals.dead_letters WHERE projection = projection_name),
+                (SELECT coalesce(max(version)::text, '') FROM annals.projections WHERE name = projection_name))
+        $$
+        """,
+        "REVOKE ALL ON FUNCTION annals.data_version(text) FROM PUBLIC",
         // One row per running worker process, rewritten by its heartbeat (`WorkerHeartbeat`), deleted when it stops.
         """
         CREATE TABLE IF NOT EXISTS annals.workers (

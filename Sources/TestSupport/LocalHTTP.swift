@@ -24,6 +24,18 @@ public enum LocalHTTP {
     /// `GET path` on 127.0.0.1:`port` with `Connection: close`: the status code and body, or nil when nothing
     /// accepts the connection. Blocking: call it from `onOwnThread`.
     public static func get(port: Int, path: String) throws -> (status: Int, body: String)? {
+        try response(port: port, path: path).map { ($0.status, $0.body) }
+    }
+
+    /// A response's status, headers (names lower-cased) and body.
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: String
+    }
+
+    /// `GET path` as `get` does, with the response's headers; nil when nothing accepts the connection. Blocking.
+    public static func response(port: Int, path: String) throws -> Response? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSupportFailure("socket: errno \(errno)") }
         defer { close(fd) }
@@ -49,7 +61,14 @@ public enum LocalHTTP {
             guard count > 0 else { throw TestSupportFailure("reading from port \(port): errno \(errno)") }
             response += buffer[..<count]
         }
-        return try parse(String(decoding: response, as: UTF8.self))
+        let text = String(decoding: response, as: UTF8.self)
+        let (status, body) = try parse(text)
+        var headers: [String: String] = [:]
+        for line in text[..<(text.range(of: "\r\n\r\n")?.lowerBound ?? text.endIndex)].split(separator: "\r\n").dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return Response(status: status, headers: headers, body: body)
     }
 
     /// Status and body of a whole response; handles `Content-Length` and chunked bodies.

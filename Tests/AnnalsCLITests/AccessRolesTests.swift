@@ -64,9 +64,19 @@ import Testing
                 findings.check(table.usage && table.select, "\(reader) reads \(table.name)")
                 findings.check(!table.insert && !table.update && !table.delete && !table.truncate && !table.create, "\(reader) on \(table.name)")
             }
-            for table in try Privileges.of(reader, in: ["annals"] + projections.flatMap(\.auxiliarySchemas), admin) {
+            for table in try Privileges.of(reader, in: projections.flatMap(\.auxiliarySchemas), admin) {
                 findings.check(!table.usage && !table.select, "\(reader) must not reach \(table.name)")
             }
+            // In annals it may only ask what a projection's tables were built from (annals-api caches under it).
+            for table in try Privileges.of(reader, in: ["annals"], admin) {
+                findings.check(!table.select && !table.insert && !table.update && !table.delete, "\(reader) must not read or change \(table.name)")
+            }
+            let dataVersion = try admin.execute(
+                "SELECT has_function_privilege($1, 'annals.data_version(text)', 'EXECUTE') AS reader, "
+                    + "has_function_privilege($2, 'annals.data_version(text)', 'EXECUTE') AS writer",
+                [PostgresValue(reader), PostgresValue(fixture.access.writer(of: projections[0].name))])
+            findings.check(try dataVersion.rows.first?.bool("reader") == true, "\(reader) may call annals.data_version")
+            findings.check(try dataVersion.rows.first?.bool("writer") == false, "writers may not call annals.data_version")
 
             let logins = try admin.execute(
                 "SELECT count(*)::bigint AS n FROM pg_roles WHERE starts_with(rolname, $1) AND rolcanlogin",

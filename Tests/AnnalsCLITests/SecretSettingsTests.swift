@@ -82,7 +82,8 @@ import Testing
         let options = try Self.connection(Self.saslArguments)
         #expect(try options.kafkaConfig(environment: ["ANNALS_KAFKA_SASL_PASSWORD": "from-env"])["sasl.password"] == "from-env")
         #expect(try options.kafkaConfig(environment: ["ANNALS_KAFKA_SASL_PASSWORD_FILE": file])["sasl.password"] == Self.kafkaPassword)
-        #expect(try options.kafkaConfig(environment: [:])["sasl.password"] == nil)
+        // Without a password anywhere, librdkafka refuses the settings when the command starts.
+        #expect(Self.message { try options.kafkaConfig(environment: [:]) }.contains("sasl.username and sasl.password must be set"))
         let given = try Self.connection(Self.saslArguments + ["-X", "sasl.password=from-flag"])
         #expect(try given.kafkaConfig(environment: ["ANNALS_KAFKA_SASL_PASSWORD_FILE": file])["sasl.password"] == "from-flag")
         #expect(Self.message { try options.kafkaConfig(environment: ["ANNALS_KAFKA_SASL_PASSWORD": "a", "ANNALS_KAFKA_SASL_PASSWORD_FILE": file]) }

@@ -1,6 +1,6 @@
 /// A question put to the knowledge base, scoped to one world (which also sees global documents) or to
 /// global documents only.
-public struct SearchQuery: Sendable, Equatable, Codable {
+public struct SearchQuery: Sendable, Hashable, Codable {
     /// Longest query accepted, in characters.
     public static let maxCharacters = 1_000
     /// Hits one search may return.

@@ -62,6 +62,12 @@ enum AccessRolesSQL {
         ]
     }
 
+    /// The reader's only right in the `annals` schema: asking what a projection's tables were built from.
+    static func readerRuntimeGrants(_ reader: String) -> [String] {
+        let role = quoteIdentifier(reader)
+        return ["GRANT USAGE ON SCHEMA annals TO \(role)", "GRANT EXECUTE ON FUNCTION annals.data_version(text) TO \(role)"]
+    }
+
     /// Creates `role` NOLOGIN unless it exists (roles are cluster-wide: another database may have made it).
     static func createRoleIfMissing(_ role: String, _ tx: PostgresConnection) throws {
         let exists = try tx.execute("SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1) AS present", [PostgresValue(role)])
@@ -147,6 +153,7 @@ extension AccessRoles {
             for schema in readable {
                 for statement in AccessRolesSQL.readerGrants(reader, schema: schema) { try tx.execute(statement) }
             }
+            for statement in AccessRolesSQL.readerRuntimeGrants(reader) { try tx.execute(statement) }
             grants.append(RoleGrant(role: reader, schemas: readable, projection: nil))
             for statement in AccessRolesSQL.enableRowLevelSecurity { try tx.execute(statement) }
             return grants

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import KnowledgeBase
+import Logging
+import Postgres
+import ReadAPI
+import ServiceLifecycle
+import WorkerHTTP
+
+/// `annals-api`: the read side over HTTP until SIGTERM.
+public struct APICommand: WorkerCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "annals-api",
+        abstract: "Serve the projections read-only over HTTP: search, documents, story, concepts, scaling.",
+        discussion: """
+        Endpoints under /v1 (GET, JSON): /v1/worlds, /v1/search?q=…&world=W&k=10, /v1/documents/{id}, \
+        /v1/worlds/{world}/story?after=N&limit=50, /v1/concepts/{id}/history?world=W, \
+        /v1/concepts/{id}/related?world=W&depth=2, /v1/scaling/capacity, /v1/scaling/decisions?tier=T&limit=20. \
+        The OpenAPI document is at /openapi.json, a web page at /, and /healthz, /readyz and /metrics as the \
+        workers have them. Connect as a login granted the reader role of `annals migrate --roles`: the API \
+        needs nothing else. Search answers are cached per knowledge-base data version, so an answer is never \
+        older than the tables. Each client (by address) is rate limited; beyond it the answer is 429 with \
+        Retry-After. SIGTERM stops it.
+        """)
+
+    @Option(help: ArgumentHelp(
+        "PostgreSQL URL or libpq conninfo (default: $DATABASE_URL, else the file $DATABASE_URL_FILE, else libpq's PG* variables).",
+        valueName: "url"))
+    var databaseURL: String?
+    @Option(help: ArgumentHelp("File holding the PostgreSQL URL or conninfo; a trailing newline is ignored.", valueName: "path"))
+    var databaseURLFile: String?
+    @Option(help: "Address to bind.") var httpHost = "0.0.0.0"
+    @Option(help: "Port to serve on (default: $ANNALS_API_PORT, else 8080).") var httpPort: Int?
+    @Option(help: "Database connections (each runs its queries on a thread of its own).") var poolSize = 4
+    @Option(help: "Search answers kept in memory; 0 turns the cache off.") var cacheEntries = 10_000
+    @Option(help: "Requests per second each client may make on average; 0 turns rate limiting off.") var rateLimit = 50.0
+    @Option(help: "Requests each client may make at once before the average applies.") var rateBurst = 100.0
+    @Option(help: "HNSW candidate list size while searching (hnsw.ef_search).") var efSearch = SearchSettings().efSearch
+    @Option(help: "The knowledge-base schema.") var kbSchema = "kb"
+    @Option(help: "The story schema.") var storySchema = "story"
+    @Option(help: "The scaling schema.") var scalingSchema = "scaling"
+    @OptionGroup(title: "Query embeddings (must match the knowledge-base worker's)") var embedding: EmbedderOptions
+    @OptionGroup(title: "Logging") var logging: LoggingOptions
+    @Option(help: ArgumentHelp("A YAML file of settings, by option name (default: $ANNALS_CONFIG).", valueName: "path"))
+    var config: String?
+
+    public static let environmentVariables: [String: [String]] = ConnectionOptions.environmentVariables
+        .filter { $0.key.hasPrefix("database") }
+        .merging(LoggingOptions.environmentVariables) { first, _ in first }
+        .merging(EmbedderOptions.environmentVariables) { first, _ in first }
+        .merging(["http-port": ["ANNALS_API_PORT"]]) { first, _ in first }
+    public static let loggerLabel = "annals.api"
+
+    public init() {}
+
+    public func validate() throws {
+        guard (1...64).contains(poolSize) else { throw ValidationError("--pool-size \(poolSize): use 1 to 64") }
+        guard cacheEntries >= 0 else { throw ValidationError("--cache-entries \(cacheEntries): use 0 or more") }
+        guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit \(rateLimit): use 0 (off) or more") }
+        guard rateBurst >= 1, rateBurst.isFinite else { throw ValidationError("--rate-burst \(rateBurst): use 1 or more") }
+        guard SearchSettings.efSearchRange.contains(efSearch) else {
+            throw ValidationError("--ef-search \(efSearch): use \(SearchSettings.efSearchRange.lowerBound) to \(SearchSettings.efSearchRange.upperBound)")
+        }
+    }
+
+    public func run() async throws {
+        let logger = Logger(label: Self.loggerLabel)
+        let environment = ProcessInfo.processInfo.environment
+        let conninfo = try ConnectionOptions.databaseConninfo(url: databaseURL, file: databaseURLFile, environment: environment)
+        let port = try effectivePort(environment: environment)
+        var settings = ReadAPISettings()
+        settings.knowledgeBaseSchema = kbSchema
+        settings.storySchema = storySchema
+        settings.scalingSchema = scalingSchema
+        settings.search.efSearch = efSearch
+        settings.cacheEntries = cacheEntries
+        settings.rateLimit = rateLimit == 0 ? nil : (perSecond: rateLimit, burst: rateBurst)
+        let embedding = self.embedding
+        let embedderKind = try embedding.kind(environment: environment)  // bad embedder settings fail now, not at the first search
+        settings.makeEmbedder = { dimension in try embedding.makeEmbedder(dimension: dimension) }
+
+        let report = SettingsReport.current
+        logger.info("settings", metadata: [
+            "database": "\(conninfo.isEmpty ? "libpq defaults (PG* variables)" : redacted(conninfo))",
+            "http": "\(httpHost):\(port)", "pool-size": "\(poolSize)", "cache-entries": "\(cacheEntries)",
+            "rate-limit": "\(rateLimit == 0 ? "off" : "\(rateLimit)/s, burst \(rateBurst)")", "ef-search": "\(efSearch)",
+            "schemas": "\(kbSchema), \(storySchema), \(scalingSchema)", "embedder": "\(embedderKind.rawValue)",
+            "config": "\(report.configPath ?? "none")", "sources": "\(report.sources.isEmpty ? "defaults" : report.sources)",
+        ])
+        let pool = PostgresConnectionPool(conninfo: conninfo, size: poolSize)
+        let api = ReadAPI(pool: pool, settings: settings, logger: logger)
+        let server = ReadAPIServer(api: api, settings: settings, registry: PrometheusBootstrap.registry)
+        let group = ServiceGroup(services: [server.application(host: httpHost, port: port, logger: logger)],
+                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+
+    private func effectivePort(environment: [String: String]) throws -> Int {
+        if let httpPort {
+            guard (0...65_535).contains(httpPort) else { throw CLIError("--http-port \(httpPort) is not a port number: use 1-65535") }
+            return httpPort
+        }
+        guard let text = environment["ANNALS_API_PORT"], !text.isEmpty else { return 8080 }
+        guard let port = Int(text), (0...65_535).contains(port) else {
+            throw CLIError("ANNALS_API_PORT=\(text) is not a port number: use 1-65535")
+        }
+        return port
+    }
+}

@@ -1,0 +1,19 @@
+import KnowledgeBase
+
+/// What `ReadAPI` reads and how it answers.
+public struct ReadAPISettings: Sendable {
+    /// The schemas of the projections read.
+    public var knowledgeBaseSchema = "kb"
+    public var storySchema = "story"
+    public var scalingSchema = "scaling"
+    /// How searches gather and fuse candidates (`hnsw.ef_search` among them).
+    public var search = SearchSettings()
+    /// Search answers kept in memory; 0 turns the cache off.
+    public var cacheEntries = 10_000
+    /// Requests per second each client may make on average, and at once; nil turns rate limiting off.
+    public var rateLimit: (perSecond: Double, burst: Double)? = (perSecond: 50, burst: 100)
+    /// Builds the query embedder once the knowledge base's dimension is known.
+    public var makeEmbedder: @Sendable (_ dimension: Int) throws -> any Embedder = { try HashingEmbedder(dimension: $0) }
+
+    public init() {}
+}
