@@ -17,6 +17,7 @@ public struct APIError: HTTPResponseError, Equatable {
         public static let rateLimited = Code(rawValue: "rate_limited")
         public static let unavailable = Code(rawValue: "unavailable")
         public static let internalError = Code(rawValue: "internal")
+        public static let methodNotAllowed = Code(rawValue: "method_not_allowed")
     }
 
     public var status: HTTPResponse.Status
@@ -62,7 +63,9 @@ public struct APIError: HTTPResponseError, Equatable {
 
     /// The JSON body.
     var body: Data {
-        (try? JSONEncoder().encode(Body(error: .init(code: code.rawValue, message: message, parameter: parameter)))) ?? Data()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(Body(error: .init(code: code.rawValue, message: message, parameter: parameter)))) ?? Data()
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
