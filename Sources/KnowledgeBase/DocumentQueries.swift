@@ -43,7 +43,7 @@ public struct DocumentQueries: Sendable {
             (sql: """
                     SELECT document_id, version, world_id, title, source, content_hash, to_json(tags)::text AS tags,
                         pii_counts::text AS pii_counts,
-                        to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at
+                        \(rfc3339UTC("occurred_at")) AS occurred_at
                     FROM \(schema).documents WHERE document_id = $1
                     """, parameters: [PostgresValue(documentID)]),
             (sql: """

@@ -120,6 +120,11 @@ public enum ProjectionMigrator {
     }
 }
 
+/// SQL rendering a timestamptz column as RFC 3339 in UTC with microseconds (`2026-03-01T08:00:07.000000Z`), for readers.
+public func rfc3339UTC(_ column: String) -> String {
+    "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+}
+
 /// Quotes an SQL identifier (schema or table name).
 public func quoteIdentifier(_ name: String) -> String {
     "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""

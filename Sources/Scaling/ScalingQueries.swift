@@ -54,7 +54,7 @@ public struct ScalingQueries: Sendable {
         try connection.execute(
             """
             SELECT tier, desired_capacity, desired_spot, desired_on_demand, current_capacity, reason, policy_version,
-                decision_id, \(Self.timestamp("decided_at")) AS decided_at
+                decision_id, \(rfc3339UTC("decided_at")) AS decided_at
             FROM \(schema).capacity ORDER BY tier
             """
         ).rows.map { row in
@@ -72,7 +72,7 @@ public struct ScalingQueries: Sendable {
         try connection.execute(
             """
             SELECT decision_id, tier, current_capacity, desired_capacity, desired_spot, desired_on_demand, reason,
-                policy_version, \(Self.timestamp("decided_at")) AS decided_at, superseded, samples, mean_gpu_utilization,
+                policy_version, \(rfc3339UTC("decided_at")) AS decided_at, superseded, samples, mean_gpu_utilization,
                 queue_depth::text AS queue_depth, latency_p95_seconds, active_players::text AS active_players
             FROM \(schema).decisions
             WHERE $1::text IS NULL OR tier = $1
@@ -93,9 +93,5 @@ public struct ScalingQueries: Sendable {
                 latencyP95Seconds: row.isNull("latency_p95_seconds") ? nil : try row.double("latency_p95_seconds"),
                 activePlayers: row.optionalString("active_players").flatMap { UInt64($0) })
         }
-    }
-
-    private static func timestamp(_ column: String) -> String {
-        "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
     }
 }

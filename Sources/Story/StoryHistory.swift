@@ -49,7 +49,7 @@ public struct StoryHistory: Sendable {
                 ) page
             )
             SELECT event_id, sequence, kind, to_json(actors)::text AS actors, summary, payload::text AS payload,
-                to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at, producer,
+                \(rfc3339UTC("occurred_at")) AS occurred_at, producer,
                 EXISTS (SELECT FROM \(schema).events later, bound
                         WHERE later.world_id = $1 AND later.sequence > bound.last) AS more
             FROM \(schema).events, bound
