@@ -23,7 +23,7 @@ struct APIServerHarness {
         self.group = group
         task = Task { try await group.run() }
         let port = self.port
-        try await waitUntil(timeout: .seconds(20), description: "the API answers /healthz on \(port)") {
+        try await waitUntil(timeout: .seconds(90), description: "the API answers /healthz on \(port)") {
             try await onOwnThread { try LocalHTTP.get(port: port, path: "/healthz")?.status == 200 }
         }
     }

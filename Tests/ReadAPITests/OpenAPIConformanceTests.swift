@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func theServedDocumentIsTheRepositorysCopy() async throws {
-        let fixture = try ReadSideFixture(prefix: "api_openapi_copy")
+        let fixture = try await ReadSideFixture.make(prefix: "api_openapi_copy")
         defer { fixture.drop() }
         let api = try await APIServerHarness(conninfo: fixture.database.url)
         let served = try await api.get("/openapi.json").body
@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func schemathesisFindsNoServerErrorAndNoResponseOutsideTheDocument() async throws {
-        let fixture = try ReadSideFixture(prefix: "api_schemathesis")
+        let fixture = try await ReadSideFixture.make(prefix: "api_schemathesis")
         defer { fixture.drop() }
         var settings = ReadAPISettings()
         settings.rateLimit = nil  // schemathesis sends hundreds of requests a second

@@ -18,7 +18,7 @@ import Testing
     struct Decisions: Decodable { var decisions: [ScaleDecisionReport] }
 
     @Test func everyEndpointAnswersFromTheProjections() async throws {
-        let fixture = try ReadSideFixture(prefix: "api_endpoints")
+        let fixture = try await ReadSideFixture.make(prefix: "api_endpoints")
         defer { fixture.drop() }
         let api = try await APIServerHarness(conninfo: fixture.database.url)
 
@@ -79,7 +79,7 @@ import Testing
     ]
 
     @Test func badRequestsGetJSONErrorsNamingTheParameter() async throws {
-        let fixture = try ReadSideFixture(prefix: "api_errors")
+        let fixture = try await ReadSideFixture.make(prefix: "api_errors")
         defer { fixture.drop() }
         let api = try await APIServerHarness(conninfo: fixture.database.url)
         for (path, status, parameter) in Self.badRequests {
@@ -94,7 +94,7 @@ import Testing
     }
 
     @Test func searchAnswersAreCachedUntilTheKnowledgeBaseMoves() async throws {
-        let fixture = try ReadSideFixture(prefix: "api_cache")
+        let fixture = try await ReadSideFixture.make(prefix: "api_cache")
         defer { fixture.drop() }
         let api = try await APIServerHarness(conninfo: fixture.database.url)
         let path = "/v1/search?world=cindermoor&q=glassblower+furnace+quarantine&k=3"
@@ -115,8 +115,11 @@ import Testing
         document.source = "tests"
         document.content = "The glassblower's furnace is under quarantine: no glassblower may light the furnace until the quarantine ends."
         document.contentHash = "glassworks-notice-1"
-        let connection = try fixture.database.connect()
-        try fixture.apply([.documentIngested(document)], topic: "document-ingested", to: fixture.knowledgeBase, connection)
+        let newDocument = document
+        try await onOwnThread {
+            try fixture.apply([.documentIngested(newDocument)], topic: "document-ingested", to: fixture.knowledgeBase,
+                              try fixture.database.connect())
+        }
 
         let third = try await api.get(path)
         #expect(third.headers["x-annals-cache"] == "miss")
@@ -127,7 +130,7 @@ import Testing
     }
 
     @Test func clientsBeyondTheRateLimitGet429WithRetryAfter() async throws {
-        let fixture = try ReadSideFixture(prefix: "api_rate")
+        let fixture = try await ReadSideFixture.make(prefix: "api_rate")
         defer { fixture.drop() }
         var settings = ReadAPISettings()
         settings.rateLimit = (perSecond: 0.2, burst: 3)
@@ -145,15 +148,17 @@ import Testing
     }
 
     @Test func aLoginWithOnlyTheReaderRoleServesEverything() async throws {
-        let fixture = try ReadSideFixture(prefix: "api_reader")
+        let fixture = try await ReadSideFixture.make(prefix: "api_reader")
         let roles = try TestRoles()
         defer {
             fixture.drop()
             try? roles.drop()
         }
         let access = try AccessRoles(prefix: roles.prefix)
-        _ = try access.apply(to: [fixture.knowledgeBase, fixture.story, fixture.scaling], connection: try fixture.database.connect())
-        let login = try roles.createLogin("api", memberOf: [access.reader])
+        let login = try await onOwnThread {
+            _ = try access.apply(to: [fixture.knowledgeBase, fixture.story, fixture.scaling], connection: try fixture.database.connect())
+            return try roles.createLogin("api", memberOf: [access.reader])
+        }
         let api = try await APIServerHarness(conninfo: fixture.database.url(as: login))
         let path = "/v1/search?world=tidemark&q=tide+tower&k=3"
         #expect(try await api.get(path).headers["x-annals-cache"] == "miss")
@@ -165,7 +170,7 @@ import Testing
     }
 
     @Test func readinessFollowsTheDatabaseAndMetricsAreExposed() async throws {
-        let fixture = try ReadSideFixture(prefix: "api_ready")
+        let fixture = try await ReadSideFixture.make(prefix: "api_ready")
         defer { fixture.drop() }
         let api = try await APIServerHarness(conninfo: fixture.database.url)
         #expect(try await api.get("/readyz").status == 200)

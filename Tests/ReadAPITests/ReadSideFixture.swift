@@ -12,9 +12,9 @@ import TestSupport
 
 /// A fresh database holding the sample corpus (13 documents and the story events) in `kb` and `story`, and a few
 /// scale decisions in `scaling`, each written through its projection with its checkpoints, as the workers would.
-struct ReadSideFixture {
+struct ReadSideFixture: Sendable {
     let database: TestDatabase
-    let knowledgeBase = try! KnowledgeBaseProjection(settings: .init())  // the default settings are valid
+    let knowledgeBase: KnowledgeBaseProjection
     let story = StoryProjection()
     let scaling = ScalingProjection()
 
@@ -22,7 +22,14 @@ struct ReadSideFixture {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Samples/knowledge-base").standardized
     }
 
-    init(prefix: String) throws {
+    /// Made on a thread of its own: the blocking database work must not hold the cooperative pool, which the
+    /// server under test and the tests running beside it need.
+    static func make(prefix: String) async throws -> ReadSideFixture {
+        try await onOwnThread { try ReadSideFixture(prefix: prefix) }
+    }
+
+    private init(prefix: String) throws {
+        knowledgeBase = try KnowledgeBaseProjection(settings: .init())
         database = try TestDatabase.create(prefix: prefix)
         let connection = try database.connect()
         for projection in [knowledgeBase, story, scaling] as [any Projection] {

@@ -6,7 +6,7 @@ import Testing
 /// the venv): it lists the worlds, searches one, pages its story and shows a concept with its relationships.
 @Suite struct WebPageTests {
     @Test func theWebPageSearchesAWorldReadsItsStoryAndShowsAConcept() async throws {
-        let fixture = try ReadSideFixture(prefix: "api_web_page")
+        let fixture = try await ReadSideFixture.make(prefix: "api_web_page")
         defer { fixture.drop() }
         let api = try await APIServerHarness(conninfo: fixture.database.url)
         // ANNALS_SCREENSHOT keeps the screenshot (docs/annals-api-page.png is made this way).
