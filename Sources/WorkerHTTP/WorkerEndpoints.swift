@@ -88,7 +88,14 @@ public struct WorkerEndpoints: Sendable {
 public enum PrometheusBootstrap {
     private static let shared: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // A lagging worker's events are minutes old: the default buckets stop at 10 s, so reach to an hour.
+        factory.durationHistogramBuckets["annals_end_to_end_latency_seconds"] = [
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+            .seconds(30), .seconds(60), .seconds(300), .seconds(900), .seconds(3_600),
+        ]
+        MetricsSystem.bootstrap(factory)
         return registry
     }()
 
