@@ -87,9 +87,11 @@ public struct APICommand: WorkerCommand {
             "schemas": "\(kbSchema), \(storySchema), \(scalingSchema)", "embedder": "\(embedderKind.rawValue)",
             "config": "\(report.configPath ?? "none")", "sources": "\(report.sources.isEmpty ? "defaults" : report.sources)",
         ])
+        // First, so that the API's own counters are made with the Prometheus backend rather than the no-op one.
+        let registry = PrometheusBootstrap.registry
         let pool = PostgresConnectionPool(conninfo: conninfo, size: poolSize)
         let api = ReadAPI(pool: pool, settings: settings, logger: logger)
-        let server = ReadAPIServer(api: api, settings: settings, registry: PrometheusBootstrap.registry)
+        let server = ReadAPIServer(api: api, settings: settings, registry: registry)
         let group = ServiceGroup(services: [server.application(host: httpHost, port: port, logger: logger)],
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
