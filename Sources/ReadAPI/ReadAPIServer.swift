@@ -35,11 +35,7 @@ public struct ReadAPIServer: Sendable {
             }
             throw APIError.unavailable("not ready: \(problem)")
         }
-        router.get("metrics") { _, _ in
-            var bytes: [UInt8] = []
-            registry.emit(into: &bytes)
-            return ReadAPI.staticResponse(bytes, contentType: "text/plain; version=0.0.4; charset=utf-8")
-        }
+        router.get("metrics") { _, _ in WorkerEndpoints.metricsResponse(registry) }
         api.addRoutes(to: router)
         return router
     }

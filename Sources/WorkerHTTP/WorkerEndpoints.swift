@@ -25,13 +25,16 @@ public struct WorkerEndpoints: Sendable {
         let router = Router()
         router.get("healthz") { _, _ in Self.response(.ok, contentType: "text/plain; charset=utf-8", "ok\n") }
         router.get("readyz") { _, _ in readiness() }
-        router.get("metrics") { _, _ in
-            var bytes: [UInt8] = []
-            registry.emit(into: &bytes)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-        }
+        router.get("metrics") { _, _ in Self.metricsResponse(registry) }
         return router
+    }
+
+    /// `registry` in Prometheus text exposition, as `/metrics` serves it (the workers' and annals-api's).
+    public static func metricsResponse(_ registry: PrometheusCollectorRegistry) -> Response {
+        var bytes: [UInt8] = []
+        registry.emit(into: &bytes)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     /// 200 `{"ready":true}` or 503 `{"ready":false,"failing":[...],...}` naming the failing checks.
