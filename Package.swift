@@ -153,12 +153,18 @@ let package = Package(
             resources: [.embedInCode("Resources/openapi.json"), .embedInCode("Resources/index.html")]
         ),
 
+        // Simulated players for `annals loadgen`: pure, seeded event sources.
+        .target(
+            name: "LoadGeneration",
+            dependencies: ["AnnalsEvents", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+
         // Commands and executables.
         .target(
             name: "AnnalsCLI",
             dependencies: [
                 "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
-                "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation", "WorkerHTTP", "ReadAPI",
+                "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation", "WorkerHTTP", "ReadAPI", "LoadGeneration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -238,6 +244,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MetricsTests", dependencies: ["AnnalsMetrics", "AnnalsEvents"]),
+        .testTarget(name: "LoadGenerationTests", dependencies: ["LoadGeneration", "AnnalsEvents"]),
         .testTarget(
             name: "MetricsProjectionTests",
             dependencies: [

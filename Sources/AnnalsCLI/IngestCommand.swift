@@ -55,15 +55,8 @@ struct IngestCommand: AsyncParsableCommand {
     /// Sends every document and returns how many were not delivered, each reported on standard error.
     private func publish(_ documents: [DocumentFile]) async throws -> Int {
         guard !documents.isEmpty else { return 0 }
-        let topic = AnnalsTopic.documentIngested
         let producer = try KafkaProducer(config: try connection.kafkaConfig(), logger: Logger(label: "annals.ingest"))
-        var records: [KafkaRecord] = []
-        for document in documents {
-            records.append(KafkaRecord(
-                topic: topic.rawValue, key: Array(document.event.documentID.utf8),
-                value: try document.event.serializedBytes(),
-                headers: [KafkaHeader(key: AnnalsTopic.messageTypeHeader, value: Array(topic.messageTypeName.utf8))]))
-        }
+        let records = try documents.map { try KafkaRecord(.documentIngested($0.event)) }
         var undelivered = 0
         for (document, result) in zip(documents, await producer.sendAll(records)) {
             if case .failure(let error) = result {

@@ -50,9 +50,7 @@ struct PublishCommand: AsyncParsableCommand {
             guard !text.isEmpty else { continue }
             do {
                 let event = try topic.decode(json: text)
-                records.append((index + 1, KafkaRecord(
-                    topic: topic.rawValue, key: Array(event.key.utf8), value: try event.serializedBytes(),
-                    headers: [KafkaHeader(key: AnnalsTopic.messageTypeHeader, value: Array(topic.messageTypeName.utf8))])))
+                records.append((index + 1, try KafkaRecord(event)))
             } catch {
                 rejected += 1
                 FileHandle.standardError.write(Data("line \(index + 1): \(error)\n".utf8))
