@@ -61,9 +61,20 @@ struct AWSErrorResponse: Equatable, Sendable {
         status == 429 || code.map(Self.throttlingCodes.contains) == true
     }
 
+    /// A refusal that may be the credentials' fault: worth signing again with renewed ones.
+    var blamesCredentials: Bool {
+        status == 401 || status == 403 || code.map(Self.credentialCodes.contains) == true
+    }
+
+    /// What to check about credentials taken from the environment.
+    static let environmentCredentialAdvice = "check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, "
+        + "that the key may make this call, the region, and that this machine's clock is right"
+
     /// The failure to report for `operation` (e.g. `ECS UpdateService for gold (cluster/service)`); `advice` says
-    /// what to check when the target refused the request for a reason other than the credentials.
-    func failure(operation: String, advice: String) -> ActuationFailure {
+    /// what to check when the target refused the request for a reason other than the credentials, `credentialAdvice`
+    /// what to check when it blames them.
+    func failure(operation: String, advice: String,
+                 credentialAdvice: String = environmentCredentialAdvice) -> ActuationFailure {
         let said = "HTTP \(status)" + (code.map { " \($0)" } ?? "") + (message.map { ": \($0)" } ?? "")
         if isThrottling {
             return ActuationFailure(.transient, "\(operation) was throttled (\(said)): retrying with backoff",
@@ -73,12 +84,8 @@ struct AWSErrorResponse: Equatable, Sendable {
             return ActuationFailure(.transient, "\(operation) failed (\(said)): the service should recover; retrying with backoff",
                                     code: code, status: status)
         }
-        if status == 401 || status == 403 || code.map(Self.credentialCodes.contains) == true {
-            return ActuationFailure(
-                .rejected,
-                "\(operation) was refused (\(said)): check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, "
-                    + "that the key may make this call, the region, and that this machine's clock is right",
-                code: code, status: status)
+        if blamesCredentials {
+            return ActuationFailure(.rejected, "\(operation) was refused (\(said)): \(credentialAdvice)", code: code, status: status)
         }
         return ActuationFailure(.rejected, "\(operation) was refused (\(said)): \(advice)", code: code, status: status)
     }

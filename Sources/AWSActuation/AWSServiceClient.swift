@@ -5,22 +5,36 @@ import NIOHTTP1
 import Scaling
 
 /// Posts SigV4-signed requests to one AWS service and returns whatever HTTP response comes back; a request that
-/// gets no complete response within `timeout` (unreachable, stalled, cut off) fails as transient.
+/// gets no complete response within `timeout` (unreachable, stalled, cut off) fails as transient. Each request is
+/// signed with the provider's current credentials; one refused for its credentials is sent once more if the provider
+/// has newer ones (task role credentials renewed meanwhile).
 ///
 /// Uses `HTTPClient.shared` by default: the process-wide client that needs no shutdown.
 public struct AWSServiceClient: Sendable {
     public let endpoint: AWSEndpoint
-    public let signer: AWSSigV4
+    public let region: String
+    /// The signing name of the service, e.g. `ecs`, `autoscaling`.
+    public let service: String
+    public let credentials: AWSCredentialsProvider
     public let timeout: Duration
     private let httpClient: HTTPClient
     /// Responses larger than this are cut off as malformed; these APIs answer in a few kilobytes.
     private static let responseByteLimit = 1 << 20
 
-    public init(endpoint: AWSEndpoint, signer: AWSSigV4, timeout: Duration, httpClient: HTTPClient = .shared) {
+    public init(endpoint: AWSEndpoint, region: String, service: String, credentials: AWSCredentialsProvider,
+                timeout: Duration, httpClient: HTTPClient = .shared) {
         self.endpoint = endpoint
-        self.signer = signer
+        self.region = region
+        self.service = service
+        self.credentials = credentials
         self.timeout = timeout
         self.httpClient = httpClient
+    }
+
+    /// A client signing every request with `signer`'s fixed credentials.
+    public init(endpoint: AWSEndpoint, signer: AWSSigV4, timeout: Duration, httpClient: HTTPClient = .shared) {
+        self.init(endpoint: endpoint, region: signer.region, service: signer.service, credentials: .fixed(signer.credentials),
+                  timeout: timeout, httpClient: httpClient)
     }
 
     /// One response.
@@ -34,6 +48,19 @@ public struct AWSServiceClient: Sendable {
     /// failures.
     public func post(headers: [(name: String, value: String)], body: [UInt8], operation: String,
                      at date: Date = Date()) async throws(ActuationFailure) -> Response {
+        let used = try await credentials.current(at: date)
+        let response = try await post(headers: headers, body: body, operation: operation, signedWith: used, at: date)
+        guard !(200..<300).contains(response.status),
+              AWSErrorResponse(status: response.status, errorTypeHeader: response.headers.first(name: "X-Amzn-ErrorType"),
+                               body: response.body).blamesCredentials,
+              let renewed = await credentials.renewed(afterRefusalOf: used, at: date)
+        else { return response }
+        return try await post(headers: headers, body: body, operation: operation, signedWith: renewed, at: date)
+    }
+
+    private func post(headers: [(name: String, value: String)], body: [UInt8], operation: String,
+                      signedWith credentials: AWSCredentials, at date: Date) async throws(ActuationFailure) -> Response {
+        let signer = AWSSigV4(credentials: credentials, region: region, service: service)
         let signed = signer.sign(
             AWSSigV4.Request(method: "POST", headers: [("Host", endpoint.hostHeader)] + headers, body: body), at: date)
         var request = HTTPClientRequest(url: endpoint.url)
@@ -45,7 +72,7 @@ public struct AWSServiceClient: Sendable {
         let deadline = ContinuousClock.now + timeout
         do {
             let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(timeout))
-            guard let bytes = try await Self.collect(response.body, until: deadline) else {
+            guard let bytes = try await Self.collect(response.body, upTo: Self.responseByteLimit, until: deadline) else {
                 throw ActuationFailure(.transient, "\(operation): the response from \(endpoint) did not finish within \(timeout); retrying")
             }
             return Response(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
@@ -63,10 +90,11 @@ public struct AWSServiceClient: Sendable {
         }
     }
 
-    /// The whole body, or nil when `deadline` passes first.
-    private static func collect(_ body: HTTPClientResponse.Body, until deadline: ContinuousClock.Instant) async throws -> ByteBuffer? {
+    /// The whole body (at most `limit` bytes), or nil when `deadline` passes first.
+    static func collect(_ body: HTTPClientResponse.Body, upTo limit: Int,
+                        until deadline: ContinuousClock.Instant) async throws -> ByteBuffer? {
         try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await body.collect(upTo: responseByteLimit) }
+            group.addTask { try await body.collect(upTo: limit) }
             group.addTask {
                 try await Task.sleep(until: deadline)
                 return nil
@@ -76,7 +104,7 @@ public struct AWSServiceClient: Sendable {
         }
     }
 
-    private static let timeouts: [HTTPClientError] = [
+    static let timeouts: [HTTPClientError] = [
         .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout,
     ]
 }

@@ -31,7 +31,8 @@ public struct AutoScalingActuator: Actuator {
             throw AWSErrorResponse(status: response.status, errorTypeHeader: response.headers.first(name: "X-Amzn-ErrorType"),
                                    body: response.body)
                 .failure(operation: operation, advice: "check --asg \(request.tier)=\(group), that the group exists in region "
-                    + "\(client.signer.region), and that \(request.desired) is within its minimum and maximum size")
+                    + "\(client.region), and that \(request.desired) is within its minimum and maximum size",
+                          credentialAdvice: client.credentials.credentialAdvice)
         }
         let text = String(decoding: response.body, as: UTF8.self)
         return "group \(group) desiredCapacity=\(request.desired) accepted"

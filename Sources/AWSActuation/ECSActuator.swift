@@ -37,7 +37,8 @@ public struct ECSActuator: Actuator {
             throw AWSErrorResponse(status: response.status, errorTypeHeader: response.headers.first(name: "X-Amzn-ErrorType"),
                                    body: response.body)
                 .failure(operation: operation, advice: "check --ecs-cluster \(cluster) and --ecs-service \(request.tier)=\(service), "
-                    + "and that the service exists and is ACTIVE in region \(client.signer.region)")
+                    + "and that the service exists and is ACTIVE in region \(client.region)",
+                          credentialAdvice: client.credentials.credentialAdvice)
         }
         return try Self.summary(of: response.body, operation: operation)
     }

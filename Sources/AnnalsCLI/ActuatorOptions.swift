@@ -12,14 +12,21 @@ enum ActuatorKind: String, ExpressibleByArgument, CaseIterable, Sendable {
 }
 
 /// The actuator and its AWS settings: flags, then the environment (AWS_REGION, AWS_ENDPOINT_URL and the credential
-/// variables). Credentials come only from the environment.
+/// variables). Credentials come only from the environment: AWS_ACCESS_KEY_ID and its companions, else the ECS task
+/// role through the container credentials endpoint.
 struct ActuatorOptions: ParsableArguments {
     /// The environment variables standing for these options (see `WorkerCommand`).
     static let environmentVariables: [String: [String]] = [
         "aws-region": ["AWS_REGION", "AWS_DEFAULT_REGION"], "aws-endpoint": ["AWS_ENDPOINT_URL"],
     ]
 
-    @Option(help: "dry-run (log and record what would be done), ecs (UpdateService) or asg (SetDesiredCapacity).")
+    @Option(help: ArgumentHelp(
+        "dry-run (log and record what would be done), ecs (UpdateService) or asg (SetDesiredCapacity).",
+        discussion: "AWS credentials come from the environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN "
+            + "if AWS_ACCESS_KEY_ID is set; otherwise the ECS task role, fetched from the container credentials endpoint "
+            + "(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, set by ECS, or AWS_CONTAINER_CREDENTIALS_FULL_URI, with "
+            + "AWS_CONTAINER_AUTHORIZATION_TOKEN or AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE if it needs one) and renewed "
+            + "5 minutes before they expire."))
     var actuator: ActuatorKind = .dryRun
 
     @Option(help: "AWS region (default: $AWS_REGION, else $AWS_DEFAULT_REGION).")
@@ -43,7 +50,7 @@ struct ActuatorOptions: ParsableArguments {
         valueName: "tier=group"))
     var autoScalingGroups: [String] = []
 
-    @Option(help: "Longest wait, in milliseconds, for one AWS call.")
+    @Option(help: "Longest wait, in milliseconds, for one AWS call (and for one fetch of task role credentials).")
     var awsTimeoutMs = 10_000
 
     @Option(help: "Longest time, in milliseconds, between two looks at scaling.capacity (a committed batch looks at once).")
@@ -86,7 +93,7 @@ struct ActuatorOptions: ParsableArguments {
             guard !services.isEmpty else {
                 throw CLIError("--actuator ecs needs at least one --ecs-service tier=service, e.g. --ecs-service gold=annals-gold")
             }
-            let (client, summary) = try awsClient(service: "ecs", environment: environment)
+            let (client, summary) = try awsClient(service: "ecs", environment: environment, logger: logger)
             var metadata = summary
             metadata["actuator"] = "ecs"
             metadata["ecs-cluster"] = "\(cluster)"
@@ -97,7 +104,7 @@ struct ActuatorOptions: ParsableArguments {
             guard !groups.isEmpty else {
                 throw CLIError("--actuator asg needs at least one --asg tier=group, e.g. --asg gold=annals-gold")
             }
-            let (client, summary) = try awsClient(service: "autoscaling", environment: environment)
+            let (client, summary) = try awsClient(service: "autoscaling", environment: environment, logger: logger)
             var metadata = summary
             metadata["actuator"] = "asg"
             metadata["targets"] = "\(Self.describe(groups))"
@@ -119,7 +126,8 @@ struct ActuatorOptions: ParsableArguments {
             + "drop them or pass --actuator \(kind.rawValue)")
     }
 
-    private func awsClient(service: String, environment: [String: String]) throws -> (AWSServiceClient, Logger.Metadata) {
+    private func awsClient(service: String, environment: [String: String],
+                           logger: Logger) throws -> (AWSServiceClient, Logger.Metadata) {
         do {
             let region = awsRegion ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
             guard let region = region?.trimmingCharacters(in: .whitespaces), !region.isEmpty else {
@@ -129,10 +137,10 @@ struct ActuatorOptions: ParsableArguments {
             let override = awsEndpoint ?? environment["AWS_ENDPOINT_URL"].flatMap { $0.isEmpty ? nil : $0 }
             let endpoint = try override.map { text throws(AWSSettingsError) in try AWSEndpoint(parsing: text) }
                 ?? AWSEndpoint(service: service, region: region)
-            let credentials = try AWSCredentials.fromEnvironment(environment)
-            let client = AWSServiceClient(
-                endpoint: endpoint, signer: AWSSigV4(credentials: credentials, region: region, service: service),
-                timeout: .milliseconds(awsTimeoutMs))
+            let credentials = try AWSCredentialsProvider.fromEnvironment(
+                environment, timeout: .milliseconds(awsTimeoutMs), logger: logger)
+            let client = AWSServiceClient(endpoint: endpoint, region: region, service: service, credentials: credentials,
+                                          timeout: .milliseconds(awsTimeoutMs))
             return (client, [
                 "aws-region": "\(region)", "aws-endpoint": "\(endpoint)", "aws-credentials": "\(credentials)",
                 "aws-timeout-ms": "\(awsTimeoutMs)",

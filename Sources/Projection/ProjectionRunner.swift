@@ -64,7 +64,7 @@ public final class ProjectionRunner {
     private let health: RunnerHealth
     private var metrics: RunnerMetrics
     /// Partitions whose seek after fencing timed out: their messages are ignored until they are repositioned.
-    private var unseated: [TopicPartition: (offset: Int64, since: UInt64)] = [:]
+    private var unseated: [TopicPartition: (checkpoint: Int64?, since: UInt64)] = [:]
     /// Each assigned partition's stored next offset, for lag; absent until known.
     private var committedOffsets: [TopicPartition: Int64] = [:]
     private var lastLagUpdate: UInt64 = 0
@@ -329,16 +329,18 @@ public final class ProjectionRunner {
         decoded.removeAll()
         let stored = try checkpoints.load(owned, connection: try currentConnection())
         committedOffsets.merge(stored) { _, new in new }
-        for (partition, offset) in machine.reloaded(stored) {
-            seat(partition, at: offset, consumer: consumer)
+        for partition in machine.reloaded(stored).keys {
+            seat(partition, checkpoint: stored[partition], consumer: consumer)
         }
     }
 
-    /// Seeks `partition` to its checkpoint. A seek times out when a rebalance is pending (the fenced worker's
-    /// partitions are being moved, and the revoke can only run inside the next poll): the partition's messages are
-    /// then ignored until a later seek succeeds or the rebalance revokes or reassigns it, so nothing is read from
-    /// the wrong place.
-    private func seat(_ partition: TopicPartition, at offset: Int64, consumer: KafkaConsumer) {
+    /// Seeks `partition` to its stored checkpoint, or to the beginning of its log when it has none (its row is gone:
+    /// the database was restored without it), and expects that checkpoint in the next compare-and-set. A seek times
+    /// out when a rebalance is pending (the fenced worker's partitions are being moved, and the revoke can only run
+    /// inside the next poll): the partition's messages are then ignored until a later seek succeeds or the rebalance
+    /// revokes or reassigns it, so nothing is read from the wrong place.
+    private func seat(_ partition: TopicPartition, checkpoint: Int64?, consumer: KafkaConsumer) {
+        let offset = checkpoint ?? KafkaOffset.beginning
         do {
             try consumer.seek(partition, to: offset)
             unseated[partition] = nil
@@ -349,17 +351,17 @@ public final class ProjectionRunner {
                 // Only on the first failure: the partition is then still the machine's, and no batch is in flight (fenced).
                 machine.revoked([partition])
             }
-            unseated[partition] = (offset, Self.now())
+            unseated[partition] = (checkpoint, Self.now())
             return
         }
-        _ = machine.assigned([partition], checkpoints: [partition: offset])
+        _ = machine.assigned([partition], checkpoints: checkpoint.map { [partition: $0] } ?? [:])
     }
 
     /// Retries the seeks that timed out, a few seconds apart, for partitions no rebalance has moved since.
     private func reseatIfDue(_ consumer: KafkaConsumer) {
         let now = Self.now()
         for (partition, entry) in unseated where now - entry.since >= 5_000_000_000 {
-            seat(partition, at: entry.offset, consumer: consumer)
+            seat(partition, checkpoint: entry.checkpoint, consumer: consumer)
         }
     }
 

@@ -92,11 +92,14 @@ public enum PrometheusBootstrap {
     private static let shared: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
-        // A lagging worker's events are minutes old: the default buckets stop at 10 s, so reach to an hour.
+        // A lagging worker's events are minutes old: the default buckets stop at 10 s, so reach to an hour; and
+        // a healthy pipeline's latencies are tens to hundreds of milliseconds, so cut that range finely enough
+        // for quantiles to mean something.
         factory.durationHistogramBuckets["annals_end_to_end_latency_seconds"] = [
-            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
-            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
-            .seconds(30), .seconds(60), .seconds(300), .seconds(900), .seconds(3_600),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(75),
+            .milliseconds(100), .milliseconds(150), .milliseconds(200), .milliseconds(300), .milliseconds(400),
+            .milliseconds(500), .milliseconds(750), .seconds(1), .seconds(1.5), .seconds(2.5), .seconds(5),
+            .seconds(10), .seconds(30), .seconds(60), .seconds(300), .seconds(900), .seconds(3_600),
         ]
         MetricsSystem.bootstrap(factory)
         return registry

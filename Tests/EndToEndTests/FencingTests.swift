@@ -57,4 +57,35 @@ struct FencingTests {
             #expect(worlds[world]?.eventCount == want.eventCount && worlds[world]?.lastSequence == want.lastSequence)
         }
     }
+
+    /// A database restored to empty under a running worker (its tables and checkpoint rows gone): the worker's next
+    /// compare-and-set finds no row, so it is fenced, reloads, finds no checkpoint, and rebuilds from the start of the
+    /// topic, instead of expecting its old offset forever.
+    @Test func aWorkerWhoseCheckpointsVanishRebuildsFromTheBeginningOfTheTopic() async throws {
+        let stack = try StoryStack(name: "vanished")
+        defer { stack.tearDown() }
+        let generator = StoryEventGenerator(worlds: 20, prefix: "vanished")
+        try await generator.publish(0..<2_000, with: stack.producer)
+        let worker = try stack.startWorker(group: TestKafkaCluster.uniqueGroupID("vanished"), batchSize: 500, name: "vanished")
+        try await stack.waitForCheckpoints(total: 2_000, workers: [worker])
+
+        let tables = try await stack.query(
+            "SELECT string_agg(format('%I.%I', table_schema, table_name), ', ') AS tables FROM information_schema.tables "
+                + "WHERE table_schema = 'story' AND table_type = 'BASE TABLE'").first?.string("tables")
+        try await stack.execute("WITH gone AS (DELETE FROM annals.checkpoints WHERE projection = 'story' RETURNING 1) "
+                                    + "SELECT count(*) FROM gone")
+        try await stack.execute("TRUNCATE \(try #require(tables))")
+        try await generator.publish(2_000..<3_000, with: stack.producer)
+
+        try await stack.waitForCheckpoints(total: 3_000, workers: [worker])
+        #expect(worker.log().contains("this worker was fenced"))
+        #expect(try await stack.count("story.events") == 3_000)
+        #expect(try await stack.checkpoints() == (try await stack.highWatermarks()))
+        let worlds = try await stack.worlds()
+        for (world, want) in generator.expectedWorlds(afterEvents: 3_000) {
+            #expect(worlds[world]?.eventCount == want.eventCount && worlds[world]?.lastSequence == want.lastSequence)
+        }
+        try worker.kill(SIGTERM)
+        #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0))
+    }
 }
