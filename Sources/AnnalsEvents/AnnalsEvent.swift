@@ -78,4 +78,9 @@ extension EventTimestamp {
     public var microsecondsSinceEpoch: Int64 {
         seconds &* 1_000_000 &+ Int64(nanos / 1_000)
     }
+
+    /// The timestamp `micros` whole microseconds after the epoch (the inverse of ``microsecondsSinceEpoch``).
+    public init(microsecondsSinceEpoch micros: Int64) {
+        self.init(seconds: micros / 1_000_000, nanos: Int32(micros % 1_000_000) * 1_000)
+    }
 }

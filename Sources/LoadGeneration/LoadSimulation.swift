@@ -108,7 +108,7 @@ public struct LoadSimulation: Sendable {
         sample.meta = meta(id: "\(runID)-sample-\(metricSamplesMade)", at: micros)
         sample.tier = tier
         sample.instanceID = instanceID(tier, instance)
-        sample.sampledAt = Self.timestamp(micros)
+        sample.sampledAt = EventTimestamp(microsecondsSinceEpoch: micros)
         sample.gpuUtilization = utilisation
         sample.gpuMemoryUtilization = min(1, 0.3 + 0.5 * utilisation)
         sample.queueDepth = UInt64(max(0, (players - Double(profile.playersPerInstance)).rounded()))
@@ -121,7 +121,7 @@ public struct LoadSimulation: Sendable {
     private mutating func meta(id: String, at micros: Int64) -> EventMeta {
         var meta = EventMeta()
         meta.eventID = id
-        meta.occurredAt = Self.timestamp(micros)
+        meta.occurredAt = EventTimestamp(microsecondsSinceEpoch: micros)
         meta.producer = "annals-loadgen"
         meta.schemaVersion = 1
         meta.traceID = Self.hex(random.next()) + Self.hex(random.next())
@@ -134,7 +134,4 @@ public struct LoadSimulation: Sendable {
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
-    private static func timestamp(_ micros: Int64) -> EventTimestamp {
-        EventTimestamp(seconds: micros / 1_000_000, nanos: Int32(micros % 1_000_000) * 1_000)
-    }
 }

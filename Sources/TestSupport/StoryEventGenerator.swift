@@ -44,7 +44,7 @@ public struct StoryEventGenerator: Sendable {
         var meta = EventMeta()
         meta.eventID = eventID(index)
         let micros = occurredAtMicroseconds(index)
-        meta.occurredAt = EventTimestamp(seconds: micros / 1_000_000, nanos: Int32(micros % 1_000_000) * 1_000)
+        meta.occurredAt = EventTimestamp(microsecondsSinceEpoch: micros)
         meta.producer = "e2e-generator"
         meta.schemaVersion = 1
         meta.traceID = String(format: "%032x", index)
