@@ -124,6 +124,20 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// Stops the child with SIGSTOP and returns once it is stopped (`T` in /proc), so what it has written stays
+    /// as it is until `kill(SIGCONT)` or `kill(SIGKILL)`.
+    public func freeze() throws {
+        try kill(SIGSTOP)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let state = stat.split(separator: ")").last?.dropFirst().first else { return }  // already gone
+            if state == "T" || state == "t" || state == "Z" { return }
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+        throw TestSupportFailure("pid \(pid) did not stop within 10 s of SIGSTOP")
+    }
+
     /// The exit status if the child has ended (reaping it), nil while it runs.
     public func status() -> ExitStatus? {
         lock.lock()

@@ -144,13 +144,27 @@ struct BlueGreenReplayTests {
     }
 
     /// Starts `annals replay story` with small batches and SIGKILLs it once its shadow holds some events.
+    /// The replay is frozen (SIGSTOP) while the shadow is inspected, so it cannot finish and swap between the
+    /// check and the kill however slowly this test is scheduled.
     private func killReplayMidway(_ stack: StoryStack) async throws {
         let replay = try ChildProcess.annals("annals", arguments: ["replay", "story", "--batch-size", "50"] + stack.connectionArguments)
-        try await waitUntil(timeout: .seconds(90), pollInterval: .milliseconds(20), description: "the shadow to fill part-way") {
-            if let status = replay.status() { throw TestSupportFailure("replay \(status) early:\n\(replay.logTail())") }
-            let rows = try await stack.query(
-                "SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM annals.checkpoints WHERE projection = 'story:shadow'")
-            return try (rows.first?.int64("n") ?? 0) >= 1_000
+        let database = stack.database
+        try await onOwnThread {
+            let connection = try database.connect()
+            let deadline = ContinuousClock.now + .seconds(90)
+            while true {
+                if let status = replay.status() { throw TestSupportFailure("replay \(status) early:\n\(replay.logTail())") }
+                try replay.freeze()
+                let rows = try connection.execute("""
+                    SELECT coalesce(sum(next_offset), 0)::bigint AS n,
+                           EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'story_shadow') AS shadow
+                    FROM annals.checkpoints WHERE projection = 'story:shadow'
+                    """).rows
+                if try rows.first?.bool("shadow") == true, try (rows.first?.int64("n") ?? 0) >= 1_000 { break }
+                guard ContinuousClock.now < deadline else { throw TestSupportFailure("the shadow never filled part-way") }
+                try replay.kill(SIGCONT)
+                Thread.sleep(forTimeInterval: 0.02)
+            }
         }
         try replay.kill(SIGKILL)
         _ = try await replay.waitForExit(timeout: .seconds(30))
