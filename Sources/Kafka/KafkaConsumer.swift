@@ -90,7 +90,7 @@ public final class KafkaConsumer {
                     partition: message.pointee.partition)
                 let detail = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? ""
                 throw KafkaError(code: KafkaError.Code.offsetOutOfRange,
-                                 message: "\(partition): position out of range: \(detail)")
+                                 message: "\(partition): position out of range: \(detail)", partition: partition)
             } else if let fatal = KafkaError.fatal(of: rk) {
                 throw fatal
             } else {

@@ -12,10 +12,14 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
     public var isRetriable: Bool
     /// librdkafka's symbolic name, e.g. `_TIMED_OUT` or `TOPIC_ALREADY_EXISTS`.
     public var codeName: String
+    /// The partition the error is about, where it is about one.
+    public var partition: TopicPartition?
 
     /// An error with an explicit message.
-    public init(code: Int32, message: String, isFatal: Bool = false, isRetriable: Bool = false) {
+    public init(code: Int32, message: String, isFatal: Bool = false, isRetriable: Bool = false,
+                partition: TopicPartition? = nil) {
         self.code = code
+        self.partition = partition
         self.message = message
         self.isFatal = isFatal
         self.isRetriable = isRetriable

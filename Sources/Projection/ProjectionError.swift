@@ -6,6 +6,8 @@ public enum ProjectionError: Error, Equatable, Sendable, CustomStringConvertible
     case unknownProjection(String, known: [String])
     /// A stored checkpoint points outside its partition's log.
     case checkpointOutsideLog(projection: String, detail: String)
+    /// A partition with no checkpoint no longer starts at offset 0: its first events were deleted.
+    case historyDeleted(projection: String, detail: String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,10 @@ public enum ProjectionError: Error, Equatable, Sendable, CustomStringConvertible
             "a \(projection) checkpoint points outside its partition's log (\(detail)): the topic was recreated or "
                 + "trimmed, or the checkpoints belong to another cluster. Nothing was applied; rebuild the tables from "
                 + "the topic as it is with `annals replay \(projection) --in-place`"
+        case .historyDeleted(let projection, let detail):
+            "the \(projection) projection starts from offset 0 but the partition's first events were deleted (\(detail)): "
+                + "tables built from the rest would silently differ from the topic. Nothing was applied; restore the "
+                + "topic's history (every Annals topic keeps it forever: retention.ms -1) and start the worker again"
         }
     }
 }

@@ -99,7 +99,11 @@ public final class ProjectionRunner {
         do {
             try consume(until: stop)
         } catch let error as KafkaError where error.code == KafkaError.Code.offsetOutOfRange {
-            throw ProjectionError.checkpointOutsideLog(projection: projection.name, detail: error.message)
+            // Partitions without a checkpoint are read from offset 0, so for them out of range means trimmed.
+            let fromZero = error.partition.map { committedOffsets[$0] == nil } ?? false
+            throw fromZero
+                ? ProjectionError.historyDeleted(projection: projection.name, detail: error.message)
+                : ProjectionError.checkpointOutsideLog(projection: projection.name, detail: error.message)
         }
     }
 
@@ -189,7 +193,7 @@ public final class ProjectionRunner {
                 databaseAnswered()
                 rebalanced()
                 let described = starts.sorted { $0.key < $1.key }.map { partition, offset in
-                    "\(partition)@" + (offset == KafkaOffset.beginning ? "beginning" : String(offset))
+                    "\(partition)@\(offset)"
                 }
                 logger.info("assigned", metadata: [
                     "partitions": "\(partitions.sorted())", "starts": "\(described.joined(separator: " "))",
@@ -334,13 +338,13 @@ public final class ProjectionRunner {
         }
     }
 
-    /// Seeks `partition` to its stored checkpoint, or to the beginning of its log when it has none (its row is gone:
+    /// Seeks `partition` to its stored checkpoint, or to offset 0 when it has none (its row is gone:
     /// the database was restored without it), and expects that checkpoint in the next compare-and-set. A seek times
     /// out when a rebalance is pending (the fenced worker's partitions are being moved, and the revoke can only run
     /// inside the next poll): the partition's messages are then ignored until a later seek succeeds or the rebalance
     /// revokes or reassigns it, so nothing is read from the wrong place.
     private func seat(_ partition: TopicPartition, checkpoint: Int64?, consumer: KafkaConsumer) {
-        let offset = checkpoint ?? KafkaOffset.beginning
+        let offset = checkpoint ?? 0
         do {
             try consumer.seek(partition, to: offset)
             unseated[partition] = nil

@@ -98,7 +98,9 @@ public struct RunnerStateMachine: Sendable {
         for partition in newPartitions {
             let checkpoint = checkpoints[partition]
             partitions[partition] = PartitionState(checkpoint: checkpoint, position: checkpoint)
-            starts[partition] = checkpoint ?? KafkaOffset.beginning
+            // Offset 0, not the log's start: a partition whose first events were deleted must stop the worker
+            // (out of range), not be projected from part of its history.
+            starts[partition] = checkpoint ?? 0
         }
         return starts
     }

@@ -18,10 +18,10 @@ import Testing
         return machine
     }
 
-    @Test func assignmentStartsAtStoredCheckpointsOrTheBeginning() {
+    @Test func assignmentStartsAtStoredCheckpointsOrOffsetZeroNeverTheLogsCurrentStart() {
         var machine = RunnerStateMachine(settings: Self.settings)
         let starts = machine.assigned([Self.p0, Self.p1], checkpoints: [Self.p0: 42])
-        #expect(starts == [Self.p0: 42, Self.p1: KafkaOffset.beginning])
+        #expect(starts == [Self.p0: 42, Self.p1: 0])
     }
 
     @Test func idleMachinePollsForAFullBatch() {
@@ -91,7 +91,7 @@ import Testing
         #expect(owned == [Self.p0, Self.p1])
         #expect(machine.pendingCount == 0)
         let seeks = machine.reloaded([Self.p0: 50])
-        #expect(seeks == [Self.p0: 50, Self.p1: KafkaOffset.beginning])
+        #expect(seeks == [Self.p0: 50, Self.p1: 0])
         machine.received([Self.message(Self.p0, 5)], now: 1)
         #expect(machine.pendingCount == 0, "offsets before the reloaded checkpoint are not applied again")
     }

@@ -115,6 +115,45 @@ import Testing
 }
 
 @Suite(.timeLimit(.minutes(1))) struct CheckpointOutsideLogTests {
+    @Test func aWorkerWithoutCheckpointsRefusesAPartitionWhoseFirstEventsWereDeleted() async throws {
+        let kafka = try TestKafkaCluster(topics: ["story-event": 1])
+        let database = try TestDatabase.create(prefix: "story_trimmed_fresh")
+        defer { try? database.drop() }
+        // The mock broker keeps at most 5 MiB per partition: 7 MiB of events push the first ones out.
+        let producer = try KafkaProducer(config: kafka.config, logger: Logger(label: "test"))
+        let filler = String(repeating: "x", count: 16 * 1024)
+        let records = try (1...450).map { index in
+            try StoryEventGenerator.record(for: StoryProjectionDatabaseTests.event("e\(index)", sequence: UInt64(index), summary: filler))
+        }
+        try await StoryEventGenerator.send(records, with: producer)
+        let admin = try KafkaAdmin(config: kafka.config, logger: Logger(label: "test"))
+        let marks = try admin.watermarks(TopicPartition(topic: "story-event", partition: 0))
+        try #require(marks.low > 0, "the mock broker no longer trims partitions; this test needs another way to delete history")
+
+        let configuration = RunnerConfiguration(
+            kafka: kafka.consumerConfig, groupID: TestKafkaCluster.uniqueGroupID("trimmed"), databaseURL: database.url)
+        // Without the refusal the worker would keep projecting from the log's start: stop it after a while.
+        let stop = StopSignal()
+        let deadline = Task { try await Task.sleep(for: .seconds(20)); stop.request() }
+        defer { deadline.cancel() }
+        let error = await #expect(throws: ProjectionError.self) {
+            try await ProjectionService.runOnThread(name: "trimmed") {
+                try ProjectionRunner(projection: StoryProjection(), configuration: configuration, logger: Logger(label: "test"))
+                    .run(until: stop)
+            }
+        }
+        guard case .historyDeleted(let projection, let detail) = error else {
+            Issue.record("expected historyDeleted, got \(String(describing: error))")
+            return
+        }
+        #expect(projection == "story")
+        #expect(detail.contains("story-event[0]"), "\(detail)")
+        let db = try database.connect()
+        #expect(try db.execute("SELECT count(*) AS n FROM story.events").rows.first?.int("n") == 0,
+                "nothing is projected from part of the history")
+        #expect(try db.execute("SELECT count(*) AS n FROM annals.checkpoints").rows.first?.int("n") == 0)
+    }
+
     @Test func aCheckpointBeyondTheLogStopsTheWorkerInsteadOfSilentlyResetting() async throws {
         let kafka = try TestKafkaCluster(topics: ["story-event": 1])
         let database = try TestDatabase.create(prefix: "story_outside_log")
