@@ -1,5 +1,7 @@
 import AnnalsEvents
 import Foundation
+import Kafka
+import Logging
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -56,8 +58,8 @@ struct BacktestCommandTests {
         #expect(run.stdout.hasPrefix("backtest of 1357 samples"), "\(run)")
     }
 
-    @Test func backtestOfTheTopicEqualsBacktestOfTheFileItWasPublishedFrom() async throws {
-        let kafka = try TestKafkaCluster(topics: ["metric-sample": 3])
+    @Test func backtestOfTheTopicEqualsBacktestOfTheFileItWasPublishedFromAndPublishesNothing() async throws {
+        let kafka = try TestKafkaCluster(topics: ["metric-sample": 3, "scale-decision": 3])
         let publish = try await CommandLineTests.annals([
             "publish", "metric-sample", "--file", MetricTraceFile.path("spike"), "--brokers", kafka.bootstrapServers,
         ])
@@ -79,5 +81,13 @@ struct BacktestCommandTests {
         let topicReport = try report(fromTopic.stdout)
         #expect(topicReport == (try report(fromFile.stdout)))
         #expect(topicReport["samples"] as? Int == 1358)
+
+        // A backtest only reads: no decision reaches scale-decision, and metric-sample holds what was published.
+        let admin = try KafkaAdmin(config: kafka.config, logger: Logger(label: "test"))
+        func total(_ topic: String) throws -> Int64 {
+            try (0..<3).reduce(0) { $0 + (try admin.watermarks(TopicPartition(topic: topic, partition: $1)).high) }
+        }
+        #expect(try total("scale-decision") == 0, "a backtest must not publish decisions")
+        #expect(try total("metric-sample") == 1358)
     }
 }
