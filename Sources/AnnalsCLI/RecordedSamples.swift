@@ -34,32 +34,16 @@ struct RecordedSamples {
     static func fromTopic(kafka: KafkaConfig, logger: Logger, stallSeconds: Double = 30) throws -> RecordedSamples {
         let admin = try KafkaAdmin(config: kafka, logger: logger)
         let watermarks = try ProjectionRebuild.watermarks(for: MetricsProjection(), admin: admin)
-            .filter { $0.value.high > $0.value.low }
         var recorded = RecordedSamples()
-        guard !watermarks.isEmpty else { return recorded }
-        let consumer = try KafkaConsumer(
-            config: kafka, assignment: watermarks.mapValues(\.low),
-            groupID: "annals-backtest-\(ProcessInfo.processInfo.processIdentifier)", logger: logger)
-        defer { consumer.close() }
-
-        var messages: [KafkaMessage] = []
-        var remaining = Set(watermarks.keys)
-        var lastProgress = DispatchTime.now().uptimeNanoseconds
-        while !remaining.isEmpty {
-            let batch = try consumer.poll(maxMessages: 5_000, timeoutMilliseconds: 500)
-            let now = DispatchTime.now().uptimeNanoseconds
-            if batch.isEmpty, Double(now - lastProgress) / 1e9 > stallSeconds {
-                throw CLIError("metric-sample stopped delivering before its high watermarks (\(remaining.sorted()) unfinished): "
-                    + "check the brokers and run the backtest again")
-            }
-            if !batch.isEmpty { lastProgress = now }
-            for message in batch {
-                guard let high = watermarks[message.topicPartition]?.high, message.offset < high else { continue }
-                messages.append(message)
-                if message.offset + 1 >= high { remaining.remove(message.topicPartition) }
-            }
+        let messages: [KafkaMessage]
+        do {
+            messages = try KafkaConsumer.read(watermarks, config: kafka,
+                                              groupID: "annals-backtest-\(ProcessInfo.processInfo.processIdentifier)",
+                                              stallSeconds: stallSeconds, logger: logger)
+        } catch let error as KafkaError where error.code == KafkaError.Code.timedOut {
+            throw CLIError("\(error.message): check the brokers and run the backtest again")
         }
-        for message in messages.sorted(by: { ($0.partition, $0.offset) < ($1.partition, $1.offset) }) {
+        for message in messages {
             do {
                 guard case .metricSample(let sample) = try AnnalsTopic.metricSample.decode(binary: message.value ?? []) else {
                     continue

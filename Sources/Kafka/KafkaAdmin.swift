@@ -148,6 +148,18 @@ public final class KafkaAdmin: Sendable {
         return (low, high)
     }
 
+    /// Watermarks of every partition of the named topics; topics the cluster does not have are absent.
+    public func watermarks(ofTopics names: Set<String>) throws -> [TopicPartition: (low: Int64, high: Int64)] {
+        var watermarks: [TopicPartition: (low: Int64, high: Int64)] = [:]
+        for topic in try topics() where names.contains(topic.name) {
+            for partition in topic.partitions {
+                let tp = TopicPartition(topic: topic.name, partition: partition.id)
+                watermarks[tp] = try self.watermarks(tp)
+            }
+        }
+        return watermarks
+    }
+
     /// For each partition, the offset of its first message whose timestamp is at or after `timestampMilliseconds`
     /// (ListOffsets by time); nil when no message is that late (every message is earlier).
     public func offsets(atOrAfter timestampMilliseconds: Int64, of partitions: [TopicPartition],

@@ -1,5 +1,6 @@
 import AnnalsEvents
 import Postgres
+import Projection
 
 /// The transactional outbox of `scale-decision`: `metrics_outbox.decisions`, outside the projection's schema so
 /// replays and checksums never see it (it holds wall-clock times). The live worker queues each new decision in the
@@ -44,6 +45,11 @@ public enum DecisionOutbox {
         }
     }
 
+    /// Whether the outbox table exists (the metrics projection's migration creates it).
+    static func exists(connection: PostgresConnection) throws -> Bool {
+        try connection.execute("SELECT to_regclass('\(schema).decisions') IS NOT NULL AS present").rows.first?.bool("present") ?? false
+    }
+
     /// Up to `limit` decisions not yet sent, oldest first; none while the outbox does not exist yet.
     public static func unsent(limit: Int, connection: PostgresConnection) throws -> [Entry] {
         do {
@@ -63,6 +69,30 @@ public enum DecisionOutbox {
         guard !ids.isEmpty else { return }
         try connection.execute(
             "UPDATE \(schema).decisions SET sent_at = now() WHERE decision_id = ANY($1::text[])", [.textArray(ids)])
+    }
+
+    /// Records decisions read back from scale-decision as sent, in one transaction: one queued later (a worker
+    /// rebuilding from offset 0 after the database was lost) is skipped by ``queue(_:connection:)``, and one queued
+    /// but unmarked (a crash between the broker's acknowledgement and ``markSent(_:connection:)``) is marked.
+    /// Returns how many of them the outbox did not know as sent.
+    @discardableResult
+    public static func recordPublished(_ entries: [Entry], connection: PostgresConnection) throws -> Int {
+        guard !entries.isEmpty else { return 0 }
+        let known = try connection.execute(
+            """
+            WITH published AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS p(decision_id, tier, event_hex)
+            ), newly AS (
+                INSERT INTO \(schema).decisions AS d (decision_id, tier, event, sent_at)
+                SELECT decision_id, tier, decode(event_hex, 'hex'), now() FROM published
+                ON CONFLICT (decision_id) DO UPDATE SET sent_at = now() WHERE d.sent_at IS NULL
+                RETURNING 1
+            )
+            SELECT count(*) AS n FROM newly
+            """,
+            [.textArray(entries.map(\.decisionID)), .textArray(entries.map(\.tier)),
+             .textArray(entries.map { hexString($0.event) })])
+        return try known.rows.first?.int("n") ?? 0
     }
 
     /// Takes the session lock that makes one publisher at a time send (so decisions leave in order); false when

@@ -4,15 +4,22 @@ import Kafka
 import Logging
 import Postgres
 import ServiceLifecycle
+import Synchronization
 
 /// Sends the decisions queued in ``DecisionOutbox`` to `scale-decision` (keyed by tier, with the message-type
 /// header) in the order they were made, and marks them sent once the broker has acknowledged them. Runs a round when
 /// woken (after each committed batch), every `pollInterval` besides, and once more when the worker stops, so a
 /// decision committed just before a crash or a stop is sent by the next round of any worker. A crash between the
 /// broker's acknowledgement and the mark re-sends a decision: its id is the same, so it is applied once.
+///
+/// Before its first round it reads scale-decision back and records what is there as sent, so a worker rebuilding
+/// the metrics tables from offset 0 (its database lost or restored from an old backup) does not publish past
+/// decisions again, and a decision acknowledged but left unmarked by a crash is not re-sent.
 public final class DecisionPublisher: Service, Sendable {
     private let database: OutboxConnection
     private let producer: KafkaProducer
+    private let kafka: KafkaConfig
+    private let reconciled = Atomic<Bool>(false)
     private let logger: Logger
     private let pollInterval: Duration
     private let roundSize: Int
@@ -24,6 +31,7 @@ public final class DecisionPublisher: Service, Sendable {
                 roundSize: Int = 500) throws {
         database = OutboxConnection(conninfo: databaseURL)
         producer = try KafkaProducer(config: kafka, logger: logger)
+        self.kafka = kafka
         self.logger = logger
         self.pollInterval = pollInterval
         self.roundSize = max(1, roundSize)
@@ -56,11 +64,42 @@ public final class DecisionPublisher: Service, Sendable {
     /// Sends everything queued, a round at a time; on failure, logs and leaves the rest for the next round.
     func publishQueued() async {
         do {
+            if !reconciled.load(ordering: .relaxed) {
+                guard try await reconcile() else { return }
+                reconciled.store(true, ordering: .relaxed)
+            }
             while try await publishRound() == roundSize {}
         } catch {
             logger.warning("cannot publish decisions now, will retry", metadata: ["error": "\(error)"])
             database.reset()
         }
+    }
+
+    /// Reads scale-decision up to its high watermarks and records every decision on it as sent. False while the
+    /// outbox does not exist yet (the projection migrates it when it starts): the next round tries again.
+    private func reconcile() async throws -> Bool {
+        let (kafka, logger) = (kafka, logger)
+        let outcome = try await database.run { connection -> (onTopic: Int, newlySent: Int)? in
+            guard try DecisionOutbox.exists(connection: connection) else { return nil }
+            let topic = AnnalsTopic.scaleDecision.rawValue
+            let ranges = try KafkaAdmin(config: kafka, logger: logger).watermarks(ofTopics: [topic])
+            guard !ranges.isEmpty else {
+                throw KafkaError(code: KafkaError.Code.unknownTopicOrPartition,
+                                 message: "topic \(topic) does not exist: run `annals topics apply`")
+            }
+            let messages = try KafkaConsumer.read(ranges, config: kafka, groupID: "annals-outbox-reconcile", logger: logger)
+            let published = messages.compactMap { message -> DecisionOutbox.Entry? in
+                guard let value = message.value,
+                      case .scaleDecision(let decision)? = try? AnnalsTopic.scaleDecision.decode(binary: value) else { return nil }
+                return DecisionOutbox.Entry(decisionID: decision.decisionID, tier: decision.tier.name, event: value)
+            }
+            return (published.count, try DecisionOutbox.recordPublished(published, connection: connection))
+        }
+        guard let outcome else { return false }
+        logger.info("outbox reconciled with scale-decision", metadata: [
+            "decisions-on-topic": "\(outcome.onTopic)", "newly-recorded-as-sent": "\(outcome.newlySent)",
+        ])
+        return true
     }
 
     /// Sends up to `roundSize` queued decisions; returns how many were taken (0 when another publisher is sending).

@@ -30,13 +30,7 @@ public enum ProjectionRebuild {
     /// Low and high watermarks of every partition of the projection's topics.
     public static func watermarks(for projection: any Projection, admin: KafkaAdmin) throws -> [TopicPartition: (low: Int64, high: Int64)] {
         let names = Set(projection.topics.map(\.rawValue))
-        var watermarks: [TopicPartition: (low: Int64, high: Int64)] = [:]
-        for topic in try admin.topics() where names.contains(topic.name) {
-            for partition in topic.partitions {
-                let tp = TopicPartition(topic: topic.name, partition: partition.id)
-                watermarks[tp] = try admin.watermarks(tp)
-            }
-        }
+        let watermarks = try admin.watermarks(ofTopics: names)
         let missing = names.subtracting(watermarks.keys.map(\.topic))
         guard missing.isEmpty else {
             throw KafkaError(code: -1, message: "topic \(missing.sorted().joined(separator: ", ")) does not exist: run `annals topics apply`")

@@ -31,19 +31,19 @@ struct MetricsWorkerTests {
             try await StoryEventGenerator.send(try samples.map(MetricTraceFile.record), with: producer)
         }
 
-        func startWorker(batchSize: Int, name: String = "metrics-worker") throws -> ChildProcess {
+        func startWorker(batchSize: Int, name: String = "metrics-worker", database: TestDatabase? = nil) throws -> ChildProcess {
             try ChildProcess.annals(
                 "annals-metrics-worker",
                 arguments: [
-                    "--brokers", kafka.bootstrapServers, "--database-url", database.url,
+                    "--brokers", kafka.bootstrapServers, "--database-url", (database ?? self.database).url,
                     "--group", TestKafkaCluster.uniqueGroupID("metrics"), "--batch-size", String(batchSize), "--linger-ms", "5",
                     "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=200",
                 ],
                 logPath: ChildProcess.temporaryPath(name: name, suffix: ".log"))
         }
 
-        func query(_ sql: String) async throws -> [PostgresRow] {
-            let database = database
+        func query(_ sql: String, in database: TestDatabase? = nil) async throws -> [PostgresRow] {
+            let database = database ?? self.database
             return try await onOwnThread { try database.connect().execute(sql).rows }
         }
 
@@ -72,8 +72,8 @@ struct MetricsWorkerTests {
             return decisions
         }
 
-        func unsentDecisions() async throws -> Int {
-            try await query("SELECT count(*) AS n FROM metrics_outbox.decisions WHERE sent_at IS NULL").first?.int("n") ?? -1
+        func unsentDecisions(in database: TestDatabase? = nil) async throws -> Int {
+            try await query("SELECT count(*) AS n FROM metrics_outbox.decisions WHERE sent_at IS NULL", in: database).first?.int("n") ?? -1
         }
 
         func checksums(in database: TestDatabase? = nil) async throws -> [String] {
@@ -156,6 +156,43 @@ struct MetricsWorkerTests {
         #expect(try await stack.storedDecisions() == expected)
         #expect(try await stack.decisionsOnTopic() == onTopic, "a replay publishes nothing")
         #expect(try await stack.unsentDecisions() == 0)
+    }
+
+    @Test func aWorkerRebuildingIntoAnEmptyDatabasePublishesNoPastDecisionAgain() async throws {
+        let stack = try Stack("metrics_lost")
+        let restored = try TestDatabase.create(prefix: "metrics_lost_restored")
+        defer {
+            try? stack.database.drop()
+            try? restored.drop()
+        }
+        let samples = try MetricTraceFile.samples(Self.trace)
+        try await stack.publish(samples)
+        let first = try stack.startWorker(batchSize: 100)
+        try await stack.waitForCheckpoints(samples.count, worker: first)
+        try await waitUntil(timeout: .seconds(60), description: "the outbox to empty") { try await stack.unsentDecisions() == 0 }
+        try first.kill(SIGTERM)
+        #expect(try await first.waitForExit(timeout: .seconds(30)) == .exited(0), "\(first.logTail())")
+        let onTopic = try await stack.decisionsOnTopic()
+        #expect(onTopic > 20)
+
+        // The database is lost: a worker on an empty one rebuilds from offset 0 and makes every decision again.
+        let second = try stack.startWorker(batchSize: 100, name: "metrics-lost", database: restored)
+        try await waitUntil(timeout: .seconds(120), pollInterval: .milliseconds(100), description: "the rebuild to finish") {
+            if let status = second.status() { throw TestSupportFailure("worker \(status): \(second.logTail())") }
+            let migrated = try await stack.query("SELECT to_regclass('annals.checkpoints') IS NOT NULL AS present", in: restored)
+            guard try migrated.first?.bool("present") == true else { return false }
+            let rows = try await stack.query(
+                "SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM annals.checkpoints WHERE projection = 'metrics'", in: restored)
+            return try rows.first?.int("n") == samples.count
+        }
+        try await waitUntil(timeout: .seconds(60), description: "the restored outbox to empty") {
+            try await stack.unsentDecisions(in: restored) == 0
+        }
+        try second.kill(SIGTERM)
+        #expect(try await second.waitForExit(timeout: .seconds(30)) == .exited(0), "\(second.logTail())")
+        #expect(try await stack.query("SELECT count(*) AS n FROM metrics.decisions", in: restored).first?.int("n") == Int(onTopic))
+        #expect(try await stack.decisionsOnTopic() == onTopic, "every decision was already on scale-decision: none is sent again")
+        #expect(second.log().contains("outbox reconciled with scale-decision"), "\(second.logTail())")
     }
 
     @Test func aWorkerKilledMidTraceEndsAsACleanRunAndEveryDecisionIsPublished() async throws {
