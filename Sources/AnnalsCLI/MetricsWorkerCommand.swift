@@ -15,7 +15,9 @@ public struct MetricsWorkerCommand: WorkerCommand {
         tier at its minimum; its state (metrics.autoscaler_state) and decisions (metrics.decisions) commit with the \
         checkpoint, so a restart resumes it exactly. New decisions are queued in metrics_outbox.decisions in the \
         same transaction and published to scale-decision (keyed by tier) after each commit; a decision committed \
-        but not yet sent when a worker dies is sent when any worker starts, under the same decision id. \
+        but not yet sent when a worker dies is sent when any worker starts, under the same decision id. Before its \
+        first send a worker reads scale-decision back and records what is there as sent, so a worker rebuilding \
+        into an empty database does not publish past decisions again. \
         `annals replay metrics` reads the policy from ANNALS_POLICY_FILE: give it the worker's file. SIGTERM \
         finishes the batch in flight, commits, publishes its decisions and exits 0.
         """)
