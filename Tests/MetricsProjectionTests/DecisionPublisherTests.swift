@@ -60,6 +60,31 @@ struct DecisionPublisherTests {
         try await consumer.close()
     }
 
+    @Test func decisionsSentButNotMarkedBeforeACrashAreMarkedFromTheTopicNotSentAgain() async throws {
+        let kafka = try TestKafkaCluster(topics: ["scale-decision": 3])
+        let (database, _) = try MetricsProjectionDatabaseTests.database("metrics_publisher_unmarked")
+        defer { try? database.drop() }
+        let queued = try await onOwnThread { () -> Int in
+            let db = try database.connect()
+            let events = MetricsProjectionDatabaseTests.events(try MetricTraceFile.samples("spike"))
+            try MetricsProjectionDatabaseTests.apply(events, MetricsProjection(queuesDecisions: true), connection: db)
+            return try DecisionOutbox.unsent(limit: 10_000, connection: db).count
+        }
+        #expect(queued > 3)
+        await (try DecisionPublisher(databaseURL: database.url, kafka: kafka.config, logger: Self.logger)).publishQueued()
+        func onTopic() throws -> Int64 {
+            let admin = try KafkaAdmin(config: kafka.config, logger: Self.logger)
+            return try (0..<3).reduce(0) { $0 + (try admin.watermarks(TopicPartition(topic: "scale-decision", partition: $1)).high) }
+        }
+        #expect(try onTopic() == Int64(queued))
+
+        // The broker had them, but the worker died before marking them sent.
+        try await onOwnThread { try database.connect().execute("UPDATE metrics_outbox.decisions SET sent_at = NULL") }
+        await (try DecisionPublisher(databaseURL: database.url, kafka: kafka.config, logger: Self.logger)).publishQueued()
+        #expect(try await onOwnThread { try DecisionOutbox.unsent(limit: 10, connection: try database.connect()) }.isEmpty)
+        #expect(try onTopic() == Int64(queued), "found on scale-decision, so marked sent rather than sent again")
+    }
+
     @Test func aBrokerThatDoesNotTakeTheDecisionsLeavesThemQueued() async throws {
         let (database, _) = try MetricsProjectionDatabaseTests.database("metrics_publisher_down")
         defer { try? database.drop() }
