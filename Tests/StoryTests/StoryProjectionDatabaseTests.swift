@@ -86,16 +86,9 @@ import Testing
 }
 
 @Suite struct RebuildRefusalTests {
-    @Test func aRebuildRefusesATopicWhoseFirstEventsWereDeletedAndLeavesTheTablesAlone() async throws {
-        let kafka = try TestKafkaCluster(topics: ["story-event": 1])
-        let database = try TestDatabase.create(prefix: "story_truncated")
-        defer { try? database.drop() }
-        let db = try database.connect()
-        try ProjectionMigrator.migrate(StoryProjection(), connection: db)
-        try db.execute("""
-            INSERT INTO story.worlds VALUES ('kept', 1, now(), now(), 1, 0)
-            """)
-        // The mock broker keeps at most 5 MiB per partition: 7 MiB of events push the first ones out.
+    /// Publishes 7 MiB of story events to story-event[0]: the mock broker keeps at most 5 MiB per partition, so the
+    /// first ones are deleted. Returns the partition's watermarks after.
+    static func publishPastTheBrokersLimit(_ kafka: TestKafkaCluster) async throws -> (low: Int64, high: Int64) {
         let producer = try KafkaProducer(config: kafka.config, logger: Logger(label: "test"))
         let filler = String(repeating: "x", count: 16 * 1024)
         let records = try (1...450).map { index in
@@ -105,6 +98,19 @@ import Testing
         let admin = try KafkaAdmin(config: kafka.config, logger: Logger(label: "test"))
         let marks = try admin.watermarks(TopicPartition(topic: "story-event", partition: 0))
         try #require(marks.low > 0, "the mock broker no longer trims partitions; this test needs another way to delete history")
+        return marks
+    }
+
+    @Test func aRebuildRefusesATopicWhoseFirstEventsWereDeletedAndLeavesTheTablesAlone() async throws {
+        let kafka = try TestKafkaCluster(topics: ["story-event": 1])
+        let database = try TestDatabase.create(prefix: "story_truncated")
+        defer { try? database.drop() }
+        let db = try database.connect()
+        try ProjectionMigrator.migrate(StoryProjection(), connection: db)
+        try db.execute("""
+            INSERT INTO story.worlds VALUES ('kept', 1, now(), now(), 1, 0)
+            """)
+        let marks = try await Self.publishPastTheBrokersLimit(kafka)
 
         #expect(throws: RebuildError.historyDeleted(partition: TopicPartition(topic: "story-event", partition: 0), lowWatermark: marks.low)) {
             _ = try ProjectionRebuild.inPlace(StoryProjection(), kafka: kafka.config, databaseURL: database.url,
@@ -119,16 +125,7 @@ import Testing
         let kafka = try TestKafkaCluster(topics: ["story-event": 1])
         let database = try TestDatabase.create(prefix: "story_trimmed_fresh")
         defer { try? database.drop() }
-        // The mock broker keeps at most 5 MiB per partition: 7 MiB of events push the first ones out.
-        let producer = try KafkaProducer(config: kafka.config, logger: Logger(label: "test"))
-        let filler = String(repeating: "x", count: 16 * 1024)
-        let records = try (1...450).map { index in
-            try StoryEventGenerator.record(for: StoryProjectionDatabaseTests.event("e\(index)", sequence: UInt64(index), summary: filler))
-        }
-        try await StoryEventGenerator.send(records, with: producer)
-        let admin = try KafkaAdmin(config: kafka.config, logger: Logger(label: "test"))
-        let marks = try admin.watermarks(TopicPartition(topic: "story-event", partition: 0))
-        try #require(marks.low > 0, "the mock broker no longer trims partitions; this test needs another way to delete history")
+        _ = try await RebuildRefusalTests.publishPastTheBrokersLimit(kafka)
 
         let configuration = RunnerConfiguration(
             kafka: kafka.consumerConfig, groupID: TestKafkaCluster.uniqueGroupID("trimmed"), databaseURL: database.url)
