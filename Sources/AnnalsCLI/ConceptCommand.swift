@@ -116,6 +116,9 @@ struct ConceptRelatedCommand: ParsableCommand {
         let queries = ConceptQueries(schema: scope.schema)
         let related = try queries.related(to: concept, world: world, depth: depth, connection: db)
         let names = try queries.summaries(of: [concept] + related.map(\.conceptID), world: world, connection: db)
+        if related.isEmpty, names[concept] == nil {  // as annals-api's 404
+            throw CLIError("no concept \(concept) in \(world.isEmpty ? "the global view" : "world \(world)")")
+        }
         if scope.json {
             print(try ConceptJSON.encode(related.map { RelatedConceptReport($0, summary: names[$0.conceptID]) }))
             return
