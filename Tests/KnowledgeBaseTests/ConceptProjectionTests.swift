@@ -13,49 +13,13 @@ import Testing
                          relationships: [(String, String, String)], at second: Int64) -> DocumentIngested {
         var event = KnowledgeBaseProjectionTests.document(id, version: version, world: world, eventID: "\(id)-v\(version)")
         event.meta.occurredAt = EventTimestamp(seconds: epoch + second)
-        event.concepts = concepts.map { id, description, attributes in
-            var concept = DeclaredConcept()
-            concept.conceptID = id
-            concept.name = id.capitalized
-            concept.kind = "character"
-            concept.description_p = description
-            concept.attributes = attributes
-            return concept
-        }
-        event.relationships = relationships.map { from, to, kind in
-            var relationship = DeclaredRelationship()
-            relationship.fromConceptID = from
-            relationship.toConceptID = to
-            relationship.kind = kind
-            return relationship
-        }
+        event.declare(concepts: concepts, relationships: relationships)
         return event
     }
 
     static func story(_ world: String, _ sequence: UInt64, at second: Int64, concept: (String, String, [String: String])? = nil,
                       relationship: (String, String, String, RelationshipUpdate.Change)? = nil) -> StoryEvent {
-        var event = StoryEvent()
-        event.meta.eventID = "\(world)-\(sequence)"
-        event.meta.occurredAt = EventTimestamp(seconds: epoch + second)
-        event.worldID = world
-        event.sequence = sequence
-        event.kind = "happening"
-        if let (id, description, attributes) = concept {
-            var update = ConceptUpdate()
-            update.conceptID = id
-            update.description_p = description
-            update.attributes = attributes
-            event.conceptUpdates = [update]
-        }
-        if let (from, to, kind, change) = relationship {
-            var update = RelationshipUpdate()
-            update.relationship.fromConceptID = from
-            update.relationship.toConceptID = to
-            update.relationship.kind = kind
-            update.change = change
-            event.relationshipUpdates = [update]
-        }
-        return event
+        .happening(world, sequence, at: EventTimestamp(seconds: epoch + second), concept: concept, relationship: relationship)
     }
 
     /// The lore used by most tests: a global document, a world document, and story events in that world.
