@@ -14,6 +14,9 @@ public struct AWSCredentialsProvider: Sendable, CustomStringConvertible {
 
     let source: Source
 
+    /// How long before they expire task role credentials are fetched again, in minutes.
+    public static let renewalLeadMinutes = Int(CredentialCache.defaultRefreshWindow / 60)
+
     /// Always `credentials`.
     public static func fixed(_ credentials: AWSCredentials) -> AWSCredentialsProvider {
         AWSCredentialsProvider(source: .fixed(credentials))
@@ -73,7 +76,7 @@ public struct AWSCredentialsProvider: Sendable, CustomStringConvertible {
             return "environment: \(credentials)"
         case .container(let container):
             return "container credentials endpoint (task role): \(container.endpoint), refreshed "
-                + "\(Int(CredentialCache().refreshWindow / 60)) minutes before they expire"
+                + "\(Self.renewalLeadMinutes) minutes before they expire"
         }
     }
 }

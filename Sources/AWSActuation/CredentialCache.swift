@@ -6,7 +6,8 @@ import Foundation
 struct CredentialCache: Sendable, Equatable {
     /// Fetch again when less than this remains (the AWS SDKs refresh 5 to 15 minutes early; the ECS agent hands out
     /// new credentials well before the old ones expire).
-    var refreshWindow: TimeInterval = 5 * 60
+    var refreshWindow = Self.defaultRefreshWindow
+    static let defaultRefreshWindow: TimeInterval = 5 * 60
     /// Do not sign with credentials expiring sooner than this: the request could arrive after they expired.
     var minimumValidity: TimeInterval = 15
     private(set) var current: TemporaryCredentials?

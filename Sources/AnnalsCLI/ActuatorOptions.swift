@@ -26,7 +26,7 @@ struct ActuatorOptions: ParsableArguments {
             + "if AWS_ACCESS_KEY_ID is set; otherwise the ECS task role, fetched from the container credentials endpoint "
             + "(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, set by ECS, or AWS_CONTAINER_CREDENTIALS_FULL_URI, with "
             + "AWS_CONTAINER_AUTHORIZATION_TOKEN or AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE if it needs one) and renewed "
-            + "5 minutes before they expire."))
+            + "\(AWSCredentialsProvider.renewalLeadMinutes) minutes before they expire."))
     var actuator: ActuatorKind = .dryRun
 
     @Option(help: "AWS region (default: $AWS_REGION, else $AWS_DEFAULT_REGION).")
