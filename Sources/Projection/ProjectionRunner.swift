@@ -344,7 +344,7 @@ public final class ProjectionRunner {
     /// inside the next poll): the partition's messages are then ignored until a later seek succeeds or the rebalance
     /// revokes or reassigns it, so nothing is read from the wrong place.
     private func seat(_ partition: TopicPartition, checkpoint: Int64?, consumer: KafkaConsumer) {
-        let offset = checkpoint ?? 0
+        let offset = RunnerStateMachine.startOffset(checkpoint: checkpoint)
         do {
             try consumer.seek(partition, to: offset)
             unseated[partition] = nil

@@ -92,15 +92,19 @@ public struct RunnerStateMachine: Sendable {
     /// Messages read but not yet committed.
     public var pendingCount: Int { pending.count }
 
+    /// Where a partition is read from: its checkpoint, else offset 0. Never the log's current start: a partition
+    /// whose first events were deleted must stop the worker (out of range), not be projected from part of its history.
+    public static func startOffset(checkpoint: Int64?) -> Int64 {
+        checkpoint ?? 0
+    }
+
     /// Partitions were assigned with their stored checkpoints; returns the offsets to start reading from.
     public mutating func assigned(_ newPartitions: [TopicPartition], checkpoints: [TopicPartition: Int64]) -> [TopicPartition: Int64] {
         var starts: [TopicPartition: Int64] = [:]
         for partition in newPartitions {
             let checkpoint = checkpoints[partition]
             partitions[partition] = PartitionState(checkpoint: checkpoint, position: checkpoint)
-            // Offset 0, not the log's start: a partition whose first events were deleted must stop the worker
-            // (out of range), not be projected from part of its history.
-            starts[partition] = checkpoint ?? 0
+            starts[partition] = Self.startOffset(checkpoint: checkpoint)
         }
         return starts
     }
