@@ -38,6 +38,10 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Most events per transaction.") var batchSize = 5_000
     @Option(help: "Events larger than this are dead-lettered; give the workers' value.")
     var maxEventBytes = BatchDecoder.defaultMaxEventBytes
+    @Option(help: ArgumentHelp(
+        "Event times more than this many seconds ahead of their record's timestamp are dead-lettered; give the workers' value.",
+        valueName: "seconds"))
+    var eventTimeHorizonSeconds = RunnerStateMachine.Settings.defaultEventTimeHorizonSeconds
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -48,13 +52,15 @@ struct ReplayCommand: ParsableCommand {
         }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1") }
         guard maxEventBytes > 0 else { throw ValidationError("--max-event-bytes must be at least 1") }
+        guard eventTimeHorizonSeconds >= 0 else { throw ValidationError("--event-time-horizon-seconds must be 0 or more") }
     }
 
     func run() throws {
         let projection = try ProjectionCatalog.named(projection)
         let bound = try until.map { try ReplayBound(parsing: $0) }
         let logger = Logger(label: "annals.replay")
-        let settings = RunnerStateMachine.Settings(maxBatch: batchSize, maxEventBytes: maxEventBytes)
+        let settings = RunnerStateMachine.Settings(
+            maxBatch: batchSize, maxEventBytes: maxEventBytes, eventTimeHorizonSeconds: eventTimeHorizonSeconds)
         let display = ProgressDisplay(label: projection.name)
         let database = try PostgresConnection(conninfo: connection.databaseConninfo)
 

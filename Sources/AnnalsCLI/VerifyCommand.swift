@@ -21,6 +21,10 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Most events per transaction.") var batchSize = 5_000
     @Option(help: "Events larger than this are dead-lettered; give the workers' value.")
     var maxEventBytes = BatchDecoder.defaultMaxEventBytes
+    @Option(help: ArgumentHelp(
+        "Event times more than this many seconds ahead of their record's timestamp are dead-lettered; give the workers' value.",
+        valueName: "seconds"))
+    var eventTimeHorizonSeconds = RunnerStateMachine.Settings.defaultEventTimeHorizonSeconds
     @OptionGroup var connection: ConnectionOptions
 
     func run() throws {
@@ -28,7 +32,9 @@ struct VerifyCommand: ParsableCommand {
         let display = ProgressDisplay(label: "\(projection.name) (verify)")
         let report = try ProjectionVerify.run(
             projection, kafka: try connection.kafkaConfig(), databaseURL: connection.databaseConninfo,
-            settings: .init(maxBatch: max(batchSize, 1), maxEventBytes: max(maxEventBytes, 1)), samples: max(samples, 0), keep: keep,
+            settings: .init(maxBatch: max(batchSize, 1), maxEventBytes: max(maxEventBytes, 1),
+                            eventTimeHorizonSeconds: max(eventTimeHorizonSeconds, 0)),
+            samples: max(samples, 0), keep: keep,
             logger: Logger(label: "annals.verify"), progress: { display.show($0) })
         display.finish(report.rebuild)
         print(VerifyReportText.render(report, projection: projection.name))

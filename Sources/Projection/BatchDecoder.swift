@@ -12,14 +12,18 @@ public struct BatchDecoder: Sendable {
     public let maxEventBytes: Int
     /// 1 MiB: Kafka's default largest message, and far above any event Annals producers write.
     public static let defaultMaxEventBytes = 1_048_576
+    /// Event times further than this ahead of their record's Kafka timestamp are implausible.
+    public let eventTimeHorizonSeconds: Int64
 
     /// The projection's per-event preparation, run right after decoding.
     public let prepare: @Sendable (ProjectedEvent) -> (any Sendable)?
 
     public init(topics: [AnnalsTopic], maxEventBytes: Int = BatchDecoder.defaultMaxEventBytes,
+                eventTimeHorizonSeconds: Int64 = RunnerStateMachine.Settings.defaultEventTimeHorizonSeconds,
                 prepare: @escaping @Sendable (ProjectedEvent) -> (any Sendable)? = { _ in nil }) {
         self.topics = topics
         self.maxEventBytes = maxEventBytes
+        self.eventTimeHorizonSeconds = eventTimeHorizonSeconds
         self.prepare = prepare
     }
 
@@ -74,7 +78,11 @@ public struct BatchDecoder: Sendable {
             let name = String(decoding: declared, as: UTF8.self)
             guard name == topic.messageTypeName else { throw .wrongType(topic: topic, declared: name) }
         }
-        return try topic.decode(binary: value)
+        let event = try topic.decode(binary: value)
+        let implausible = EventTimeBound.problems(
+            in: event, recordTimestampMilliseconds: message.timestampMilliseconds, horizonSeconds: eventTimeHorizonSeconds)
+        guard implausible.isEmpty else { throw .invalid(topic: topic, problems: implausible) }
+        return event
     }
 
     /// "event is 2,000,123 bytes, over the 1,048,576-byte limit (--max-event-bytes)".

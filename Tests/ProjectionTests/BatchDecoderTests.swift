@@ -70,6 +70,79 @@ import Testing
         #expect(deadLetters.first?.error.contains("over the \(bytes.count - 1)-byte limit") == true)
     }
 
+    /// 2026-12-06T10:00:00Z, the records' Kafka timestamp.
+    static let recordMilliseconds: Int64 = 1_796_551_200_000
+    /// 2056-03-01T00:00:00Z.
+    static let farFuture = EventTimestamp(seconds: 2_719_094_400)
+
+    static func record(_ event: AnnalsEvent, offset: Int64, timestamp: Int64? = recordMilliseconds) throws -> KafkaMessage {
+        KafkaMessage(topic: event.topic.rawValue, partition: 0, offset: offset, key: Array(event.key.utf8),
+                     value: try event.serializedBytes(), timestampMilliseconds: timestamp)
+    }
+
+    static func sample(_ id: String, sampledAt: EventTimestamp) -> AnnalsEvent {
+        var sample = MetricSample()
+        sample.meta.eventID = id
+        sample.meta.occurredAt = EventTimestamp(seconds: recordMilliseconds / 1_000)
+        sample.tier = .gold
+        sample.instanceID = "gold-00"
+        sample.sampledAt = sampledAt
+        return .metricSample(sample)
+    }
+
+    static func story(_ id: String, occurredAt: EventTimestamp) -> AnnalsEvent {
+        var story = StoryEvent()
+        story.meta.eventID = id
+        story.meta.occurredAt = occurredAt
+        story.worldID = "w"
+        story.sequence = 1
+        story.kind = "k"
+        return .storyEvent(story)
+    }
+
+    static func decision(_ id: String, decidedAt: EventTimestamp) -> AnnalsEvent {
+        var decision = ScaleDecision()
+        decision.meta.eventID = id
+        decision.meta.occurredAt = EventTimestamp(seconds: recordMilliseconds / 1_000)
+        decision.decisionID = id
+        decision.tier = .gold
+        decision.decidedAt = decidedAt
+        return .scaleDecision(decision)
+    }
+
+    @Test func eventTimesFarAheadOfTheRecordTimestampAreDeadLetteredSayingWhy() throws {
+        let decoder = BatchDecoder(topics: [.metricSample, .storyEvent, .scaleDecision])
+        #expect(decoder.eventTimeHorizonSeconds == 3_600, "an hour by default")
+        let now = EventTimestamp(seconds: Self.recordMilliseconds / 1_000)
+        let messages = [
+            try Self.record(Self.sample("far-sample", sampledAt: Self.farFuture), offset: 0),
+            try Self.record(Self.sample("sample", sampledAt: now), offset: 1),
+            try Self.record(Self.story("far-story", occurredAt: Self.farFuture), offset: 2),
+            try Self.record(Self.story("story", occurredAt: now), offset: 3),
+            try Self.record(Self.decision("far-decision", decidedAt: Self.farFuture), offset: 4),
+            try Self.record(Self.decision("decision", decidedAt: now), offset: 5),
+            try Self.record(Self.sample("no-timestamp", sampledAt: Self.farFuture), offset: 6, timestamp: nil),
+        ]
+        let (events, deadLetters) = decoder.decode(messages)
+        #expect(events.map(\.coordinates.offset) == [1, 3, 5, 6], "no record timestamp, no bound from it")
+        #expect(deadLetters.map(\.coordinates.offset) == [0, 2, 4])
+        let ahead = "2056-03-01T00:00:00Z is 29 years ahead of the record's timestamp 2026-12-06T10:00:00Z (more than "
+            + "the 3600 s horizon, --event-time-horizon-seconds); a producer clock or unit wrong?"
+        #expect(deadLetters.map(\.error) == [
+            "invalid annals.v1.MetricSample: sampled_at \(ahead)",
+            "invalid annals.v1.StoryEvent: meta.occurred_at \(ahead)",
+            "invalid annals.v1.ScaleDecision: decided_at \(ahead)",
+        ])
+        #expect(deadLetters.first?.value == (try Self.sample("far-sample", sampledAt: Self.farFuture).serializedBytes()))
+    }
+
+    @Test func theHorizonIsConfigurable() throws {
+        let twoHoursAhead = EventTimestamp(seconds: Self.recordMilliseconds / 1_000 + 7_200)
+        let message = try Self.record(Self.sample("s", sampledAt: twoHoursAhead), offset: 0)
+        #expect(BatchDecoder(topics: [.metricSample]).decode([message]).deadLetters.count == 1)
+        #expect(BatchDecoder(topics: [.metricSample], eventTimeHorizonSeconds: 7_200).decode([message]).events.count == 1)
+    }
+
     @Test(arguments: [
         (0, "0"), (7, "7"), (999, "999"), (1_000, "1,000"), (1_048_576, "1,048,576"), (2_000_123, "2,000,123"),
         (-1_234, "-1,234"),
