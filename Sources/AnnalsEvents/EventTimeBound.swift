@@ -3,8 +3,8 @@
 /// One event time dated years ahead (milliseconds sent as seconds, a broken clock) would otherwise advance a tier's
 /// watermark for good, make every later sample late and outrank every later decision. The bound is what the log
 /// holds, the record's timestamp, never the wall clock: a replay reads the same timestamps back and rejects the same
-/// events. The topics refuse records stamped more than an hour ahead of the broker's clock
-/// (`message.timestamp.after.max.ms` in `Topics/`), so a producer lying in both cannot get past the two rules.
+/// events. A record's timestamp is its producer's clock when sent (librdkafka stamps it) unless the producer sets one:
+/// a producer would have to lie in both to get past this rule.
 public enum EventTimeBound {
     /// Every event time of `event` that is not a valid timestamp, or lies more than `horizonSeconds` ahead of
     /// `recordTimestampMilliseconds` (no bound when the record has no timestamp). Empty when all are plausible.
