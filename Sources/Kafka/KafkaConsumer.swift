@@ -70,16 +70,20 @@ public final class KafkaConsumer {
         close()
     }
 
-    /// Up to `maxMessages` messages, waiting at most `timeoutMilliseconds` for the first. Partition EOF / transient errors are logged, not thrown; fatal errors throw.
-    public func poll(maxMessages: Int, timeoutMilliseconds: Int32) throws -> [KafkaMessage] {
+    /// Up to `maxMessages` messages, stopping once their keys and values reach `maxBytes` (the last one may pass it),
+    /// waiting at most `timeoutMilliseconds` for the first. Partition EOF / transient errors are logged, not thrown;
+    /// fatal errors throw.
+    public func poll(maxMessages: Int, maxBytes: Int = .max, timeoutMilliseconds: Int32) throws -> [KafkaMessage] {
         let rk = try handle()
         var messages: [KafkaMessage] = []
+        var bytes = 0
         var timeout = timeoutMilliseconds
-        while messages.count < maxMessages, let message = rd_kafka_consumer_poll(rk, timeout) {
+        while messages.count < maxMessages, bytes < maxBytes, let message = rd_kafka_consumer_poll(rk, timeout) {
             defer { rd_kafka_message_destroy(message) }
             timeout = 0
             let err = message.pointee.err
             if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                bytes += message.pointee.len + message.pointee.key_len
                 messages.append(Self.copy(message))
             } else if err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
                 logger.debug("Reached end of partition", metadata: ["partition": "\(message.pointee.partition)"])

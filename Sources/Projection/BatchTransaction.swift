@@ -39,7 +39,7 @@ struct BatchTransaction {
             return .committed(deadLetters: letters.count)
         } catch let fenced as Fenced {
             return .fenced(fenced.partitions)
-        } catch where Self.isCausedByEvent(error) {
+        } catch where FailureClassifier.verdict(for: error) == .eventsFault {
             logger.warning("batch failed on its data: applying its events one by one to find the poison", metadata: ["error": "\(error)"])
             return try commitIsolating(batch, events: events, deadLetters: letters, connection: connection)
         }
@@ -60,7 +60,7 @@ struct BatchTransaction {
                     do {
                         try projection.apply([event], schema: target.schema, connection: tx)
                         try tx.execute("RELEASE SAVEPOINT annals_event")
-                    } catch where Self.isCausedByEvent(error) {
+                    } catch where FailureClassifier.verdict(for: error) == .eventsFault {
                         try tx.execute("ROLLBACK TO SAVEPOINT annals_event")
                         if let message = messages[event.coordinates] {
                             rejected.append(DeadLetter(message, error: error is PostgresError
@@ -86,29 +86,5 @@ struct BatchTransaction {
 
     private struct Fenced: Error {
         var partitions: [TopicPartition]
-    }
-
-    /// Errors an event's content causes (the database rejecting a value, an unencodable payload): the event is
-    /// dead-lettered. Lost connections, deadlocks and fencing are not the event's fault.
-    private static func isCausedByEvent(_ error: any Error) -> Bool {
-        switch error {
-        case is Fenced: false
-        case let error as PostgresError: error.isCausedByData
-        default: true
-        }
-    }
-}
-
-extension PostgresError {
-    /// Worth retrying the same work later: the connection, a deadlock or serialization failure.
-    var isRetriable: Bool {
-        isConnectionError || isTransactionRetryable
-    }
-
-    /// The data of some event broke a rule of the database (bad value, constraint, size limit).
-    var isCausedByData: Bool {
-        if code == .invalidValue { return true }
-        guard let sqlState else { return false }
-        return sqlState.hasPrefix("22") || sqlState.hasPrefix("23") || sqlState.hasPrefix("54")
     }
 }

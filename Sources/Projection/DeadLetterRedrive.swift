@@ -12,10 +12,13 @@ public struct DeadLetterRedrive {
     public let decoder: BatchDecoder
     private let store: DeadLetterStore
 
-    /// `maxEventBytes` as the worker's `--max-event-bytes`: raise it to re-drive events dead-lettered for their size.
-    public init(projection: any Projection, maxEventBytes: Int = BatchDecoder.defaultMaxEventBytes) {
+    /// `maxEventBytes` as the worker's `--max-event-bytes`: raise it to re-drive events dead-lettered for their size;
+    /// `eventTimeHorizonSeconds` as its `--event-time-horizon-seconds`.
+    public init(projection: any Projection, maxEventBytes: Int = BatchDecoder.defaultMaxEventBytes,
+                eventTimeHorizonSeconds: Int64 = RunnerStateMachine.Settings.defaultEventTimeHorizonSeconds) {
         self.projection = projection
         self.decoder = BatchDecoder(topics: projection.topics, maxEventBytes: maxEventBytes,
+                                    eventTimeHorizonSeconds: eventTimeHorizonSeconds,
                                     prepare: { [projection] in projection.prepare($0) })
         self.store = DeadLetterStore(projection: projection.name)
     }
@@ -87,12 +90,10 @@ public struct DeadLetterRedrive {
 
     /// Only code of the tables' version may write them.
     private func checkTables(_ connection: PostgresConnection) throws {
-        guard let stored = try ProjectionMigrator.storedVersion(of: projection, connection) else {
+        guard try ProjectionMigrator.storedVersion(of: projection, connection) != nil else {
             throw DeadLetterError.tablesMissing(projection: projection.name)
         }
-        guard stored == projection.version else {
-            throw ProjectionError.versionMismatch(projection: projection.name, tables: stored, code: projection.version)
-        }
+        try ProjectionMigrator.requireVersion(of: projection, connection)
         try projection.checkCompatibility(schema: projection.schema, connection: connection)
     }
 
@@ -118,12 +119,8 @@ public struct DeadLetterRedrive {
         let completed: [ProjectedEvent]
         do {
             completed = try projection.complete([event], connection: connection)
-        } catch let error as TransientFailure {
-            return .retryLater("\(error)")
-        } catch let error as PostgresError where !error.isCausedByData {
-            throw error
         } catch {
-            return .failed(Self.rejection(error))
+            return try Self.outcome(of: error)
         }
         var attempt = 0
         while true {
@@ -141,11 +138,20 @@ public struct DeadLetterRedrive {
                 return .applied
             } catch let error as PostgresError where error.isTransactionRetryable && attempt < 5 {
                 continue
-            } catch let error as PostgresError where !error.isCausedByData {
-                throw error
             } catch {
-                return .failed(Self.rejection(error))
+                return try Self.outcome(of: error)
             }
+        }
+    }
+
+    /// The letter's outcome as `FailureClassifier` judges the error: the event's fault leaves it waiting with the new
+    /// reason; a service that may come back leaves it waiting as it was; the database going away, or anything no
+    /// letter causes, ends the run (the letters done by then stay done).
+    private static func outcome(of error: any Error) throws -> Outcome {
+        switch FailureClassifier.verdict(for: error) {
+        case .eventsFault: return .failed(rejection(error))
+        case .retry where !(error is PostgresError): return .retryLater("\(error)")
+        case .retry, .fatal: throw error
         }
     }
 

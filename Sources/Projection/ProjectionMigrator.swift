@@ -90,6 +90,14 @@ public enum ProjectionMigrator {
         try runRuntimeSchema(tx)
     }
 
+    /// Throws `versionMismatch` when the tables were built by another version of the projection's code (a replay of
+    /// newer code swapped in, or ran in place); tables not (yet) recorded pass.
+    public static func requireVersion(of projection: any Projection, _ connection: PostgresConnection) throws {
+        if let stored = try storedVersion(of: projection, connection), stored != projection.version {
+            throw ProjectionError.versionMismatch(projection: projection.name, tables: stored, code: projection.version)
+        }
+    }
+
     /// The version the tables were built with, nil when never migrated.
     public static func storedVersion(of projection: any Projection, _ connection: PostgresConnection) throws -> Int? {
         let exists = try connection.execute("SELECT to_regclass('annals.projections') IS NOT NULL AS present")

@@ -85,6 +85,7 @@ public final class ProjectionRunner {
         self.logger = logger
         self.onCommit = onCommit
         self.decoder = BatchDecoder(topics: projection.topics, maxEventBytes: configuration.settings.maxEventBytes,
+                                    eventTimeHorizonSeconds: configuration.settings.eventTimeHorizonSeconds,
                                     prepare: { [projection] in projection.prepare($0) })
         let target = configuration.target ?? .live(projection)
         self.target = target
@@ -133,14 +134,18 @@ public final class ProjectionRunner {
             if !unseated.isEmpty { reseatIfDue(consumer) }
             if let inFlight, inFlight.isFinished { try settle(inFlight, consumer: consumer) }
             switch machine.nextAction(now: Self.now()) {
-            case .poll(let maxMessages, let timeout):
+            case .poll(let maxMessages, let maxBytes, let timeout):
                 // With a commit in flight, poll briefly so its outcome is taken in soon after it lands.
                 if inFlight == nil { probeDatabaseIfIdle() }
                 let wait = inFlight == nil ? timeout : min(timeout, 2_000_000)
-                receive(try consumer.poll(maxMessages: maxMessages, timeoutMilliseconds: Self.milliseconds(wait)))
+                receive(try consumer.poll(maxMessages: maxMessages, maxBytes: maxBytes, timeoutMilliseconds: Self.milliseconds(wait)))
             case .waitForRetry(let timeout):
-                receive(try consumer.poll(maxMessages: configuration.settings.maxBatch, timeoutMilliseconds: Self.milliseconds(timeout)))
+                receive(try consumer.poll(maxMessages: configuration.settings.maxBatch, maxBytes: configuration.settings.maxBatchBytes,
+                                          timeoutMilliseconds: Self.milliseconds(timeout)))
                 try consumer.pause(machine.assignedPartitions)
+            case .resume(let partitions):
+                try consumer.resume(partitions)
+                logger.info("nothing waits for a retry any more: resumed", metadata: ["partitions": "\(partitions)"])
             case .flush(let batch):
                 startCommit(batch)
             case .awaitInFlight:
@@ -232,10 +237,12 @@ public final class ProjectionRunner {
         case .fenced:
             _ = machine.fenced()
             decoded.removeAll()
-        case .failed(let error as PostgresError) where error.isRetriable:
-            logger.warning("database unavailable during a rebalance, will retry", metadata: ["error": "\(error)"])
-            connection = nil
-            databaseFailed(error)
+        case .failed(let error) where FailureClassifier.verdict(for: error) == .retry:
+            logger.warning("\(Self.unavailable(error)) during a rebalance, will retry", metadata: ["error": "\(error)"])
+            if error is PostgresError {
+                connection = nil
+                databaseFailed(error)
+            }
             metrics.retries.increment()
             _ = machine.flushFailed(now: Self.now())
         case .failed(let error):
@@ -286,13 +293,13 @@ public final class ProjectionRunner {
             logger.warning("checkpoint moved by another worker: this worker was fenced, reloading checkpoints",
                            metadata: ["partitions": "\(partitions)"])
             try reloadAfterFencing(consumer: consumer)
-        case .failed(let error) where Self.isRetriable(error):
+        case .failed(let error) where FailureClassifier.verdict(for: error) == .retry:
             if error is PostgresError {
                 connection = nil
                 databaseFailed(error)
             }
             metrics.retries.increment()
-            let unavailable = error is PostgresError ? "database unavailable" : "a service the projection needs is unavailable"
+            let unavailable = Self.unavailable(error)
             switch machine.flushFailed(now: Self.now()) {
             case .pauseAndRetry(let partitions):
                 try consumer.pause(partitions)
@@ -328,10 +335,14 @@ public final class ProjectionRunner {
         onCommit(CommittedBatch(events: batch.messages.count - deadLetterCount, deadLetters: deadLetterCount, checkpoints: moved))
     }
 
+    /// Another owner moved a checkpoint: a replay's swap, an in-place replay or a worker that took the partition. The
+    /// first two may have recorded another version of the tables, which this code must not write.
     private func reloadAfterFencing(consumer: KafkaConsumer) throws {
         let owned = machine.fenced()
         decoded.removeAll()
-        let stored = try checkpoints.load(owned, connection: try currentConnection())
+        let connection = try currentConnection()
+        if target.isLive { try ProjectionMigrator.requireVersion(of: projection, connection) }
+        let stored = try checkpoints.load(owned, connection: connection)
         committedOffsets.merge(stored) { _, new in new }
         for partition in machine.reloaded(stored).keys {
             seat(partition, checkpoint: stored[partition], consumer: consumer)
@@ -452,7 +463,7 @@ public final class ProjectionRunner {
                 let connection = try currentConnection()
                 databaseAnswered()
                 return connection
-            } catch let error as PostgresError where error.isRetriable && !stop.isRequested {
+            } catch let error as PostgresError where FailureClassifier.verdict(for: error) == .retry && !stop.isRequested {
                 databaseFailed(error)
                 failures += 1
                 logger.warning("cannot reach the database, retrying", metadata: ["error": "\(error)"])
@@ -461,13 +472,9 @@ public final class ProjectionRunner {
         }
     }
 
-    /// The database going away or a `TransientFailure` of the projection: the same batch may succeed later.
-    private static func isRetriable(_ error: any Error) -> Bool {
-        switch error {
-        case let error as PostgresError: error.isRetriable
-        case is TransientFailure: true
-        default: false
-        }
+    /// What a retriable failure was, for the log.
+    private static func unavailable(_ error: any Error) -> String {
+        error is PostgresError ? "database unavailable" : "a service the projection needs is unavailable"
     }
 
     private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }

@@ -16,30 +16,50 @@ public struct RunnerStateMachine: Sendable {
         /// Longest single poll when nothing is pending.
         public var idlePollNanoseconds: UInt64
         public var backoff: Backoff
+        /// Most bytes (keys and values) read ahead of the commits: a batch closes once its messages reach it (a
+        /// batch holds at least one message), and polling waits while the messages not yet committed hold it.
+        public var maxBatchBytes: Int
         /// Larger event values are dead-lettered undecoded (read by the runner's decoder, not by the machine).
         public var maxEventBytes: Int
+        /// Event times further than this ahead of their record's Kafka timestamp are dead-lettered as implausible
+        /// (read by the runner's decoder, not by the machine).
+        public var eventTimeHorizonSeconds: Int64
+
+        /// 32 MiB: two batches in memory (the one committing and the next) with their decoded copies and librdkafka's
+        /// prefetch stay within the smallest worker task (512 MiB in `Compose/ecs`).
+        public static let defaultMaxBatchBytes = 32 << 20
+        /// One hour.
+        public static let defaultEventTimeHorizonSeconds: Int64 = 3_600
 
         public init(maxBatch: Int = 5_000, lingerNanoseconds: UInt64 = 50_000_000,
                     idlePollNanoseconds: UInt64 = 200_000_000, backoff: Backoff = Backoff(),
-                    maxEventBytes: Int = BatchDecoder.defaultMaxEventBytes) {
+                    maxBatchBytes: Int = Settings.defaultMaxBatchBytes,
+                    maxEventBytes: Int = BatchDecoder.defaultMaxEventBytes,
+                    eventTimeHorizonSeconds: Int64 = Settings.defaultEventTimeHorizonSeconds) {
             self.maxBatch = max(1, maxBatch)
             self.lingerNanoseconds = lingerNanoseconds
             self.idlePollNanoseconds = idlePollNanoseconds
             self.backoff = backoff
+            self.maxBatchBytes = max(1, maxBatchBytes)
             self.maxEventBytes = maxEventBytes
+            self.eventTimeHorizonSeconds = max(0, eventTimeHorizonSeconds)
         }
     }
 
     /// What the I/O loop should do next.
     public enum Action: Equatable, Sendable {
-        /// Poll for up to `maxMessages`, waiting at most `timeoutNanoseconds`.
-        case poll(maxMessages: Int, timeoutNanoseconds: UInt64)
+        /// Poll for up to `maxMessages` holding about `maxBytes` (one message may pass it), waiting at most
+        /// `timeoutNanoseconds`.
+        case poll(maxMessages: Int, maxBytes: Int, timeoutNanoseconds: UInt64)
         /// Apply this batch and move these checkpoints in one transaction. The batch is now in flight.
         case flush(Batch)
         /// A batch is in flight and nothing else can proceed: wait for its outcome and report it.
         case awaitInFlight
         /// Keep serving the group (poll with partitions paused) until the retry time.
         case waitForRetry(timeoutNanoseconds: UInt64)
+        /// The retry a pause waited for is gone (the batch was fenced or its partitions revoked): resume reading these
+        /// partitions. The machine is no longer paused.
+        case resume([TopicPartition])
         /// Everything is committed: leave the group and return.
         case close
     }
@@ -48,6 +68,8 @@ public struct RunnerStateMachine: Sendable {
     public struct Batch: Equatable, Sendable {
         public var messages: [KafkaMessage]
         public var moves: [CheckpointMove]
+        /// Key and value bytes of `messages`.
+        public var byteCount: Int
     }
 
     /// What the loop must do after a failed flush.
@@ -69,6 +91,8 @@ public struct RunnerStateMachine: Sendable {
     private var partitions: [TopicPartition: PartitionState] = [:]
     /// Read but not committed, in arrival order; the first `inFlight.count` are being committed.
     private var pending: [KafkaMessage] = []
+    /// Key and value bytes of `pending`.
+    private var pendingBytes = 0
     /// When the oldest message not yet in a batch arrived.
     private var pendingSince: UInt64?
     /// The batch being committed, if any.
@@ -91,6 +115,13 @@ public struct RunnerStateMachine: Sendable {
     public var isPaused: Bool { paused }
     /// Messages read but not yet committed.
     public var pendingCount: Int { pending.count }
+    /// Key and value bytes of the messages read but not yet committed.
+    public var pendingByteCount: Int { pendingBytes }
+
+    /// What a message weighs against `Settings.maxBatchBytes`.
+    public static func size(of message: KafkaMessage) -> Int {
+        (message.key?.count ?? 0) + (message.value?.count ?? 0)
+    }
 
     /// Where a partition is read from: its checkpoint, else offset 0. Never the log's current start: a partition
     /// whose first events were deleted must stop the worker (out of range), not be projected from part of its history.
@@ -114,9 +145,8 @@ public struct RunnerStateMachine: Sendable {
     public mutating func revoked(_ lost: [TopicPartition]) {
         let lostSet = Set(lost)
         for partition in lost { partitions[partition] = nil }
-        pending.removeAll { lostSet.contains($0.topicPartition) }
+        dropPending { lostSet.contains($0.topicPartition) }
         inFlight = nil
-        if pending.isEmpty { pendingSince = nil }
     }
 
     /// The consumer delivered messages. Messages of unowned partitions, re-deliveries and, in a replay, messages at
@@ -133,6 +163,7 @@ public struct RunnerStateMachine: Sendable {
             state.position = message.offset + 1
             partitions[partition] = state
             kept.append(message)
+            pendingBytes += Self.size(of: message)
         }
         pending += kept
         if waitingCount > 0 && pendingSince == nil { pendingSince = now }
@@ -150,22 +181,33 @@ public struct RunnerStateMachine: Sendable {
             if now < retryAt { return .waitForRetry(timeoutNanoseconds: min(retryAt - now, settings.idlePollNanoseconds)) }
             self.retryAt = nil
         }
+        if paused && waitingCount == 0 && inFlight == nil && !stopping && !reachedTargets {
+            // Fencing or a revoke dropped the batch the pause was retrying: nothing waits for the database any more.
+            paused = false
+            failures = 0
+            return .resume(assignedPartitions)
+        }
         let flushDue: Bool
         if stopping || reachedTargets || paused {
             flushDue = waitingCount > 0
             if !flushDue { return inFlight == nil ? .close : .awaitInFlight }
-        } else if waitingCount >= settings.maxBatch {
+        } else if waitingCount >= settings.maxBatch || waitingBytes >= settings.maxBatchBytes {
             flushDue = true
         } else if let since = pendingSince, waitingCount > 0 {
             let waited = now >= since ? now - since : 0
             flushDue = waited >= settings.lingerNanoseconds
             if !flushDue {
-                return .poll(maxMessages: settings.maxBatch - waitingCount, timeoutNanoseconds: settings.lingerNanoseconds - waited)
+                return .poll(maxMessages: settings.maxBatch - waitingCount, maxBytes: settings.maxBatchBytes - waitingBytes,
+                             timeoutNanoseconds: settings.lingerNanoseconds - waited)
             }
         } else {
-            return .poll(maxMessages: settings.maxBatch, timeoutNanoseconds: settings.idlePollNanoseconds)
+            return .poll(maxMessages: settings.maxBatch, maxBytes: settings.maxBatchBytes,
+                         timeoutNanoseconds: settings.idlePollNanoseconds)
         }
-        guard flushDue else { return .poll(maxMessages: settings.maxBatch, timeoutNanoseconds: settings.idlePollNanoseconds) }
+        guard flushDue else {
+            return .poll(maxMessages: settings.maxBatch, maxBytes: settings.maxBatchBytes,
+                         timeoutNanoseconds: settings.idlePollNanoseconds)
+        }
         if inFlight != nil { return .awaitInFlight }
         let batch = makeBatch()
         inFlight = batch
@@ -176,7 +218,9 @@ public struct RunnerStateMachine: Sendable {
     /// The in-flight batch committed: its messages are done and its checkpoints moved. Returns partitions to resume.
     public mutating func flushSucceeded(_ batch: Batch) -> [TopicPartition] {
         inFlight = nil
-        pending.removeFirst(min(batch.messages.count, pending.count))
+        let done = min(batch.messages.count, pending.count)
+        pendingBytes -= pending.prefix(done).reduce(0) { $0 + Self.size(of: $1) }
+        pending.removeFirst(done)
         if pending.isEmpty { pendingSince = nil }
         for move in batch.moves where partitions[move.partition] != nil {
             partitions[move.partition]?.checkpoint = move.next
@@ -190,9 +234,9 @@ public struct RunnerStateMachine: Sendable {
     /// Another owner moved a checkpoint (this worker was fenced): drop everything pending; the loop
     /// reloads every owned partition's checkpoint and calls `reloaded`.
     public mutating func fenced() -> [TopicPartition] {
-        pending.removeAll()
-        pendingSince = nil
+        dropPending { _ in true }
         inFlight = nil
+        retryAt = nil
         return assignedPartitions
     }
 
@@ -220,10 +264,26 @@ public struct RunnerStateMachine: Sendable {
 
     /// Messages read but not yet in a batch.
     private var waitingCount: Int { pending.count - (inFlight?.messages.count ?? 0) }
+    /// Bytes of the messages read but not yet in a batch.
+    private var waitingBytes: Int { pendingBytes - (inFlight?.byteCount ?? 0) }
 
-    /// The next batch: messages after the in-flight batch, expecting the checkpoints it will leave.
+    private mutating func dropPending(where drop: (KafkaMessage) -> Bool) {
+        pending.removeAll(where: drop)
+        pendingBytes = pending.reduce(0) { $0 + Self.size(of: $1) }
+        if pending.isEmpty { pendingSince = nil }
+    }
+
+    /// The next batch: messages after the in-flight batch, up to `maxBatch` messages and `maxBatchBytes` (at least
+    /// one message), expecting the checkpoints the in-flight batch will leave.
     private func makeBatch() -> Batch {
-        let messages = Array(pending.dropFirst(inFlight?.messages.count ?? 0).prefix(settings.maxBatch))
+        var messages: [KafkaMessage] = []
+        var bytes = 0
+        for message in pending.dropFirst(inFlight?.messages.count ?? 0).prefix(settings.maxBatch) {
+            let size = Self.size(of: message)
+            if !messages.isEmpty && bytes + size > settings.maxBatchBytes { break }
+            messages.append(message)
+            bytes += size
+        }
         var last: [TopicPartition: Int64] = [:]
         for message in messages {
             last[message.topicPartition] = message.offset
@@ -233,7 +293,7 @@ public struct RunnerStateMachine: Sendable {
         let moves = last.sorted { $0.key < $1.key }.map { partition, lastOffset in
             CheckpointMove(partition: partition, expected: expected[partition] ?? nil, next: lastOffset + 1)
         }
-        return Batch(messages: messages, moves: moves)
+        return Batch(messages: messages, moves: moves, byteCount: bytes)
     }
 }
 

@@ -5,11 +5,12 @@ import Testing
 @Suite struct RunnerStateMachineTests {
     static let p0 = TopicPartition(topic: "story-event", partition: 0)
     static let p1 = TopicPartition(topic: "story-event", partition: 1)
-    static let settings = RunnerStateMachine.Settings(maxBatch: 3, lingerNanoseconds: 1_000, idlePollNanoseconds: 10_000)
+    static let settings = RunnerStateMachine.Settings(maxBatch: 3, lingerNanoseconds: 1_000, idlePollNanoseconds: 10_000,
+                                                      maxBatchBytes: 1_000)
 
-    static func message(_ partition: TopicPartition, _ offset: Int64) -> KafkaMessage {
+    static func message(_ partition: TopicPartition, _ offset: Int64, bytes: Int = 1) -> KafkaMessage {
         KafkaMessage(topic: partition.topic, partition: partition.partition, offset: offset,
-                     key: nil, value: [1], headers: [], timestampMilliseconds: nil)
+                     key: nil, value: [UInt8](repeating: 1, count: bytes), headers: [], timestampMilliseconds: nil)
     }
 
     static func machine(checkpoints: [TopicPartition: Int64] = [:]) -> RunnerStateMachine {
@@ -26,7 +27,7 @@ import Testing
 
     @Test func idleMachinePollsForAFullBatch() {
         var machine = Self.machine()
-        #expect(machine.nextAction(now: 0) == .poll(maxMessages: 3, timeoutNanoseconds: 10_000))
+        #expect(machine.nextAction(now: 0) == .poll(maxMessages: 3, maxBytes: 1_000, timeoutNanoseconds: 10_000))
     }
 
     @Test func fullBatchFlushesAtOnceWithCompareAndSetMoves() {
@@ -46,7 +47,7 @@ import Testing
     @Test func partialBatchWaitsForTheLingerThenFlushes() {
         var machine = Self.machine()
         machine.received([Self.message(Self.p0, 0)], now: 100)
-        #expect(machine.nextAction(now: 400) == .poll(maxMessages: 2, timeoutNanoseconds: 700))
+        #expect(machine.nextAction(now: 400) == .poll(maxMessages: 2, maxBytes: 999, timeoutNanoseconds: 700))
         guard case .flush(let batch) = machine.nextAction(now: 1_100) else {
             Issue.record("expected a flush after the linger")
             return
@@ -150,7 +151,8 @@ import Testing
         var machine = Self.machine(checkpoints: [Self.p0: 0])
         machine.received((0...2).map { Self.message(Self.p0, $0) }, now: 0)
         guard case .flush(let first) = machine.nextAction(now: 0) else { Issue.record("expected a flush"); return }
-        #expect(machine.nextAction(now: 0) == .poll(maxMessages: 3, timeoutNanoseconds: 10_000), "reads on while committing")
+        #expect(machine.nextAction(now: 0) == .poll(maxMessages: 3, maxBytes: 1_000, timeoutNanoseconds: 10_000),
+                "reads on while committing")
         machine.received((3...5).map { Self.message(Self.p0, $0) }, now: 1)
         #expect(machine.nextAction(now: 1) == .awaitInFlight, "one batch in flight at most")
         _ = machine.flushSucceeded(first)
@@ -177,5 +179,76 @@ import Testing
         #expect(machine.nextAction(now: 0) == .awaitInFlight)
         _ = machine.flushSucceeded(batch)
         #expect(machine.nextAction(now: 0) == .close)
+    }
+
+    // MARK: - A pause whose batch is gone
+
+    @Test func aFenceAfterAFailedFlushResumesReadingInsteadOfClosing() {
+        var machine = Self.machine(checkpoints: [Self.p0: 0])
+        machine.received((0...2).map { Self.message(Self.p0, $0) }, now: 0)
+        guard case .flush(let batch) = machine.nextAction(now: 0) else { Issue.record("expected a flush"); return }
+        #expect(machine.flushFailed(now: 0) == .pauseAndRetry([Self.p0, Self.p1]))
+        #expect(machine.nextAction(now: 1_000_000_000) == .flush(batch), "the retry")
+        let owned = machine.fenced()
+        #expect(machine.reloaded([Self.p0: 3]) == [Self.p0: 3, Self.p1: 0])
+        #expect(owned == [Self.p0, Self.p1])
+        #expect(machine.nextAction(now: 1_000_000_001) == .resume([Self.p0, Self.p1]))
+        #expect(!machine.isPaused)
+        #expect(machine.nextAction(now: 1_000_000_002) == .poll(maxMessages: 3, maxBytes: 1_000, timeoutNanoseconds: 10_000))
+    }
+
+    @Test func aRevokeOfEverythingWaitingDuringAnOutageResumesWhatIsLeft() {
+        var machine = Self.machine()
+        machine.received([Self.message(Self.p0, 0)], now: 0)
+        guard case .flush = machine.nextAction(now: 2_000) else { Issue.record("expected a flush"); return }
+        #expect(machine.flushFailed(now: 2_000) == .pauseAndRetry([Self.p0, Self.p1]))
+        machine.revoked([Self.p0])
+        #expect(machine.nextAction(now: 1_000_000_000) == .resume([Self.p1]), "not .close: the worker keeps serving p1")
+        #expect(machine.nextAction(now: 1_000_000_001) == .poll(maxMessages: 3, maxBytes: 1_000, timeoutNanoseconds: 10_000))
+    }
+
+    @Test func stoppingWhilePausedWithNothingLeftCloses() {
+        var machine = Self.machine()
+        machine.received([Self.message(Self.p0, 0)], now: 0)
+        guard case .flush = machine.nextAction(now: 2_000) else { Issue.record("expected a flush"); return }
+        _ = machine.flushFailed(now: 2_000)
+        _ = machine.fenced()
+        machine.stop()
+        #expect(machine.nextAction(now: 1_000_000_000) == .close)
+    }
+
+    // MARK: - Bytes
+
+    @Test func aBatchClosesAtTheByteLimitWithAtLeastOneMessage() {
+        var machine = Self.machine()
+        machine.received([Self.message(Self.p0, 0, bytes: 600), Self.message(Self.p0, 1, bytes: 600)], now: 0)
+        guard case .flush(let first) = machine.nextAction(now: 0) else { Issue.record("flush at 1,200 of 1,000 bytes"); return }
+        #expect(first.messages.map(\.offset) == [0], "the second would pass the limit")
+        #expect(first.byteCount == 600)
+        #expect(first.moves == [CheckpointMove(partition: Self.p0, expected: nil, next: 1)])
+        _ = machine.flushSucceeded(first)
+        #expect(machine.pendingByteCount == 600)
+
+        var huge = Self.machine()
+        huge.received([Self.message(Self.p0, 0, bytes: 5_000)], now: 0)
+        guard case .flush(let alone) = huge.nextAction(now: 0) else { Issue.record("expected a flush"); return }
+        #expect(alone.messages.count == 1, "a message over the limit still goes, alone")
+    }
+
+    @Test func readingAheadStopsWhileTheWaitingBytesFillABatch() {
+        var machine = Self.machine()
+        machine.received([Self.message(Self.p0, 0, bytes: 400)], now: 0)
+        #expect(machine.nextAction(now: 0) == .poll(maxMessages: 2, maxBytes: 600, timeoutNanoseconds: 1_000),
+                "asks only for the bytes the batch has room for")
+        machine.received([Self.message(Self.p0, 1, bytes: 700)], now: 0)
+        guard case .flush(let first) = machine.nextAction(now: 0) else { Issue.record("expected a flush"); return }
+        #expect(first.messages.map(\.offset) == [0])
+        #expect(machine.nextAction(now: 0) == .poll(maxMessages: 2, maxBytes: 300, timeoutNanoseconds: 1_000),
+                "reads on while committing, for the room left")
+        machine.received([Self.message(Self.p0, 2, bytes: 400)], now: 0)
+        #expect(machine.nextAction(now: 0) == .awaitInFlight, "1,100 bytes wait: no more reading until the commit")
+        _ = machine.flushSucceeded(first)
+        guard case .flush(let second) = machine.nextAction(now: 0) else { Issue.record("expected a flush"); return }
+        #expect(second.messages.map(\.offset) == [1])
     }
 }
