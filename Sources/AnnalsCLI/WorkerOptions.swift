@@ -12,6 +12,10 @@ struct WorkerOptions: ParsableArguments {
     @Option(help: "Consumer group shared by every worker of this projection (default: annals-<projection>).")
     var group: String?
     @Option(help: "Most events per transaction.") var batchSize = 5_000
+    @Option(help: ArgumentHelp(
+        "Most bytes of events per transaction, and read ahead of the commits; bounds memory under large events.",
+        valueName: "bytes"))
+    var batchBytes = RunnerStateMachine.Settings.defaultMaxBatchBytes
     @Option(help: "Longest wait, in milliseconds, for a batch to fill.") var lingerMs = 50
     @Option(help: "Port for /healthz, /readyz and /metrics; 0 turns them off (default: $ANNALS_HTTP_PORT or 9464).")
     var httpPort: Int?
@@ -22,6 +26,11 @@ struct WorkerOptions: ParsableArguments {
         "Largest event value, in bytes; larger ones are dead-lettered with their raw value, to re-drive after raising it.",
         valueName: "bytes"))
     var maxEventBytes = BatchDecoder.defaultMaxEventBytes
+    @Option(help: ArgumentHelp(
+        "Event times (occurred_at, sampled_at, decided_at) more than this many seconds ahead of their record's Kafka "
+            + "timestamp are dead-lettered as implausible. Replays must use the same value to rebuild the same tables.",
+        valueName: "seconds"))
+    var eventTimeHorizonSeconds = RunnerStateMachine.Settings.defaultEventTimeHorizonSeconds
     @Option(help: "Seconds between heartbeats in annals.workers (for `annals status`: owner and throughput).")
     var heartbeatSeconds = 5.0
     @OptionGroup(title: "Logging") var logging: LoggingOptions
@@ -59,13 +68,16 @@ struct WorkerOptions: ParsableArguments {
         let httpPort = try effectiveHTTPPort()
         guard stallSeconds > 0 else { throw CLIError("--stall-seconds must be at least 1") }
         guard maxEventBytes > 0 else { throw CLIError("--max-event-bytes must be at least 1") }
+        guard batchBytes > 0 else { throw CLIError("--batch-bytes must be at least 1") }
+        guard eventTimeHorizonSeconds >= 0 else { throw CLIError("--event-time-horizon-seconds must be 0 or more") }
         guard heartbeatSeconds >= 0.1, heartbeatSeconds <= 3_600 else {
             throw CLIError("--heartbeat-seconds \(heartbeatSeconds): use 0.1 to 3600 (default 5)")
         }
         let configuration = RunnerConfiguration(
             kafka: try connection.kafkaConfig(), groupID: group, databaseURL: try connection.databaseConninfo,
             settings: .init(maxBatch: batchSize, lingerNanoseconds: UInt64(max(lingerMs, 0)) * 1_000_000,
-                            maxEventBytes: maxEventBytes))
+                            maxBatchBytes: batchBytes, maxEventBytes: maxEventBytes,
+                            eventTimeHorizonSeconds: eventTimeHorizonSeconds))
         logger.info("settings", metadata: effectiveSettings(
             projection: projection.name, configuration: configuration, httpPort: httpPort).merging(settings) { _, extra in extra })
         let health = RunnerHealth()
@@ -96,9 +108,10 @@ struct WorkerOptions: ParsableArguments {
         var metadata: Logger.Metadata = [
             "projection": "\(projection)", "group": "\(configuration.groupID)", "kafka": "\(configuration.kafka)",
             "database": "\(configuration.databaseURL.isEmpty ? "libpq defaults (PG* variables)" : redacted(configuration.databaseURL))",
-            "batch-size": "\(batchSize)", "linger-ms": "\(lingerMs)",
+            "batch-size": "\(batchSize)", "batch-bytes": "\(batchBytes)", "linger-ms": "\(lingerMs)",
             "http": "\(httpPort == 0 ? "off" : "\(httpHost):\(httpPort)")", "stall-seconds": "\(stallSeconds)",
-            "max-event-bytes": "\(maxEventBytes)", "heartbeat-seconds": "\(heartbeatSeconds)",
+            "max-event-bytes": "\(maxEventBytes)", "event-time-horizon-seconds": "\(eventTimeHorizonSeconds)",
+            "heartbeat-seconds": "\(heartbeatSeconds)",
             "config": "\(report.configPath ?? "none")", "sources": "\(report.sources.isEmpty ? "defaults" : report.sources)",
         ]
         if let logging = report.logging {
