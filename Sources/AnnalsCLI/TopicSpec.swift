@@ -12,6 +12,9 @@ public struct TopicSpec: Codable, Equatable, Sendable {
     public var cleanupPolicy: String
     public var key: String
     public var messageType: String
+    /// In-sync replicas a write needs before the broker acknowledges it (producers send `acks=all`): with 2 of 3,
+    /// an acknowledged event survives the loss of a broker. Required by ``load(directory:)``.
+    public var minInsyncReplicas: Int32?
 
     enum CodingKeys: String, CodingKey {
         case name, partitions, key
@@ -19,11 +22,14 @@ public struct TopicSpec: Codable, Equatable, Sendable {
         case retentionMs = "retention_ms"
         case cleanupPolicy = "cleanup_policy"
         case messageType = "message_type"
+        case minInsyncReplicas = "min_insync_replicas"
     }
 
     /// The topic settings Kafka stores, as `kafka-configs` names them.
     public var kafkaConfig: [String: String] {
-        ["retention.ms": String(retentionMs), "cleanup.policy": cleanupPolicy]
+        var config = ["retention.ms": String(retentionMs), "cleanup.policy": cleanupPolicy]
+        if let minInsyncReplicas { config["min.insync.replicas"] = String(minInsyncReplicas) }
+        return config
     }
 
     /// Every `*.yaml` file in `directory`, validated against the topic registry, sorted by name.
@@ -60,6 +66,20 @@ public struct TopicSpec: Codable, Equatable, Sendable {
         guard spec.partitions > 0, spec.replicationFactor > 0 else {
             throw CLIError("\(file.lastPathComponent): partitions and replication_factor must be 1 or more")
         }
+        try checkDurability(spec, file: file.lastPathComponent)
         return spec
+    }
+
+    /// min_insync_replicas is given and within 1...replication_factor: more could never be in sync, and every
+    /// write would be refused.
+    static func checkDurability(_ spec: TopicSpec, file: String) throws {
+        guard let minimum = spec.minInsyncReplicas else {
+            throw CLIError("\(file): min_insync_replicas is missing: set it (2 with replication_factor 3) so an "
+                + "acknowledged event survives the loss of a broker")
+        }
+        guard minimum >= 1, minimum <= spec.replicationFactor else {
+            throw CLIError("\(file): min_insync_replicas \(minimum) must be 1 to replication_factor "
+                + "(\(spec.replicationFactor)): with more, no write could be acknowledged")
+        }
     }
 }

@@ -28,7 +28,8 @@ struct TopicsCommand: ParsableCommand {
                 configs = try admin.describeTopicConfigs(
                     specs.map(\.name).filter { name in live.contains { $0.name == name } }, timeoutMilliseconds: 3_000)
             } catch {
-                print("note: could not check retention.ms and cleanup.policy (\(error)); checked partitions and replicas only")
+                let keys = Set(specs.flatMap(\.kafkaConfig.keys)).sorted().joined(separator: ", ")
+                print("note: could not check \(keys) (\(error)); checked partitions and replicas only")
             }
             var plan = TopicPlan(specs: specs, live: live, liveConfigs: configs)
             if !plan.missing.isEmpty {
