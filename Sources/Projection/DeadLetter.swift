@@ -36,14 +36,19 @@ public struct DeadLetterStore: Sendable {
         self.projection = projection
     }
 
-    /// Records dead letters inside the batch's transaction; a message already recorded is left as it is.
+    /// Records dead letters inside the batch's transaction. A message already waiting is left as it is; one marked
+    /// re-driven waits again, with the new reason: its effect is not in the tables this worker writes (it was re-driven
+    /// into tables a replay's swap has since replaced, or the partition was read again from an older checkpoint).
     public func record(_ letters: [DeadLetter], in tx: PostgresConnection) throws {
         guard !letters.isEmpty else { return }
         let statements: [(sql: String, parameters: [PostgresValue?])] = letters.map { letter in
             (
                 """
                 INSERT INTO annals.dead_letters (projection, topic, partition, "offset", key, value, headers, error)
-                VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) ON CONFLICT DO NOTHING
+                VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+                ON CONFLICT (projection, topic, partition, "offset") DO UPDATE
+                    SET redriven_at = NULL, error = EXCLUDED.error, failed_at = now()
+                    WHERE annals.dead_letters.redriven_at IS NOT NULL
                 """,
                 [
                     PostgresValue(projection), PostgresValue(letter.coordinates.topic),

@@ -125,6 +125,43 @@ struct DeadLetterRedriveTests {
         }
     }
 
+    /// A letter re-driven into the live tables, then dead-lettered again by the worker writing the tables that replaced
+    /// them (after a replay's swap the live worker re-reads from the replay's stop offsets): it must wait again, with
+    /// the new reason, not stay marked re-driven while its effect is in no table.
+    @Test func aReDrivenLetterDeadLetteredAgainWaitsAgainWithTheNewReason() async throws {
+        let good: [UInt8] = try Self.event("good", sequence: 1).serializedBytes()
+        try await onOwnThread {
+            let (database, ids) = try Self.database("redrive_again", letters: [Self.letter(good, offset: 4)])
+            defer { try? database.drop() }
+            let db = try database.connect()
+            #expect(try DeadLetterRedrive(projection: StoryProjection()).run(connection: db).map(\.outcome) == [.applied])
+            #expect(try DeadLetterStore.summaries(projection: "story", includeRedriven: false, connection: db).isEmpty)
+
+            try db.transaction { tx in
+                try DeadLetterStore(projection: "story").record([Self.letter(good, offset: 4, error: "refused by the new tables")], in: tx)
+            }
+
+            let waiting = try DeadLetterStore.summaries(projection: "story", includeRedriven: false, connection: db)
+            #expect(waiting.map(\.id) == ids, "the same letter, waiting again")
+            let error = try db.execute("SELECT error FROM annals.dead_letters").rows.first?.string("error")
+            #expect(error == "refused by the new tables")
+        }
+    }
+
+    @Test func aLetterStillWaitingKeepsItsFirstReasonWhenRecordedAgain() async throws {
+        let good: [UInt8] = try Self.event("good", sequence: 1).serializedBytes()
+        try await onOwnThread {
+            let (database, _) = try Self.database("redrive_waiting", letters: [Self.letter(good, offset: 4)])
+            defer { try? database.drop() }
+            let db = try database.connect()
+            try db.transaction { tx in
+                try DeadLetterStore(projection: "story").record([Self.letter(good, offset: 4, error: "a second reading")], in: tx)
+            }
+            let error = try db.execute("SELECT error FROM annals.dead_letters").rows.first?.string("error")
+            #expect(error == "as the worker said")
+        }
+    }
+
     @Test func namedIdsMustExistAndBeTheProjectionsAndOnesReDrivenAlreadyAreSkipped() async throws {
         let good: [UInt8] = try Self.event("good", sequence: 1).serializedBytes()
         try await onOwnThread {
