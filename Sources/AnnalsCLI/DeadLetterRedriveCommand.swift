@@ -27,16 +27,22 @@ struct DeadLetterRedriveCommand: ParsableCommand {
     var dryRun = false
     @Option(help: ArgumentHelp("Largest event value, in bytes, as the worker's --max-event-bytes.", valueName: "bytes"))
     var maxEventBytes = BatchDecoder.defaultMaxEventBytes
+    @Option(help: ArgumentHelp(
+        "Event times more than this many seconds ahead of their record's timestamp stay refused, as the worker's "
+            + "--event-time-horizon-seconds.", valueName: "seconds"))
+    var eventTimeHorizonSeconds = RunnerStateMachine.Settings.defaultEventTimeHorizonSeconds
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
         guard maxEventBytes > 0 else { throw ValidationError("--max-event-bytes must be at least 1") }
+        guard eventTimeHorizonSeconds >= 0 else { throw ValidationError("--event-time-horizon-seconds must be 0 or more") }
     }
 
     func run() throws {
         let projection = try ProjectionCatalog.named(projection)
         let db = try DeadLetterCommand.connect(connection)
-        let redrive = DeadLetterRedrive(projection: projection, maxEventBytes: maxEventBytes)
+        let redrive = DeadLetterRedrive(projection: projection, maxEventBytes: maxEventBytes,
+                                        eventTimeHorizonSeconds: eventTimeHorizonSeconds)
         let attempts = try redrive.run(ids: ids.isEmpty ? nil : ids, dryRun: dryRun, connection: db) { attempt in
             print(Self.line(attempt, dryRun: dryRun))
         }

@@ -113,6 +113,7 @@ extension DeadLetter {
     public init(_ message: KafkaMessage, error: String) {
         self.init(
             coordinates: EventCoordinates(message),
-            key: message.key, value: message.value, headers: message.headers, error: error)
+            key: message.key, value: message.value, headers: message.headers,
+            timestampMilliseconds: message.timestampMilliseconds, error: error)
     }
 }

@@ -8,13 +8,17 @@ public struct DeadLetter: Sendable, Equatable {
     public var key: [UInt8]?
     public var value: [UInt8]?
     public var headers: [KafkaHeader]
+    /// The record's Kafka timestamp: a redrive bounds event times against it as the worker did.
+    public var timestampMilliseconds: Int64?
     public var error: String
 
-    public init(coordinates: EventCoordinates, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader], error: String) {
+    public init(coordinates: EventCoordinates, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader],
+                timestampMilliseconds: Int64? = nil, error: String) {
         self.coordinates = coordinates
         self.key = key
         self.value = value
         self.headers = headers
+        self.timestampMilliseconds = timestampMilliseconds
         self.error = error
     }
 
@@ -44,8 +48,9 @@ public struct DeadLetterStore: Sendable {
         let statements: [(sql: String, parameters: [PostgresValue?])] = letters.map { letter in
             (
                 """
-                INSERT INTO annals.dead_letters (projection, topic, partition, "offset", key, value, headers, error)
-                VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8)
+                INSERT INTO annals.dead_letters
+                    (projection, topic, partition, "offset", key, value, headers, error, record_timestamp_ms)
+                VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)
                 ON CONFLICT (projection, topic, partition, "offset") DO UPDATE
                     SET redriven_at = NULL, error = EXCLUDED.error, failed_at = now()
                     WHERE annals.dead_letters.redriven_at IS NOT NULL
@@ -56,6 +61,7 @@ public struct DeadLetterStore: Sendable {
                     letter.key.map { .bytea($0) }, letter.value.map { .bytea($0) },
                     PostgresValue(letter.headersJSON),
                     PostgresValue(letter.error.replacingOccurrences(of: "\0", with: "\u{FFFD}")),
+                    letter.timestampMilliseconds.map { .int($0) },
                 ]
             )
         }
@@ -111,7 +117,7 @@ public struct DeadLetterStore: Sendable {
         try ifRuntimeSchemaExists(default: nil) {
             try connection.execute(
                 """
-                SELECT \(summaryColumns), key, value, headers::text AS headers
+                SELECT \(summaryColumns), key, value, headers::text AS headers, record_timestamp_ms
                 FROM annals.dead_letters WHERE id = $1
                 """,
                 [.int(id)]

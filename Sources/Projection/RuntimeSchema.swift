@@ -36,6 +36,8 @@ enum RuntimeSchema {
             UNIQUE (projection, topic, partition, "offset")
         )
         """,
+        // Added after the table: the record's Kafka timestamp, which a redrive bounds event times against.
+        "ALTER TABLE annals.dead_letters ADD COLUMN IF NOT EXISTS record_timestamp_ms bigint",
         """
         CREATE TABLE IF NOT EXISTS annals.replays (
             projection text PRIMARY KEY,

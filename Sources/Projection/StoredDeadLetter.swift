@@ -49,11 +49,11 @@ public struct StoredDeadLetter: Sendable, Equatable {
         self.letter = letter
     }
 
-    /// The message as it was read from Kafka (without its timestamp, which is not kept).
+    /// The message as it was read from Kafka (its timestamp is unknown for letters recorded before it was kept).
     public var message: KafkaMessage {
         KafkaMessage(
             topic: letter.coordinates.topic, partition: letter.coordinates.partition, offset: letter.coordinates.offset,
-            key: letter.key, value: letter.value, headers: letter.headers, timestampMilliseconds: nil)
+            key: letter.key, value: letter.value, headers: letter.headers, timestampMilliseconds: letter.timestampMilliseconds)
     }
 
     /// A row selected with `DeadLetterStore.summaryColumns`, key, value and headers.
@@ -64,6 +64,7 @@ public struct StoredDeadLetter: Sendable, Equatable {
             key: row.isNull("key") ? nil : try row.bytes("key"),
             value: row.isNull("value") ? nil : try row.bytes("value"),
             headers: try DeadLetter.headers(fromJSON: try row.string("headers")),
+            timestampMilliseconds: row.isNull("record_timestamp_ms") ? nil : try row.int64("record_timestamp_ms"),
             error: summary.error))
     }
 }

@@ -148,6 +148,31 @@ struct DeadLetterRedriveTests {
         }
     }
 
+    /// A letter dead-lettered for an event time far ahead of its record's timestamp keeps that timestamp, so a redrive
+    /// refuses it as the worker did (applied, it would freeze the tier it belongs to).
+    @Test func aRedriveBoundsEventTimesAgainstTheRecordsOwnTimestamp() async throws {
+        var event = Self.event("from-the-future", sequence: 1)
+        event.meta.occurredAt = EventTimestamp(seconds: 2_719_000_000)  // 2056
+        let message = KafkaMessage(
+            topic: Self.topic, partition: 0, offset: 9, key: Array("world-a".utf8), value: try event.serializedBytes(),
+            headers: [], timestampMilliseconds: 1_796_551_200_000)  // 2026-12-06
+        guard case .deadLetter(let letter) = BatchDecoder(topics: [.storyEvent]).decodeOne(message) else {
+            Issue.record("the worker's decoder must refuse it")
+            return
+        }
+        try await onOwnThread {
+            let (database, _) = try Self.database("redrive_future", letters: [letter])
+            defer { try? database.drop() }
+            let attempts = try DeadLetterRedrive(projection: StoryProjection()).run(connection: try database.connect())
+            guard case .failed(let reason) = attempts.first?.outcome else {
+                Issue.record("applied: \(attempts)")
+                return
+            }
+            #expect(reason.contains("--event-time-horizon-seconds"))
+            #expect(try Self.storedEvents(database).isEmpty)
+        }
+    }
+
     @Test func aLetterStillWaitingKeepsItsFirstReasonWhenRecordedAgain() async throws {
         let good: [UInt8] = try Self.event("good", sequence: 1).serializedBytes()
         try await onOwnThread {
