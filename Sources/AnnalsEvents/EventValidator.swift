@@ -21,7 +21,12 @@ public enum EventValidator {
             }
         case .storyEvent(let e):
             problems += identifier(e.worldID, "world_id")
-            if e.sequence == 0 { problems.append(.init(field: "sequence", problem: "must be 1 or more")) }
+            if e.sequence == 0 {
+                problems.append(.init(field: "sequence", problem: "must be 1 or more"))
+            } else if e.sequence > UInt64(Int64.max) {
+                // Sequences are bigint in the tables and Int64 in the folds: a larger one could never be stored.
+                problems.append(.init(field: "sequence", problem: "must be at most \(Int64.max)"))
+            }
             if e.kind.isEmpty { problems.append(.init(field: "kind", problem: "is empty")) }
             for (i, update) in e.conceptUpdates.enumerated() {
                 problems += identifier(update.conceptID, "concept_updates[\(i)].concept_id")
@@ -34,7 +39,11 @@ public enum EventValidator {
             }
         case .metricSample(let e):
             problems += tierProblems(e.tier)
-            if !e.hasSampledAt { problems.append(.init(field: "sampled_at", problem: "is missing")) }
+            if !e.hasSampledAt {
+                problems.append(.init(field: "sampled_at", problem: "is missing"))
+            } else if !isValidTimestamp(e.sampledAt) {
+                problems.append(.init(field: "sampled_at", problem: "is not a valid timestamp"))
+            }
             if e.instanceID.isEmpty { problems.append(.init(field: "instance_id", problem: "is empty")) }
             for (name, value) in [("gpu_utilization", e.gpuUtilization), ("gpu_memory_utilization", e.gpuMemoryUtilization)]
             where !(0...1).contains(value) {
@@ -46,8 +55,15 @@ public enum EventValidator {
         case .scaleDecision(let e):
             problems += identifier(e.decisionID, "decision_id")
             problems += tierProblems(e.tier)
-            if e.desiredSpot + e.desiredOnDemand != e.desiredCapacity {
+            // Summed in 64 bits: two UInt32 capacities can overflow UInt32.
+            if UInt64(e.desiredSpot) + UInt64(e.desiredOnDemand) != UInt64(e.desiredCapacity) {
                 problems.append(.init(field: "desired_capacity", problem: "must equal desired_spot + desired_on_demand"))
+            }
+            if e.hasDecidedAt, !isStorableInstant(e.decidedAt) {
+                problems.append(.init(field: "decided_at", problem: "is not a valid timestamp"))
+            }
+            if e.hasInputs, e.inputs.hasWindowEnd, !isStorableInstant(e.inputs.windowEnd) {
+                problems.append(.init(field: "inputs.window_end", problem: "is not a valid timestamp"))
             }
         }
         return problems
@@ -76,6 +92,17 @@ public enum EventValidator {
     /// Within proto3's Timestamp range (years 1 to 9999) with nanos in 0..<1e9.
     private static func isValidTimestamp(_ t: SwiftProtobuf.Google_Protobuf_Timestamp) -> Bool {
         (-62_135_596_800...253_402_300_799).contains(t.seconds) && (0..<1_000_000_000).contains(t.nanos)
+    }
+
+    /// Earliest second PostgreSQL's timestamptz holds (4714-11-24 BC, Julian day 0).
+    private static let earliestStorableSecond: Int64 = -210_866_803_200
+
+    /// Times computed from events (a minute's end, a decision time) may pass proto3's year 9999, so these are
+    /// checked only as far as the folds and tables need: whole microseconds fit Int64, and PostgreSQL holds them.
+    private static func isStorableInstant(_ t: SwiftProtobuf.Google_Protobuf_Timestamp) -> Bool {
+        guard (0..<1_000_000_000).contains(t.nanos), t.seconds >= earliestStorableSecond else { return false }
+        let (micros, overflow) = t.seconds.multipliedReportingOverflow(by: 1_000_000)
+        return !overflow && !micros.addingReportingOverflow(Int64(t.nanos / 1_000)).overflow
     }
 
     private static func relationshipProblems(_ relationship: DeclaredRelationship, _ field: String) -> [ValidationProblem] {

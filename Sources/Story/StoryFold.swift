@@ -71,22 +71,29 @@ public enum StoryFold {
             var world = worlds[event.worldID]
                 ?? WorldSummary(worldID: event.worldID, eventCount: 0, firstEventAt: time, lastEventAt: time,
                                 lastSequence: 0, gapCount: 0)
-            world.eventCount += 1
+            world.eventCount = saturatingIncrement(world.eventCount)
             world.firstEventAt = min(world.firstEventAt, time)
             world.lastEventAt = max(world.lastEventAt, time)
-            let expected = world.lastSequence + 1
-            if sequence != expected {
+            // After Int64.max no sequence can follow: the expected one stays there and whatever comes is a regression.
+            let (next, pastTheEnd) = world.lastSequence.addingReportingOverflow(1)
+            let expected = pastTheEnd ? Int64.max : next
+            if pastTheEnd || sequence != expected {
                 changes.breaks.append(SequenceBreak(
                     worldID: event.worldID, eventID: event.meta.eventID,
                     kind: sequence > expected ? .gap : .regression,
                     expectedSequence: expected, actualSequence: sequence, occurredAt: time, coordinates: coordinates))
-                world.gapCount += 1
+                world.gapCount = saturatingIncrement(world.gapCount)
             }
             world.lastSequence = max(world.lastSequence, sequence)
             worlds[event.worldID] = world
         }
         changes.worlds = touched.compactMap { worlds[$0] }
         return changes
+    }
+
+    /// `count + 1`, held at Int64.max: a stored count may already be there.
+    private static func saturatingIncrement(_ count: Int64) -> Int64 {
+        count == .max ? .max : count + 1
     }
 
 }

@@ -65,3 +65,36 @@ import Testing
         #expect(first.breaks + second.breaks == whole.breaks)
     }
 }
+
+/// Sequences and counts at Int64's limit (issue 13): the fold counts the break, it never traps the committer.
+@Suite struct StoryFoldLimitTests {
+    static let top = Int64.max
+
+    static func world(lastSequence: Int64, eventCount: Int64 = 1, gapCount: Int64 = 0) -> [String: WorldSummary] {
+        ["w": WorldSummary(worldID: "w", eventCount: eventCount, firstEventAt: 0, lastEventAt: 0,
+                           lastSequence: lastSequence, gapCount: gapCount)]
+    }
+
+    @Test func anEventAfterTheLargestSequenceIsARegressionNotATrap() {
+        let changes = StoryFold.fold([StoryFoldTests.event("late", sequence: 5)], worlds: Self.world(lastSequence: Self.top), applied: [])
+        #expect(changes.breaks.map(\.kind) == [.regression])
+        #expect(changes.breaks.first?.expectedSequence == Self.top, "the next expected sequence saturates")
+        #expect(changes.breaks.first?.actualSequence == 5)
+        #expect(changes.worlds.first?.lastSequence == Self.top)
+        #expect(changes.worlds.first?.gapCount == 1)
+    }
+
+    @Test func theLargestSequenceTwiceInOneBatchIsARegression() {
+        let events = [StoryFoldTests.event("a", sequence: UInt64(Self.top)), StoryFoldTests.event("b", sequence: UInt64(Self.top))]
+        let changes = StoryFold.fold(events, worlds: [:], applied: [])
+        #expect(changes.breaks.map { "\($0.kind.rawValue) \($0.eventID)" } == ["gap a", "regression b"])
+        #expect(changes.worlds.first?.lastSequence == Self.top)
+    }
+
+    @Test func countsStoredAtTheLargestValueSaturate() {
+        let changes = StoryFold.fold([StoryFoldTests.event("a", sequence: 9)],
+                                     worlds: Self.world(lastSequence: 1, eventCount: Self.top, gapCount: Self.top), applied: [])
+        #expect(changes.worlds.first?.eventCount == Self.top)
+        #expect(changes.worlds.first?.gapCount == Self.top)
+    }
+}
