@@ -160,3 +160,24 @@ import Testing
         #expect(lines[5] == "… 7 more lines: enla\u{1B}[K")
     }
 }
+
+/// Record timestamps are the producer's to set (issue 13): the lag's age must not overflow, however odd they are.
+@Suite struct StatusLimitTests {
+    @Test(arguments: [Int64.min, .min + 1, .max, -1])
+    func oddRecordTimestampsGiveALagWithoutTrapping(timestamp: Int64) {
+        let partition = TopicPartition(topic: "story-event", partition: 0)
+        let status = ProjectionStatus.assemble(
+            name: "story", codeVersion: 1, tablesVersion: 1, watermarks: [partition: (low: 0, high: 10)],
+            checkpoints: [partition: 4], deadLetters: [:], workers: [], oldestUnapplied: [partition: .timestamp(timestamp)],
+            nowMilliseconds: StatusReportTests.now)
+        let lag = status.partitions.first?.lagSeconds ?? -1
+        #expect(lag >= 0 && lag.isFinite)
+        #expect(!StatusTable.render(status).isEmpty)
+    }
+
+    @Test func hugeDurationsPrintWithoutTrapping() {
+        #expect(StatusTable.duration(9.3e18).hasSuffix("h"))
+        #expect(StatusTable.duration(1e300).hasSuffix("h"))
+        #expect(StatusTable.duration(4_000) == "1h06m")
+    }
+}

@@ -139,7 +139,10 @@ extension ProjectionStatus {
                 projection: name, topic: partition.topic, partition: partition.partition, checkpoint: checkpoint, highWatermark: high,
                 lag: lag, deadLetters: deadLetters[partition] ?? 0)
             switch lag == 0 ? .timestamp(nowMilliseconds) : oldestUnapplied[partition] {
-            case .timestamp(let milliseconds): status.lagSeconds = Double(max(nowMilliseconds - milliseconds, 0)) / 1_000
+            case .timestamp(let milliseconds):
+                // A record's timestamp is the producer's to set: any Int64, so the age is taken without overflow.
+                let (age, overflow) = nowMilliseconds.subtractingReportingOverflow(milliseconds)
+                status.lagSeconds = Double(overflow ? (milliseconds < 0 ? .max : 0) : max(age, 0)) / 1_000
             case .unknown(let why): status.lagSecondsUnknown = why
             case nil: status.lagSecondsUnknown = "not read"
             }

@@ -98,7 +98,7 @@ enum StatusTable {
             let tenths = (seconds * 10).rounded() / 10
             return tenths == tenths.rounded() ? "\(Int(tenths))s" : String(format: "%.1fs", tenths)
         }
-        let whole = Int(seconds.rounded())
+        let whole = seconds < Double(Int.max) ? Int(seconds.rounded()) : Int.max
         switch whole {
         case ..<60: return "\(whole)s"
         case ..<3_600: return String(format: "%dm%02ds", whole / 60, whole % 60)

@@ -67,7 +67,7 @@ public enum Backtest {
                 recentDesired.append(desired)
             }
             let demand = rollup(minute).map { Self.demand(of: $0, limits: limits) }
-            let needed = demand.map { max(limits.minInstances, Int(($0 - 1e-9).rounded(.up))) }
+            let needed = demand.map { max(limits.minInstances, Int.instances(roundingUp: $0 - 1e-9)) }
             minutes.append(BacktestMinute(minute: minute, demand: demand, needed: needed, desired: desired, capacity: capacity, tolerance: tolerance))
             minute = minute.advanced(by: 1)
         }

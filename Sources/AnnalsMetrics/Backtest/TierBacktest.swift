@@ -20,10 +20,10 @@ public struct TierBacktest: Sendable, Equatable {
         self.breaches = breaches
     }
 
-    /// Σ capacity over every minute.
-    public var instanceMinutesProvisioned: Int { minutes.reduce(0) { $0 + $1.capacity } }
-    /// Σ needed over the minutes with samples.
-    public var instanceMinutesNeeded: Int { minutes.reduce(0) { $0 + ($1.needed ?? 0) } }
+    /// Σ capacity over every minute, held at Int.max.
+    public var instanceMinutesProvisioned: Int { minutes.reduce(0) { $0.saturatingAdding($1.capacity) } }
+    /// Σ needed over the minutes with samples, held at Int.max.
+    public var instanceMinutesNeeded: Int { minutes.reduce(0) { $0.saturatingAdding($1.needed ?? 0) } }
     /// Minutes in which demand exceeded capacity.
     public var minutesUnderTarget: Int { minutes.filter(\.isUnderTarget).count }
     /// Minutes in which the tier sent no samples.

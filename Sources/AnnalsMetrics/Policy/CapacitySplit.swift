@@ -14,7 +14,9 @@ public struct CapacitySplit: Sendable, Equatable, Codable, CustomStringConvertib
         let capacity = max(0, capacity)
         let share = spotShare.isNaN ? 0 : min(max(spotShare, 0), 1)
         // The epsilon keeps 15 × 0.8 = 12.000000000000002 from flooring differently than the arithmetic says.
-        let byShare = Int((Double(capacity) * share + 1e-9).rounded(.down))
+        // Near Int.max the product rounds up to 2^63, which Int cannot hold: the share is at most the capacity.
+        let product = (Double(capacity) * share + 1e-9).rounded(.down)
+        let byShare = product < Double(capacity) ? Int(product) : capacity
         let spot = min(byShare, capacity - min(max(0, minOnDemand), capacity))
         self.init(spot: spot, onDemand: capacity - spot)
     }

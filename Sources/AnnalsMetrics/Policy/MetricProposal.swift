@@ -32,8 +32,9 @@ public struct MetricProposal: Sendable, Equatable, CustomStringConvertible {
         // The epsilons keep decimal boundaries where they are written: 11/10 is within a 0.10 tolerance,
         // 20 × 2.0 is 40, not 41.
         if abs(ratio - 1) <= tolerance + 1e-9 { return current }
-        let desired = (Double(max(0, current)) * ratio - 1e-9).rounded(.up)
-        return desired >= Double(Int32.max) ? Int(Int32.max) : max(0, Int(desired))
+        // 0 instances × an infinite ratio (a target near zero) is NaN: nothing to scale from.
+        let desired = Double(max(0, current)) * ratio - 1e-9
+        return desired.isNaN ? current : .instances(roundingUp: desired)
     }
 
     /// Queue depth, the primary target: the tier's total queue spread over `current` instances.
@@ -70,9 +71,10 @@ public struct MetricProposal: Sendable, Equatable, CustomStringConvertible {
                 description: "latency P95 \(Figures.short(p95)) s ≤ \(Figures.short(threshold)) s: no step")
         }
         let size = step.size(from: current)
+        let stepped = current.saturatingAdding(size)
         return MetricProposal(
-            metric: .latency, value: p95, target: threshold, instances: current + size,
-            description: "latency P95 \(Figures.short(p95)) s > \(Figures.short(threshold)) s forces a step of +\(size) → \(current + size)")
+            metric: .latency, value: p95, target: threshold, instances: stepped,
+            description: "latency P95 \(Figures.short(p95)) s > \(Figures.short(threshold)) s forces a step of +\(size) → \(stepped)")
     }
 
     private static func comparison(_ value: Double, _ target: Double, _ tolerance: Double, _ targetText: String) -> String {

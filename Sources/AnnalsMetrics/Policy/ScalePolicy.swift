@@ -91,7 +91,7 @@ public struct ScalePolicy: Sendable, Equatable {
             reason = "below the minimum \(limits.minInstances)"
         } else if evaluation.recommendation > current {
             let step = effective.scaleOutLimit.size(from: current)
-            desired = min(evaluation.recommendation, current + step)
+            desired = min(evaluation.recommendation, current.saturatingAdding(step))
             reason = evaluation.winner.description
             if evaluation.recommendation < evaluation.winner.instances {
                 reason += ", clamped to the maximum \(limits.maxInstances)"

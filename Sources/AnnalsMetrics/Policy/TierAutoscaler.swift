@@ -42,7 +42,7 @@ public struct TierAutoscaler: Sendable, Equatable {
         policy = ScalePolicy(tier: tier, settings: settings, restoring: state.policy)
         openMinutes = state.openMinutes.filter { $0.tier == tier }.sorted { $0.minute < $1.minute }
         watermark = state.watermarkMicroseconds
-        latenessMicroseconds = Int64(settings.clamped.allowedLatenessSeconds) * 1_000_000
+        latenessMicroseconds = Int64(clamping: settings.clamped.allowedLatenessSeconds).saturatingMultiplied(by: 1_000_000)
     }
 
     /// The state to store with the checkpoint.
@@ -81,7 +81,7 @@ public struct TierAutoscaler: Sendable, Equatable {
     public mutating func finish() -> AutoscalerObservation {
         var observation = AutoscalerObservation()
         for rollup in openMinutes {
-            let decidedAt = Minute.timestamp(microseconds: rollup.minute.endMicroseconds &+ latenessMicroseconds)
+            let decidedAt = Minute.timestamp(microseconds: rollup.minute.endMicroseconds.saturatingAdding(latenessMicroseconds))
             observation.closedMinutes.append(rollup)
             if let decision = policy.decide(rollup, decidedAt: decidedAt) { observation.decisions.append(decision) }
         }
@@ -91,7 +91,7 @@ public struct TierAutoscaler: Sendable, Equatable {
 
     /// The last minute the watermark has closed: the minute before the one containing `watermark − lateness`.
     private var closedThrough: Minute? {
-        watermark.map { Minute(containingMicroseconds: $0 &- latenessMicroseconds).advanced(by: -1) }
+        watermark.map { Minute(containingMicroseconds: $0.saturatingSubtracting(latenessMicroseconds)).advanced(by: -1) }
     }
 
     private mutating func close(through last: Minute?, decidedAt: EventTimestamp) -> AutoscalerObservation {

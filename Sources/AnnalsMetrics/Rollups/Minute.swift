@@ -25,20 +25,20 @@ public struct Minute: Sendable, Hashable, Comparable, Codable, CustomStringConve
         self.init(containingMicroseconds: timestamp.microsecondsSinceEpoch)
     }
 
-    /// First microsecond of the minute.
-    public var startMicroseconds: Int64 { index &* Self.microseconds }
+    /// First microsecond of the minute (held at Int64's bounds for minutes past them).
+    public var startMicroseconds: Int64 { index.saturatingMultiplied(by: Self.microseconds) }
     /// First microsecond after the minute: the start of the next one.
-    public var endMicroseconds: Int64 { startMicroseconds &+ Self.microseconds }
+    public var endMicroseconds: Int64 { startMicroseconds.saturatingAdding(Self.microseconds) }
     /// The minute's start as a timestamp.
     public var start: EventTimestamp { Self.timestamp(microseconds: startMicroseconds) }
     /// The minute's end (exclusive) as a timestamp: the `window_end` of a decision made on it.
     public var end: EventTimestamp { Self.timestamp(microseconds: endMicroseconds) }
 
-    /// The minute `minutes` later (earlier when negative).
-    public func advanced(by minutes: Int64) -> Minute { Minute(index: index &+ minutes) }
+    /// The minute `minutes` later (earlier when negative), held at the first or last minute Int64 counts.
+    public func advanced(by minutes: Int64) -> Minute { Minute(index: index.saturatingAdding(minutes)) }
 
-    /// Whole minutes from `other` to `self`.
-    public func minutes(since other: Minute) -> Int64 { index &- other.index }
+    /// Whole minutes from `other` to `self`, held at Int64's bounds.
+    public func minutes(since other: Minute) -> Int64 { index.saturatingSubtracting(other.index) }
 
     public static func < (lhs: Minute, rhs: Minute) -> Bool { lhs.index < rhs.index }
 
@@ -58,7 +58,8 @@ public struct Minute: Sendable, Hashable, Comparable, Codable, CustomStringConve
     public static func timestamp(microseconds: Int64) -> EventTimestamp {
         var timestamp = EventTimestamp()
         timestamp.seconds = floorDivide(microseconds, 1_000_000)
-        timestamp.nanos = Int32(microseconds - timestamp.seconds &* 1_000_000) * 1_000
+        // The remainder taken directly: subtracting seconds × 10⁶ overflowed (and trapped) near Int64.min.
+        timestamp.nanos = Int32(floorModulo(microseconds, 1_000_000)) * 1_000
         return timestamp
     }
 
@@ -76,15 +77,21 @@ public struct Minute: Sendable, Hashable, Comparable, Codable, CustomStringConve
         return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
     }
 
+    /// `a` modulo `b` in `0..<b` for `b > 0`; never overflows, unlike `a - floorDivide(a, b) * b`.
+    static func floorModulo(_ a: Int64, _ b: Int64) -> Int64 {
+        let remainder = a % b
+        return remainder < 0 ? remainder + b : remainder
+    }
+
     private static func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
     /// Date (YYYY-MM-DD), hour and minute in UTC, by Howard Hinnant's days-to-civil algorithm.
     private var civil: (String, Int64, Int64) {
         let days = Self.floorDivide(index, 1_440)
-        let minuteOfDay = index - days * 1_440
+        let minuteOfDay = Self.floorModulo(index, 1_440)
         let z = days + 719_468
         let era = Self.floorDivide(z, 146_097)
-        let dayOfEra = z - era * 146_097
+        let dayOfEra = Self.floorModulo(z, 146_097)
         let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
         let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
         let mp = (5 * dayOfYear + 2) / 153
