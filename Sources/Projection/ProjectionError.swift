@@ -8,6 +8,8 @@ public enum ProjectionError: Error, Equatable, Sendable, CustomStringConvertible
     case checkpointOutsideLog(projection: String, detail: String)
     /// A partition with no checkpoint no longer starts at offset 0: its first events were deleted.
     case historyDeleted(projection: String, detail: String)
+    /// The consumer was configured for cooperative (incremental) rebalancing, which the runner does not support.
+    case cooperativeRebalancing(strategy: String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,11 @@ public enum ProjectionError: Error, Equatable, Sendable, CustomStringConvertible
             "the \(projection) projection starts from offset 0 but the partition's first events were deleted (\(detail)): "
                 + "tables built from the rest would silently differ from the topic. Nothing was applied; restore the "
                 + "topic's history (every Annals topic keeps it forever: retention.ms -1) and start the worker again"
+        case .cooperativeRebalancing(let strategy):
+            "partition.assignment.strategy=\(strategy) rebalances incrementally, and the projection runner re-reads its "
+                + "checkpoints only when all of a worker's partitions are revoked and assigned again (eager rebalancing): "
+                + "a batch fenced during an incremental rebalance could skip offsets of the partitions the worker keeps. "
+                + "Use range or roundrobin (the default is range)"
         }
     }
 }

@@ -108,7 +108,17 @@ public final class ProjectionRunner {
         }
     }
 
+    /// Why the runner refuses a consumer configuration, if it does: cooperative rebalancing keeps some partitions
+    /// through a rebalance, and the runner's re-reading of checkpoints after a fence inside one relies on every
+    /// partition being assigned again.
+    public static func refusal(of kafka: KafkaConfig) -> ProjectionError? {
+        guard let strategy = kafka["partition.assignment.strategy"],
+              strategy.lowercased().contains("cooperative") else { return nil }
+        return .cooperativeRebalancing(strategy: strategy)
+    }
+
     private func consume(until stop: StopSignal) throws {
+        if let refusal = Self.refusal(of: configuration.kafka) { throw refusal }
         self.stop = stop
         health.update { [isReplay = configuration.stopAt != nil] in
             $0.started = Self.now()

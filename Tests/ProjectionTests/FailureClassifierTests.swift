@@ -47,3 +47,20 @@ import Testing
         #expect(FailureClassifier.verdict(for: example.error) == example.verdict)
     }
 }
+
+/// Cooperative rebalancing is refused at start-up, saying why: a fenced batch settled inside an incremental rebalance
+/// would drop the pending messages of partitions the worker keeps, and nothing would read them again.
+@Suite struct AssignmentStrategyTests {
+    @Test(arguments: ["cooperative-sticky", "range,cooperative-sticky", "COOPERATIVE-STICKY"])
+    func cooperativeRebalancingIsRefused(_ strategy: String) {
+        let refusal = ProjectionRunner.refusal(of: KafkaConfig(brokers: "b:9092", properties: ["partition.assignment.strategy": strategy]))
+        #expect(refusal == .cooperativeRebalancing(strategy: strategy))
+        #expect(refusal?.description.contains("Use range or roundrobin") == true)
+    }
+
+    @Test(arguments: [nil, "range", "roundrobin", "range,roundrobin"] as [String?])
+    func eagerStrategiesAreTaken(_ strategy: String?) {
+        let properties = strategy.map { ["partition.assignment.strategy": $0] } ?? [:]
+        #expect(ProjectionRunner.refusal(of: KafkaConfig(brokers: "b:9092", properties: properties)) == nil)
+    }
+}
