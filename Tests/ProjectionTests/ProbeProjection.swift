@@ -1,4 +1,5 @@
 import AnnalsEvents
+import Dispatch
 import Foundation
 import Kafka
 import Logging
@@ -17,10 +18,13 @@ struct ProbeProjection: Projection {
     let schema = "probe"
     let tables = ["applies"]
     let failures: ApplyFailures
+    /// Holds the first apply until opened.
+    let gate: ApplyGate?
 
-    init(version: Int = 1, failures: ApplyFailures = ApplyFailures()) {
+    init(version: Int = 1, failures: ApplyFailures = ApplyFailures(), gate: ApplyGate? = nil) {
         self.version = version
         self.failures = failures
+        self.gate = gate
     }
 
     func migrations(schema: String) -> [String] {
@@ -31,6 +35,7 @@ struct ProbeProjection: Projection {
     func apply(_ events: [ProjectedEvent], schema: String, connection: PostgresConnection) throws {
         try failures.next()
         guard !events.isEmpty else { return }
+        gate?.pass()
         try connection.execute(
             "INSERT INTO \(quoteIdentifier(schema)).applies SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[])",
             [.textArray(events.map { $0.event.meta.eventID }),
@@ -56,6 +61,28 @@ final class ApplyFailures: Sendable {
             return calls
         }
         if let failing, failing.contains(call) { throw error() }
+    }
+}
+
+/// Holds the first apply that reaches it (on the committer, inside the batch's transaction) until `open()`.
+final class ApplyGate: Sendable {
+    private let state = Mutex((reached: false, open: false))
+    private let opened = DispatchSemaphore(value: 0)
+
+    /// Whether an apply is waiting at the gate (or has passed it).
+    var isReached: Bool { state.withLock { $0.reached } }
+
+    func open() {
+        state.withLock { $0.open = true }
+        opened.signal()
+    }
+
+    func pass() {
+        let wait = state.withLock { state -> Bool in
+            defer { state.reached = true }
+            return !state.reached && !state.open
+        }
+        if wait { opened.wait() }
     }
 }
 

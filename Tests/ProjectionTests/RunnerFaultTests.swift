@@ -78,6 +78,33 @@ import Testing
         #expect(try await stack.count() == ProbeCount(applies: Self.events, events: Self.events), "each event applied once")
     }
 
+    /// A zombie: the old owner's batch is inside its transaction, stalled (a GC pause, a slow disk), while the group
+    /// gives its partition to another worker, which applies everything. When the old batch goes on, its checkpoint
+    /// compare-and-set fails and its rows roll back: nothing is applied twice (the probe counts every apply).
+    @Test func aZombiesInFlightBatchLosesItsCompareAndSetAndAppliesNothing() async throws {
+        let stack = try await Self.stack("probe_zombie")
+        defer { try? stack.database.drop() }
+        try await stack.publish(0..<Self.events)
+        var configuration = stack.configuration()
+        // A member stuck in a callback (the zombie waits for its commit inside the revoke) leaves the group after this.
+        configuration.kafka["max.poll.interval.ms"] = "4000"
+        let gate = ApplyGate()
+        let zombie = RunnerUnderTest(ProbeProjection(gate: gate), configuration: configuration)
+        try await waitUntil(timeout: .seconds(60), description: "the zombie's first batch to stall in its transaction") {
+            gate.isReached
+        }
+        let successor = RunnerUnderTest(ProbeProjection(), configuration: configuration)
+        try await waitUntil(timeout: .seconds(120), description: "the successor to apply every event") {
+            if let ended = successor.ended { throw TestSupportFailure("the successor ended early: \(ended)") }
+            return try await stack.count().events == Self.events
+        }
+        gate.open()
+        try await successor.stopAndWait()
+        try await zombie.stopAndWait()
+        #expect(try await stack.count() == ProbeCount(applies: Self.events, events: Self.events),
+                "the zombie's batch rolled back: each event applied once")
+    }
+
     /// A `TransientFailure` thrown by `apply` (a model timing out) is retried, never dead-lettered. Before one
     /// classifier decided it, the batch transaction took any Swift error for the event's fault and dead-lettered the
     /// events it then tried one by one.
