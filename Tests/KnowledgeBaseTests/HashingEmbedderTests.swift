@@ -208,3 +208,14 @@ private enum Lore {
         ("lamplighter relighting lamps at night", 1), ("the sea wall storm repairs", 2),
     ]
 }
+
+/// Terms whose first or last grapheme absorbs a trigram marker (issue 13's fuzz target found one): "<\u{D4E}>" is two
+/// Characters, and `0...(count - 3)` trapped.
+@Suite struct HashingEmbedderGraphemeTests {
+    @Test(arguments: ["\u{D4E}", "x \u{D4E} y", "\u{D4E}\u{D4E}", "ab\u{D4E}"])
+    func termsThatSwallowAMarkerEmbedWithoutTrapping(text: String) throws {
+        let vector = try HashingEmbedder(dimension: 8).embedOne(text)
+        #expect(vector.count == 8)
+        #expect(vector.contains { $0 != 0 }, "the unigram still counts")
+    }
+}

@@ -109,8 +109,10 @@ public struct HashingEmbedder: LocalEmbedder {
                 let previous = terms[index - 1]
                 add(.bigram, previous < term ? "\(previous) \(term)" : "\(term) \(previous)")
             }
+            // The markers are Characters of their own only most of the time: "<" and ">" can join a term's first or
+            // last grapheme (a final Malayalam dot reph, U+0D4E, takes the ">"), leaving fewer than three.
             let marked = Array("<\(term)>")
-            for start in 0...(marked.count - 3) {
+            for start in 0..<max(0, marked.count - 2) {
                 add(.trigram, String(marked[start..<(start + 3)]))
             }
         }
