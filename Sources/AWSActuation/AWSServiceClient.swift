@@ -18,6 +18,10 @@ public struct AWSServiceClient: Sendable {
     public let credentials: AWSCredentialsProvider
     public let timeout: Duration
     private let httpClient: HTTPClient
+
+    /// How long after `post` starts its request may still reach the service: credentials fetched (and renewed once)
+    /// and the request sent (and once more), each bounded by `timeout`.
+    public var longestCall: Duration { timeout * 4 }
     /// Responses larger than this are cut off as malformed; these APIs answer in a few kilobytes.
     private static let responseByteLimit = 1 << 20
 

@@ -14,6 +14,8 @@ public struct AutoScalingActuator: Actuator {
         self.client = client
     }
 
+    public var longestCall: Duration { client.longestCall }
+
     public func target(forTier tier: String) -> ActuationTarget? {
         groups[tier].map { ActuationTarget(actuator: name, resource: $0) }
     }

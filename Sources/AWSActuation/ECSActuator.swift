@@ -17,6 +17,8 @@ public struct ECSActuator: Actuator {
         self.client = client
     }
 
+    public var longestCall: Duration { client.longestCall }
+
     public func target(forTier tier: String) -> ActuationTarget? {
         services[tier].map { ActuationTarget(actuator: name, resource: "\(cluster)/\($0)") }
     }

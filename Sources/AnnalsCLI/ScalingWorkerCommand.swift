@@ -18,7 +18,10 @@ public struct ScalingWorkerCommand: WorkerCommand {
         attempt is recorded in scaling_actuation.attempts and the last decision carried out per target in \
         scaling_actuation.applied; failures are retried with backoff. Those two tables are not part of the \
         projection: `annals replay scaling` rebuilds scaling.* and never re-actuates. With several workers, one \
-        actuates and the others stand by. SIGTERM lets the call in flight finish and be recorded, finishes the \
+        actuates and the others stand by; each takeover moves the leadership epoch on \
+        (scaling_actuation.leadership), a leader deposed mid-call records nothing as applied, and a worker taking \
+        over from one cut off sets every target again once that one's calls can no longer land (4 × \
+        --aws-timeout-ms). SIGTERM lets the call in flight finish and be recorded, finishes the \
         batch in flight, commits and exits 0.
         """)
 

@@ -76,7 +76,7 @@ import Testing
                                           target: Self.ecs)[0]
         #expect(plan.isDue(newer, now: t0 + .milliseconds(101)), "a newer decision does not inherit the backoff")
         #expect(plan.failed(newer, kind: .transient, now: t0 + .milliseconds(101)) == .milliseconds(100))
-        plan.succeeded(newer)
+        plan.succeeded(newer, startedAt: t0 + .milliseconds(102))
         #expect(plan.nextRetry == nil)
     }
 
@@ -88,5 +88,48 @@ import Testing
         plan.keepOnly([])
         #expect(plan.nextRetry == nil)
         #expect(plan.failures(of: old) == 0)
+    }
+
+    @Test(arguments: [
+        (PreviousTerm?.none, false),
+        (PreviousTerm(epoch: 3, holder: "a", released: true, owedReassert: false), false),
+        (PreviousTerm(epoch: 3, holder: "a", released: false, owedReassert: false), true),
+        (PreviousTerm(epoch: 3, holder: "me", released: false, owedReassert: false), false),
+        (PreviousTerm(epoch: 3, holder: "a", released: true, owedReassert: true), true),
+        (PreviousTerm(epoch: 3, holder: "me", released: true, owedReassert: true), true),
+    ])
+    func aTermReassertsWhenThePreviousOneWasCutOffByAnotherWorkerOrOwedIt(previous: PreviousTerm?, reassert: Bool) {
+        #expect(LeadershipTerm.mustReassert(after: previous, holder: "me") == reassert)
+        let now = ContinuousClock.now
+        let term = LeadershipTerm(epoch: 4, after: previous, holder: "me", now: now, longestCall: .seconds(40))
+        #expect(term.reassertAt == (reassert ? now + .seconds(40) : nil))
+    }
+
+    @Test func afterACutOffEveryTargetGetsItsNewestDecisionOnceMoreByACallStartedWhenTheReassertIsDue() {
+        let t0 = ContinuousClock.now
+        var plan = ActuationPlan(schedule: RetrySchedule())
+        plan.begin(LeadershipTerm(epoch: 2, after: PreviousTerm(epoch: 1, holder: "a", released: false, owedReassert: false),
+                                  holder: "b", now: t0, longestCall: .seconds(10)))
+        let capacity = [Self.capacity("gold", "g2", at: 20, desired: 7), Self.capacity("silver", "s1", at: 5, desired: 3),
+                        Self.capacity("bronze", "b1", at: 5, desired: 2)]
+        let applied = [Self.applied("gold", "g2", at: 20, desired: 7), Self.applied("silver", "s0", at: 1, desired: 1)]
+        let before = plan.pending(capacity: capacity, applied: applied, target: Self.ecs, now: t0 + .seconds(9))
+        #expect(before.map(\.stamp.decisionID) == ["s1"], "before it is due, only what is not applied")
+        #expect(plan.nextWake(after: t0 + .seconds(9)) == t0 + .seconds(10))
+        // s1 carried out before the re-assert was due: the deposed leader's call may still land after it.
+        plan.succeeded(before[0], startedAt: t0 + .seconds(9))
+        let applied2 = [Self.applied("gold", "g2", at: 20, desired: 7), Self.applied("silver", "s1", at: 5, desired: 3)]
+        let due = plan.pending(capacity: capacity, applied: applied2, target: Self.ecs, now: t0 + .seconds(10))
+        #expect(due.map(\.stamp.decisionID) == ["g2", "s1"])
+        #expect(plan.owesReassert(capacity: capacity, applied: applied2, target: Self.ecs))
+        #expect(plan.nextWake(after: t0 + .seconds(10)) == nil, "a due re-assert does not wake the loop again")
+        plan.succeeded(due[0], startedAt: t0 + .seconds(10))
+        plan.succeeded(due[1], startedAt: t0 + .seconds(11))
+        #expect(plan.pending(capacity: capacity, applied: applied2, target: Self.ecs, now: t0 + .seconds(12)).isEmpty)
+        #expect(!plan.owesReassert(capacity: capacity, applied: applied2, target: Self.ecs))
+        // A clean hand-over owes nothing.
+        plan.begin(LeadershipTerm(epoch: 3, after: PreviousTerm(epoch: 2, holder: "b", released: true, owedReassert: false),
+                                  holder: "c", now: t0, longestCall: .seconds(10)))
+        #expect(plan.pending(capacity: capacity, applied: applied2, target: Self.ecs, now: t0 + .seconds(60)).isEmpty)
     }
 }

@@ -11,6 +11,7 @@ import Testing
 /// An actuator answering from a script, recording every call.
 final class ScriptedActuator: Actuator {
     let name = "scripted"
+    let longestCall: Duration = .zero
     private let script: @Sendable (ActuationRequest, Int) -> Result<String, ActuationFailure>
     private let log = Mutex<[ActuationRequest]>([])
 
@@ -37,6 +38,7 @@ final class ScriptedActuator: Actuator {
 /// An actuator whose calls wait until the test opens the gate.
 final class GatedActuator: Actuator {
     let name = "gated"
+    let longestCall: Duration = .zero
     private let state = Mutex<(calls: Int, open: Bool, waiting: [CheckedContinuation<Void, Never>])>((0, false, []))
 
     var calls: Int { state.withLock { $0.calls } }

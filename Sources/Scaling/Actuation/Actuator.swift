@@ -8,6 +8,9 @@ public protocol Actuator: Sendable {
     /// Asks the target to run `request.desired` instances; returns a one-line summary of the answer.
     /// Throws when the target did not confirm: `ActuationFailure.kind` says whether trying again may help.
     func setDesiredCapacity(_ request: ActuationRequest) async throws(ActuationFailure) -> String
+    /// How long after a call starts its request may still reach the target: a worker taking over from a leader cut
+    /// off mid-call waits this long before setting every target again, so that its own calls land last.
+    var longestCall: Duration { get }
 }
 
 /// What an actuator acts on for one tier.

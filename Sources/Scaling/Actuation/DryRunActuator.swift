@@ -3,6 +3,8 @@ import Logging
 /// The default actuator: changes nothing, logs and records what it would have done, for every tier.
 public struct DryRunActuator: Actuator {
     public let name = "dry-run"
+    /// Nothing is called, so nothing can land late.
+    public let longestCall: Duration = .zero
     private let logger: Logger
 
     public init(logger: Logger = Logger(label: "annals.scaling.dry-run")) {
