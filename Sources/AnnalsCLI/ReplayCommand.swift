@@ -25,8 +25,10 @@ struct ReplayCommand: ParsableCommand {
 
         metrics: the policy runs again over every sample with the settings in ANNALS_POLICY_FILE (give it the \
         worker's file, or the defaults apply), rebuilding metrics.decisions with the same decision ids. A replay \
-        publishes nothing: the outbox (metrics_outbox.decisions) is not re-sent, and decisions the rebuild makes \
-        are never published.
+        publishes nothing itself and never sends a decision again (a decision id goes through the outbox, \
+        metrics_outbox.decisions, once). When it is done (the swap, or the end of --in-place) it queues in the \
+        outbox the decisions made from samples past the live checkpoints it replaced, which a lagging worker never \
+        applied and now skips: the worker's publisher sends them.
         """)
 
     @Argument(help: "The projection, e.g. story.") var projection: String

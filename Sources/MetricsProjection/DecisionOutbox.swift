@@ -1,11 +1,14 @@
 import AnnalsEvents
+import Kafka
 import Postgres
 import Projection
 
 /// The transactional outbox of `scale-decision`: `metrics_outbox.decisions`, outside the projection's schema so
 /// replays and checksums never see it (it holds wall-clock times). The live worker queues each new decision in the
-/// batch's transaction; ``DecisionPublisher`` sends the queued ones in order and marks them sent. A decision id
-/// is queued at most once, ever: a replay, or a worker re-applying history after one, never sends it again.
+/// batch's transaction, and a replay's swap queues those made from samples the live worker had not applied yet
+/// (``queueMade(after:schema:connection:)``); ``DecisionPublisher`` sends the queued ones in order and marks them sent.
+/// A decision id is queued at most once, ever: a replay, or a worker re-applying history after one, never sends it
+/// again.
 public enum DecisionOutbox {
     /// The outbox's schema.
     public static let schema = "metrics_outbox"
@@ -43,6 +46,45 @@ public enum DecisionOutbox {
                 """,
                 [PostgresValue(made.decision.decisionID), PostgresValue(made.decision.tier.name), .bytea(made.event)])
         }
+    }
+
+    /// Queues, inside the caller's transaction, the decisions in `schema`'s `decisions` table made from samples at or
+    /// after `from` (a partition absent: all of them), i.e. those no live worker made, since it had not applied those
+    /// samples; ids queued before are skipped. They are queued as a worker would have made them: each partition's in
+    /// offset order, partitions interleaved by decision time. Returns how many were queued.
+    @discardableResult
+    static func queueMade(after from: [TopicPartition: Int64], schema: String, connection: PostgresConnection) throws -> Int {
+        let replaced = from.sorted { $0.key < $1.key }
+        // A running maximum of decided_at along each partition's order: sorting by it keeps that order (a spot
+        // notice can be decided at an earlier event time than the minute closed before it).
+        let made = try connection.execute(
+            """
+            WITH replaced AS (
+                SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[]) AS r(topic, partition, next_offset)
+            ), handed AS (
+                SELECT d.decision_id, d.tier, d.event, d.topic, d.partition, d."offset", d.ordinal,
+                       max(d.decided_at) OVER (PARTITION BY d.topic, d.partition ORDER BY d."offset", d.ordinal
+                                               ROWS UNBOUNDED PRECEDING) AS made_by
+                FROM \(schema).decisions d LEFT JOIN replaced r ON r.topic = d.topic AND r.partition = d.partition
+                WHERE d."offset" >= coalesce(r.next_offset, 0)
+            )
+            SELECT decision_id, tier, event FROM handed
+            WHERE NOT EXISTS (SELECT 1 FROM \(Self.schema).decisions o WHERE o.decision_id = handed.decision_id)
+            ORDER BY made_by, topic, partition, "offset", ordinal
+            """,
+            [.textArray(replaced.map(\.key.topic)), .int64Array(replaced.map { Int64($0.key.partition) }),
+             .int64Array(replaced.map(\.value))])
+        let entries = try made.rows.map {
+            Entry(decisionID: try $0.string("decision_id"), tier: try $0.string("tier"), event: try $0.bytes("event"))
+        }
+        guard !entries.isEmpty else { return 0 }
+        let results = try connection.pipeline(entries.map { entry in
+            ("""
+             INSERT INTO \(Self.schema).decisions (decision_id, tier, event) VALUES ($1, $2, $3::bytea)
+             ON CONFLICT (decision_id) DO NOTHING
+             """, [PostgresValue(entry.decisionID), PostgresValue(entry.tier), .bytea(entry.event)] as [PostgresValue?])
+        })
+        return results.reduce(0) { $0 + $1.affectedRows }
     }
 
     /// Whether the outbox table exists (the metrics projection's migration creates it).

@@ -1,5 +1,6 @@
 import AnnalsEvents
 import AnnalsMetrics
+import Kafka
 import Postgres
 import Projection
 
@@ -64,5 +65,15 @@ public struct MetricsProjection: Projection {
         try sql.insert(pass.decisions, connection: connection)
         try sql.store(pass.states, policyVersion: policyVersion, connection: connection)
         if queuesDecisions { try DecisionOutbox.queue(pass.decisions, connection: connection) }
+    }
+
+    /// After a replay's swap (or an in-place rebuild), queues the decisions made from samples at or after the live
+    /// checkpoints it replaced: only the rebuild applied those samples, and the live worker resumes past them, so
+    /// otherwise they would never reach scale-decision. Earlier decisions are in the outbox already (their ids are
+    /// skipped); on an empty outbox the publisher's reconciliation with the topic, before its first send, keeps
+    /// decisions already published from being sent again. Done whatever `queuesDecisions` says: the replay's
+    /// projection hands over for the live worker.
+    public func handOver(from replaced: [TopicPartition: Int64], in tx: PostgresConnection) throws {
+        try DecisionOutbox.queueMade(after: replaced, schema: quoteIdentifier(schema), connection: tx)
     }
 }

@@ -33,6 +33,12 @@ public protocol Projection: Sendable {
     /// Applies valid events inside the open transaction, each partition's events in offset order.
     /// Events already applied (same event id) must change nothing.
     func apply(_ events: [ProjectedEvent], schema: String, connection: PostgresConnection) throws
+    /// Called inside the transaction that makes rebuilt tables live (a replay's swap, or the end of an in-place
+    /// rebuild), after they are in `schema`: `replaced` holds the live checkpoints the rebuild's stop offsets replace
+    /// (a partition absent had none). Events from there on were applied by the rebuild only, never by a live worker:
+    /// a projection whose live worker does more than write its tables (e.g. queue what it decided for publishing)
+    /// does it here for them. No-op by default.
+    func handOver(from replaced: [TopicPartition: Int64], in tx: PostgresConnection) throws
 }
 
 extension Projection {
@@ -40,6 +46,7 @@ extension Projection {
     public func prepare(_ event: ProjectedEvent) -> (any Sendable)? { nil }
     public func complete(_ events: [ProjectedEvent], connection: PostgresConnection) throws -> [ProjectedEvent] { events }
     public func checkCompatibility(schema: String, connection: PostgresConnection) throws {}
+    public func handOver(from replaced: [TopicPartition: Int64], in tx: PostgresConnection) throws {}
 }
 
 /// Where a message sits in Kafka.

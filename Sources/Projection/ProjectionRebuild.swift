@@ -50,15 +50,25 @@ public enum ProjectionRebuild {
 
     /// In place: drops and recreates the tables, checkpoints and dead letters in one transaction, then applies
     /// every message up to `bound` (default: the high watermarks taken at start). A live worker is fenced by the
-    /// reset checkpoints and continues from the rebuilt state.
+    /// reset checkpoints and continues from the rebuilt state. Once the rebuild is done, the projection's
+    /// ``Projection/handOver(from:in:)`` gets the checkpoints the reset dropped, as after a swap. A rebuild that stops
+    /// part-way does not call it: run again, the next one only knows the partial rebuild's checkpoints.
     public static func inPlace(_ projection: any Projection, until bound: ReplayBound? = nil, kafka: KafkaConfig,
                                databaseURL: String, settings: RunnerStateMachine.Settings = .init(), logger: Logger,
                                progress: @escaping @Sendable (RebuildProgress) -> Void) throws -> RebuildProgress {
         let targets = try targets(for: projection, until: bound, kafka: kafka, logger: logger)
         let connection = try PostgresConnection(conninfo: databaseURL)
-        try connection.transaction { tx in try ProjectionMigrator.recreate(projection, in: tx) }
-        return try run(projection, into: .live(projection), until: targets, kafka: kafka, databaseURL: databaseURL,
-                       settings: settings, logger: logger, progress: progress)
+        let replaced = try connection.transaction { tx in
+            try ProjectionMigrator.lock(tx)
+            let replaced = try CheckpointStore(projection: projection.name).loadAll(connection: tx)
+            try ProjectionMigrator.recreate(projection, in: tx)
+            return replaced
+        }
+        let result = try run(projection, into: .live(projection), until: targets, kafka: kafka, databaseURL: databaseURL,
+                             settings: settings, logger: logger, progress: progress)
+        // A connection of its own: the first one sat idle through the whole rebuild.
+        try PostgresConnection(conninfo: databaseURL).transaction { tx in try projection.handOver(from: replaced, in: tx) }
+        return result
     }
 
     /// The stop offsets of a rebuild: each partition's high watermark, or where `bound` falls before it.

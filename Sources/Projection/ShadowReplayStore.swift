@@ -58,10 +58,13 @@ enum ShadowReplayStore {
 
     /// The live checkpoints become the shadow's stop offsets, as new rows: a live worker's compare-and-set on the
     /// old rows (even one waiting on the swap's locks) then matches nothing and it reloads them. The pending dead
-    /// letters become the shadow's; the tables' version becomes the code's.
+    /// letters become the shadow's; the tables' version becomes the code's. Last, the projection's
+    /// ``Projection/handOver(from:in:)`` does what its live worker would have done for the events between the
+    /// replaced checkpoints and the stop offsets (the metrics projection queues their decisions for publishing).
     static func handOver(_ record: ShadowReplayRecord, projection: any Projection, connection: PostgresConnection) throws {
         let name = PostgresValue(projection.name)
         let ledger = PostgresValue(record.shadow.ledger)
+        let replaced = try CheckpointStore(projection: projection.name).loadAll(connection: connection)
         try connection.execute("DELETE FROM annals.checkpoints WHERE projection = $1 OR projection = $2", [name, ledger])
         try connection.execute(
             """
@@ -80,5 +83,6 @@ enum ShadowReplayStore {
             INSERT INTO annals.projections (name, version) VALUES ($1, $2)
             ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, migrated_at = now()
             """, [name, .int(projection.version)])
+        try projection.handOver(from: replaced, in: connection)
     }
 }

@@ -1,0 +1,60 @@
+import AnnalsEvents
+import Foundation
+import Testing
+import TestSupport
+
+/// Issue 13, hole 5: a replay hands a lagging metrics worker checkpoints past samples it never applied. The decisions
+/// made from those samples (by the replay only, which queues nothing) must still reach scale-decision, once.
+@Suite("Metrics replay hand-over", .timeLimit(.minutes(4)))
+struct MetricsReplayHandOverTests {
+    typealias Stack = MetricsWorkerTests.Stack
+
+    @Test(arguments: [false, true])
+    func decisionsFromSamplesALaggingWorkerNeverAppliedArePublishedOnceAfterAReplay(inPlace: Bool) async throws {
+        let stack = try Stack(inPlace ? "metrics_handover_in_place" : "metrics_handover")
+        defer { try? stack.database.drop() }
+        let samples = try MetricTraceFile.samples(MetricsWorkerTests.trace)
+        let lag = samples.count / 2
+        let expected = MetricsWorkerTests.inProcessDecisions(samples)
+        let beforeLag = MetricsWorkerTests.inProcessDecisions(Array(samples[..<lag]))
+        let expectedCount = expected.values.map(\.count).reduce(0, +)
+        let beforeLagCount = beforeLag.values.map(\.count).reduce(0, +)
+        try #require(beforeLagCount > 0 && expectedCount > beforeLagCount,
+                     "the trace decides both before and after the worker stops: \(beforeLagCount) of \(expectedCount)")
+
+        // The worker applies and publishes the first half, then stops: it lags while the rest arrives.
+        try await stack.publish(Array(samples[..<lag]))
+        let first = try stack.startWorker(batchSize: 100, name: "metrics-handover-first")
+        try await stack.waitForCheckpoints(lag, worker: first)
+        try await waitUntil(timeout: .seconds(60), description: "the outbox to empty") { try await stack.unsentDecisions() == 0 }
+        try first.kill(SIGTERM)
+        #expect(try await first.waitForExit(timeout: .seconds(30)) == .exited(0), "\(first.logTail())")
+        #expect(try await stack.decisionsOnTopic() == Int64(beforeLagCount))
+        try await stack.publish(Array(samples[lag...]))
+
+        let replay = try ChildProcess.annals("annals", arguments: [
+            "replay", "metrics", "--brokers", stack.kafka.bootstrapServers, "--database-url", stack.database.url,
+        ] + (inPlace ? ["--in-place"] : []))
+        #expect(try await replay.waitForExit(timeout: .seconds(90)) == .exited(0), "\(replay.log())")
+        #expect(try await stack.checkpointTotal() == samples.count, "the worker is handed checkpoints past its lag")
+        #expect(try await stack.decisionsOnTopic() == Int64(beforeLagCount), "a replay publishes nothing itself")
+        #expect(try await stack.unsentDecisions() == expectedCount - beforeLagCount,
+                "the decisions from the lagging range are queued with the hand-over, and only they")
+
+        // The worker comes back past the lagging range: it publishes what the replay decided there, once.
+        let second = try stack.startWorker(batchSize: 100, name: "metrics-handover-second")
+        try await waitUntil(timeout: .seconds(60), description: "the worker's publisher to send what is queued") {
+            if let status = second.status() { throw TestSupportFailure("worker \(status): \(second.logTail())") }
+            guard second.log().contains("outbox reconciled with scale-decision") else { return false }
+            return try await stack.unsentDecisions() == 0
+        }
+        try await stack.waitForCheckpoints(samples.count, worker: second)
+        let onTopic = try await stack.decisionsOnTopic()
+        try second.kill(SIGTERM)
+        #expect(try await second.waitForExit(timeout: .seconds(30)) == .exited(0), "\(second.logTail())")
+        try #require(onTopic == Int64(expectedCount), "every decision on scale-decision once: \(onTopic) of \(expectedCount)")
+        let published = try await stack.readDecisions { $0.values.map(\.count).reduce(0, +) >= expectedCount }
+        #expect(published == expected, "each tier's decisions on scale-decision, in the order made, each once")
+        #expect(try await stack.storedDecisions() == expected)
+    }
+}
