@@ -253,6 +253,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "StoryTests", dependencies: ["Story", "Projection", "Kafka", "Postgres", "AnnalsEvents", "TestSupport"]),
+        // Seeded hostile events through decode → validate → fold of every projection's pure core: no trap, ever.
+        .testTarget(
+            name: "FuzzTests",
+            dependencies: [
+                "AnnalsEvents", "Projection", "Kafka", "Story", "KnowledgeBase", "AnnalsMetrics", "MetricsProjection", "Scaling",
+                "AnnalsCLI", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
