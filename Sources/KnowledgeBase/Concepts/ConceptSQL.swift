@@ -98,7 +98,11 @@ struct ConceptSQL {
     }
 
     /// Records the changes (an event seen twice changes nothing) and recomputes the current state they touch.
+    ///
+    /// The touched keys are locked first, until the transaction ends (`ConceptLocks`): a concurrent batch of
+    /// another worker touching one of them commits before these changes are read, or waits for this one to.
     func record(_ changes: NarrativeChanges, connection: PostgresConnection) throws {
+        try ConceptLocks.hold(ConceptLocks.keys(ConceptLocks.scopes(of: changes), schema: schema), connection: connection)
         if !changes.concepts.isEmpty {
             try insert(changes.concepts, connection: connection)
             try refreshConcepts(Set(changes.concepts.map { ConceptKey(worldID: $0.worldID, conceptID: $0.conceptID) }),
