@@ -27,7 +27,7 @@ extension ProjectionMigrator {
     /// What a worker does to the runtime tables: reads its version, moves its checkpoints, records dead letters.
     private static let workerNeeds: [(table: String, privilege: String)] = [
         ("projections", "SELECT"), ("checkpoints", "SELECT"), ("checkpoints", "INSERT"), ("checkpoints", "UPDATE"),
-        ("dead_letters", "INSERT"),
+        ("dead_letters", "INSERT"), ("dead_letters", "UPDATE"),
     ]
 }
 
