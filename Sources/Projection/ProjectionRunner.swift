@@ -63,8 +63,6 @@ public final class ProjectionRunner {
     private var failureDuringRebalance: (any Error)?
     private let health: RunnerHealth
     private var metrics: RunnerMetrics
-    /// Partitions whose seek after fencing timed out: their messages are ignored until they are repositioned.
-    private var unseated: [TopicPartition: (checkpoint: Int64?, since: UInt64)] = [:]
     /// Each assigned partition's stored next offset, for lag; absent until known.
     private var committedOffsets: [TopicPartition: Int64] = [:]
     private var lastLagUpdate: UInt64 = 0
@@ -141,7 +139,6 @@ public final class ProjectionRunner {
             if stop.isRequested { machine.stop() }
             if let error = failureDuringRebalance { throw error }
             updateLagIfDue(consumer)
-            if !unseated.isEmpty { reseatIfDue(consumer) }
             if let inFlight, inFlight.isFinished { try settle(inFlight, consumer: consumer) }
             switch machine.nextAction(now: Self.now()) {
             case .poll(let maxMessages, let maxBytes, let timeout):
@@ -155,7 +152,13 @@ public final class ProjectionRunner {
                 try consumer.pause(machine.assignedPartitions)
             case .resume(let partitions):
                 try consumer.resume(partitions)
-                logger.info("nothing waits for a retry any more: resumed", metadata: ["partitions": "\(partitions)"])
+                logger.info("resumed", metadata: ["partitions": "\(partitions)"])
+            case .pause(let partitions):
+                try consumer.pause(partitions)
+            case .loadCheckpoints(let partitions):
+                try reloadCheckpoints(partitions, consumer: consumer)
+            case .seek(let seeks):
+                try seek(seeks, consumer: consumer)
             case .flush(let batch):
                 startCommit(batch)
             case .awaitInFlight:
@@ -196,40 +199,32 @@ public final class ProjectionRunner {
 
     // MARK: - Rebalance (runs inside poll, on this thread)
 
+    /// Reads the partitions' checkpoints once; when the database cannot answer, they are assigned paused and the state
+    /// machine has them read again after a backoff, outside this callback (which must not block the consumer).
     private func partitionsAssigned(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
         settleDuringRebalance()
-        var failures = 0
-        while true {
-            do {
-                let stored = try checkpoints.load(partitions, connection: try currentConnection())
-                let starts = machine.assigned(partitions, checkpoints: stored)
-                for partition in partitions { unseated[partition] = nil }
-                committedOffsets.merge(stored) { _, new in new }
-                databaseAnswered()
-                rebalanced()
-                let described = starts.sorted { $0.key < $1.key }.map { partition, offset in
-                    "\(partition)@\(offset)"
-                }
-                logger.info("assigned", metadata: [
-                    "partitions": "\(partitions.sorted())", "starts": "\(described.joined(separator: " "))",
-                ])
-                return starts
-            } catch {
-                failures += 1
-                connection = nil
-                databaseFailed(error)
-                logger.warning("cannot read checkpoints, retrying", metadata: ["error": "\(error)"])
-                if stop.isRequested { return machine.assigned(partitions, checkpoints: [:]) }
-                Self.sleep(configuration.settings.backoff.delayNanoseconds(afterFailures: failures))
-            }
+        let starts: [TopicPartition: Int64]
+        do {
+            let stored = try loadCheckpoints(partitions)
+            starts = machine.assigned(partitions, checkpoints: stored)
+            let described = starts.sorted { $0.key < $1.key }.map { partition, offset in "\(partition)@\(offset)" }
+            logger.info("assigned", metadata: [
+                "partitions": "\(partitions.sorted())", "starts": "\(described.joined(separator: " "))",
+            ])
+        } catch {
+            if FailureClassifier.verdict(for: error) != .retry { failureDuringRebalance = error }
+            starts = machine.assignedWithoutCheckpoints(partitions, now: Self.now())
+            logger.warning("assigned, but cannot read their checkpoints: the partitions wait, paused, until they are read",
+                           metadata: ["partitions": "\(partitions.sorted())", "error": "\(error)"])
         }
+        rebalanced()
+        return starts
     }
 
     private func partitionsRevoked(_ partitions: [TopicPartition]) {
         settleDuringRebalance()
         logger.info("revoked", metadata: ["partitions": "\(partitions.sorted())"])
         machine.revoked(partitions)
-        for partition in partitions { unseated[partition] = nil }
         let lost = Set(partitions)
         decoded = decoded.filter { !lost.contains($0.key.topicPartition) }
         committedOffsets = committedOffsets.filter { !lost.contains($0.key) }
@@ -245,7 +240,7 @@ public final class ProjectionRunner {
         case .committed(let deadLetters):
             committed(inFlight.batch, deadLetters: deadLetters, consumer: nil)
         case .fenced:
-            _ = machine.fenced()
+            machine.fenced(now: Self.now())
             decoded.removeAll()
         case .failed(let error) where FailureClassifier.verdict(for: error) == .retry:
             logger.warning("\(Self.unavailable(error)) during a rebalance, will retry", metadata: ["error": "\(error)"])
@@ -302,7 +297,8 @@ public final class ProjectionRunner {
         case .fenced(let partitions):
             logger.warning("checkpoint moved by another worker: this worker was fenced, reloading checkpoints",
                            metadata: ["partitions": "\(partitions)"])
-            try reloadAfterFencing(consumer: consumer)
+            machine.fenced(now: Self.now())
+            decoded.removeAll()
         case .failed(let error) where FailureClassifier.verdict(for: error) == .retry:
             if error is PostgresError {
                 connection = nil
@@ -323,11 +319,7 @@ public final class ProjectionRunner {
     }
 
     private func committed(_ batch: RunnerStateMachine.Batch, deadLetters deadLetterCount: Int, consumer: KafkaConsumer?) {
-        let resumed = machine.flushSucceeded(batch)
-        if !resumed.isEmpty, let consumer {
-            try? consumer.resume(resumed)
-            logger.info("database is back, resumed", metadata: ["partitions": "\(resumed)"])
-        }
+        machine.flushSucceeded(batch)
         let moved = Dictionary(uniqueKeysWithValues: batch.moves.map { ($0.partition, $0.next) })
         committedOffsets.merge(moved) { _, new in new }
         consumer?.commitInformational(moved)
@@ -345,49 +337,55 @@ public final class ProjectionRunner {
         onCommit(CommittedBatch(events: batch.messages.count - deadLetterCount, deadLetters: deadLetterCount, checkpoints: moved))
     }
 
-    /// Another owner moved a checkpoint: a replay's swap, an in-place replay or a worker that took the partition. The
-    /// first two may have recorded another version of the tables, which this code must not write.
-    private func reloadAfterFencing(consumer: KafkaConsumer) throws {
-        let owned = machine.fenced()
-        decoded.removeAll()
-        let connection = try currentConnection()
-        if target.isLive { try ProjectionMigrator.requireVersion(of: projection, connection) }
-        let stored = try checkpoints.load(owned, connection: connection)
-        committedOffsets.merge(stored) { _, new in new }
-        for partition in machine.reloaded(stored).keys {
-            seat(partition, checkpoint: stored[partition], consumer: consumer)
+    /// Checks the tables' version, then reads the partitions' checkpoints. After a fence this is how a replay's swap
+    /// (or an in-place replay) is noticed: tables of another version must not be written by this code.
+    private func loadCheckpoints(_ partitions: [TopicPartition]) throws -> [TopicPartition: Int64] {
+        do {
+            let connection = try currentConnection()
+            if target.isLive { try ProjectionMigrator.requireVersion(of: projection, connection) }
+            let stored = try checkpoints.load(partitions, connection: connection)
+            committedOffsets.merge(stored) { _, new in new }
+            databaseAnswered()
+            return stored
+        } catch let error as PostgresError where FailureClassifier.verdict(for: error) == .retry {
+            connection = nil
+            databaseFailed(error)
+            throw error
         }
     }
 
-    /// Seeks `partition` to its stored checkpoint, or to offset 0 when it has none (its row is gone:
-    /// the database was restored without it), and expects that checkpoint in the next compare-and-set. A seek times
-    /// out when a rebalance is pending (the fenced worker's partitions are being moved, and the revoke can only run
-    /// inside the next poll): the partition's messages are then ignored until a later seek succeeds or the rebalance
-    /// revokes or reassigns it, so nothing is read from the wrong place.
-    private func seat(_ partition: TopicPartition, checkpoint: Int64?, consumer: KafkaConsumer) {
-        let offset = RunnerStateMachine.startOffset(checkpoint: checkpoint)
+    /// `.loadCheckpoints`: on success the partitions are sought to their checkpoints; when the database cannot answer
+    /// the machine tries again after a backoff; anything else stops the worker.
+    private func reloadCheckpoints(_ partitions: [TopicPartition], consumer: KafkaConsumer) throws {
+        let stored: [TopicPartition: Int64]
         do {
-            try consumer.seek(partition, to: offset)
-            unseated[partition] = nil
-        } catch {
-            if unseated[partition] == nil {
-                logger.warning("cannot seek now: ignoring the partition until it is repositioned or the pending rebalance moves it",
-                               metadata: ["partition": "\(partition)", "offset": "\(offset)", "error": "\(error)"])
-                // Only on the first failure: the partition is then still the machine's, and no batch is in flight (fenced).
-                machine.revoked([partition])
-            }
-            unseated[partition] = (checkpoint, Self.now())
+            stored = try loadCheckpoints(partitions)
+        } catch where FailureClassifier.verdict(for: error) == .retry {
+            machine.checkpointsUnavailable(now: Self.now())
+            logger.warning("cannot read checkpoints, will retry", metadata: ["partitions": "\(partitions)", "error": "\(error)"])
             return
         }
-        _ = machine.assigned([partition], checkpoints: checkpoint.map { [partition: $0] } ?? [:])
+        try seek(machine.checkpointsLoaded(stored), consumer: consumer)
     }
 
-    /// Retries the seeks that timed out, a few seconds apart, for partitions no rebalance has moved since.
-    private func reseatIfDue(_ consumer: KafkaConsumer) {
-        let now = Self.now()
-        for (partition, entry) in unseated where now - entry.since >= 5_000_000_000 {
-            seat(partition, checkpoint: entry.checkpoint, consumer: consumer)
+    /// Seeks each partition (to its checkpoint, or offset 0 when it has none) and reports the outcome to the machine.
+    /// A seek times out while a rebalance is pending (the fenced worker's partitions are being moved, and the revoke
+    /// can only run inside the next poll): the machine keeps the partition paused and unread, and asks again later.
+    private func seek(_ seeks: [TopicPartition: Int64], consumer: KafkaConsumer) throws {
+        var resumed: [TopicPartition] = []
+        for (partition, offset) in seeks.sorted(by: { $0.key < $1.key }) {
+            do {
+                try consumer.seek(partition, to: offset)
+            } catch {
+                logger.warning("cannot seek now: the partition waits, paused, until it is positioned or a rebalance moves it",
+                               metadata: ["partition": "\(partition)", "offset": "\(offset)", "error": "\(error)"])
+                machine.seekFailed(partition, now: Self.now())
+                continue
+            }
+            if machine.seated(partition) { resumed.append(partition) }
         }
+        if !resumed.isEmpty { try consumer.resume(resumed) }
+        reportAssignment()
     }
 
     // MARK: - Health and metrics
@@ -417,7 +415,7 @@ public final class ProjectionRunner {
     }
 
     private func reportAssignment() {
-        let partitions = machine.assignedPartitions
+        let partitions = machine.ownedPartitions
         metrics.assignedPartitions.record(partitions.count)
         health.update { $0.assign(partitions) }
     }

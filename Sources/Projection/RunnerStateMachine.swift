@@ -15,7 +15,11 @@ public struct RunnerStateMachine: Sendable {
         public var lingerNanoseconds: UInt64
         /// Longest single poll when nothing is pending.
         public var idlePollNanoseconds: UInt64
+        /// Backoff between tries of a batch, and of reading checkpoints, while the database is unavailable.
         public var backoff: Backoff
+        /// How long after a seek that timed out it is tried again (a seek times out while a rebalance is pending;
+        /// the rebalance usually moves the partition first).
+        public var seekRetryNanoseconds: UInt64
         /// Most bytes (keys and values) read ahead of the commits: a batch closes once its messages reach it (a
         /// batch holds at least one message), and polling waits while the messages not yet committed hold it.
         public var maxBatchBytes: Int
@@ -33,6 +37,7 @@ public struct RunnerStateMachine: Sendable {
 
         public init(maxBatch: Int = 5_000, lingerNanoseconds: UInt64 = 50_000_000,
                     idlePollNanoseconds: UInt64 = 200_000_000, backoff: Backoff = Backoff(),
+                    seekRetryNanoseconds: UInt64 = 5_000_000_000,
                     maxBatchBytes: Int = Settings.defaultMaxBatchBytes,
                     maxEventBytes: Int = BatchDecoder.defaultMaxEventBytes,
                     eventTimeHorizonSeconds: Int64 = Settings.defaultEventTimeHorizonSeconds) {
@@ -40,6 +45,7 @@ public struct RunnerStateMachine: Sendable {
             self.lingerNanoseconds = lingerNanoseconds
             self.idlePollNanoseconds = idlePollNanoseconds
             self.backoff = backoff
+            self.seekRetryNanoseconds = seekRetryNanoseconds
             self.maxBatchBytes = max(1, maxBatchBytes)
             self.maxEventBytes = maxEventBytes
             self.eventTimeHorizonSeconds = max(0, eventTimeHorizonSeconds)
@@ -60,6 +66,14 @@ public struct RunnerStateMachine: Sendable {
         /// The retry a pause waited for is gone (the batch was fenced or its partitions revoked): resume reading these
         /// partitions. The machine is no longer paused.
         case resume([TopicPartition])
+        /// Pause these owned partitions: their position is not known yet (their messages are ignored meanwhile).
+        case pause([TopicPartition])
+        /// Check the tables' version and read these partitions' checkpoints, then report `checkpointsLoaded` (and seek
+        /// where it says) or `checkpointsUnavailable`. Never while a batch is in flight (the committer holds the
+        /// connection).
+        case loadCheckpoints([TopicPartition])
+        /// Seek these partitions to these offsets, reporting `seated` or `seekFailed` for each.
+        case seek([TopicPartition: Int64])
         /// Everything is committed: leave the group and return.
         case close
     }
@@ -78,6 +92,14 @@ public struct RunnerStateMachine: Sendable {
         case pauseAndRetry([TopicPartition])
         /// Already paused: retry after the backoff.
         case retry
+    }
+
+    /// An owned partition whose position is not known: its messages are ignored and the consumer keeps it paused.
+    private enum Unpositioned: Equatable, Sendable {
+        /// Its checkpoint could not be read (at assignment, or after a fence) and is read again after a backoff.
+        case awaitingCheckpoint
+        /// Its seek timed out; it is tried again after `seekRetryNanoseconds`.
+        case awaitingSeek(checkpoint: Int64?, failedAt: UInt64?)
     }
 
     private struct PartitionState: Sendable {
@@ -101,6 +123,13 @@ public struct RunnerStateMachine: Sendable {
     private var retryAt: UInt64?
     private var paused = false
     private var stopping = false
+    private var unpositioned: [TopicPartition: Unpositioned] = [:]
+    /// Unpositioned partitions the consumer has not been asked to pause yet.
+    private var toPause: Set<TopicPartition> = []
+    /// Partitions to resume at the next action (the loop cannot inside a rebalance, where a batch may commit).
+    private var toResume: Set<TopicPartition> = []
+    private var checkpointFailures = 0
+    private var checkpointRetryAt: UInt64?
     /// Replay only: stop once every partition's checkpoint reaches its target.
     private var targets: [TopicPartition: Int64]?
 
@@ -109,8 +138,10 @@ public struct RunnerStateMachine: Sendable {
         self.targets = targets
     }
 
-    /// Partitions currently owned.
+    /// Owned partitions being read (their position is known).
     public var assignedPartitions: [TopicPartition] { partitions.keys.sorted() }
+    /// Every owned partition, positioned or not.
+    public var ownedPartitions: [TopicPartition] { (Array(partitions.keys) + Array(unpositioned.keys)).sorted() }
     /// Whether consumption is paused for a database outage.
     public var isPaused: Bool { paused }
     /// Messages read but not yet committed.
@@ -135,16 +166,79 @@ public struct RunnerStateMachine: Sendable {
         for partition in newPartitions {
             let checkpoint = checkpoints[partition]
             partitions[partition] = PartitionState(checkpoint: checkpoint, position: checkpoint)
+            unpositioned[partition] = nil
+            toPause.remove(partition)
             starts[partition] = Self.startOffset(checkpoint: checkpoint)
         }
         return starts
+    }
+
+    /// Partitions were assigned but their checkpoints could not be read (the database unavailable): they are assigned
+    /// at the log's end (always a valid position), paused, and positioned once their checkpoints are read, after a
+    /// backoff. Returns the offsets to assign them at.
+    public mutating func assignedWithoutCheckpoints(_ newPartitions: [TopicPartition], now: UInt64) -> [TopicPartition: Int64] {
+        awaitCheckpoints(newPartitions, now: now)
+        return Dictionary(uniqueKeysWithValues: newPartitions.map { ($0, KafkaOffset.end) })
+    }
+
+    /// The checkpoints of the partitions `.loadCheckpoints` named were read (absent: never checkpointed). Returns where
+    /// to seek each partition still owned and awaiting them.
+    public mutating func checkpointsLoaded(_ checkpoints: [TopicPartition: Int64]) -> [TopicPartition: Int64] {
+        checkpointFailures = 0
+        checkpointRetryAt = nil
+        var seeks: [TopicPartition: Int64] = [:]
+        for (partition, state) in unpositioned where state == .awaitingCheckpoint {
+            unpositioned[partition] = .awaitingSeek(checkpoint: checkpoints[partition], failedAt: nil)
+            seeks[partition] = Self.startOffset(checkpoint: checkpoints[partition])
+        }
+        return seeks
+    }
+
+    /// Reading checkpoints failed in a way that may pass: try again after the backoff.
+    public mutating func checkpointsUnavailable(now: UInt64) {
+        checkpointFailures += 1
+        checkpointRetryAt = now + settings.backoff.delayNanoseconds(afterFailures: checkpointFailures)
+    }
+
+    /// A seek landed: the partition is read from its checkpoint on. Returns whether to resume it now (not while the
+    /// machine is paused for an outage: the end of the outage resumes every positioned partition).
+    public mutating func seated(_ partition: TopicPartition) -> Bool {
+        guard case .awaitingSeek(let checkpoint, _) = unpositioned[partition] else { return false }
+        _ = assigned([partition], checkpoints: checkpoint.map { [partition: $0] } ?? [:])
+        return !paused
+    }
+
+    /// A seek timed out (a rebalance is pending): it is tried again after `seekRetryNanoseconds`, unless a rebalance
+    /// moves the partition first.
+    public mutating func seekFailed(_ partition: TopicPartition, now: UInt64) {
+        guard case .awaitingSeek(let checkpoint, _) = unpositioned[partition] else { return }
+        unpositioned[partition] = .awaitingSeek(checkpoint: checkpoint, failedAt: now)
+    }
+
+    private mutating func awaitCheckpoints(_ owned: [TopicPartition], now: UInt64) {
+        for partition in owned {
+            partitions[partition] = nil
+            unpositioned[partition] = .awaitingCheckpoint
+            toPause.insert(partition)
+            toResume.remove(partition)
+        }
+        if checkpointRetryAt == nil {
+            checkpointFailures += 1
+            checkpointRetryAt = now + settings.backoff.delayNanoseconds(afterFailures: checkpointFailures)
+        }
     }
 
     /// Partitions were taken away: forget them and drop their uncommitted messages (the next owner re-reads them).
     /// The loop reports the in-flight batch's outcome first.
     public mutating func revoked(_ lost: [TopicPartition]) {
         let lostSet = Set(lost)
-        for partition in lost { partitions[partition] = nil }
+        for partition in lost {
+            partitions[partition] = nil
+            unpositioned[partition] = nil
+            toPause.remove(partition)
+            toResume.remove(partition)
+        }
+        if !unpositioned.values.contains(.awaitingCheckpoint) { checkpointRetryAt = nil }
         dropPending { lostSet.contains($0.topicPartition) }
         inFlight = nil
     }
@@ -177,6 +271,15 @@ public struct RunnerStateMachine: Sendable {
 
     /// The next thing to do.
     public mutating func nextAction(now: UInt64) -> Action {
+        if !toPause.isEmpty {
+            defer { toPause.removeAll() }
+            return .pause(toPause.sorted())
+        }
+        if !toResume.isEmpty {
+            defer { toResume.removeAll() }
+            return .resume(toResume.sorted())
+        }
+        if inFlight == nil, let positioning = positioningDue(now: now) { return positioning }
         if let retryAt {
             if now < retryAt { return .waitForRetry(timeoutNanoseconds: min(retryAt - now, settings.idlePollNanoseconds)) }
             self.retryAt = nil
@@ -215,8 +318,9 @@ public struct RunnerStateMachine: Sendable {
         return .flush(batch)
     }
 
-    /// The in-flight batch committed: its messages are done and its checkpoints moved. Returns partitions to resume.
-    public mutating func flushSucceeded(_ batch: Batch) -> [TopicPartition] {
+    /// The in-flight batch committed: its messages are done and its checkpoints moved. After an outage, the next action
+    /// resumes the partitions the pause stopped.
+    public mutating func flushSucceeded(_ batch: Batch) {
         inFlight = nil
         let done = min(batch.messages.count, pending.count)
         pendingBytes -= pending.prefix(done).reduce(0) { $0 + Self.size(of: $1) }
@@ -226,23 +330,20 @@ public struct RunnerStateMachine: Sendable {
             partitions[move.partition]?.checkpoint = move.next
         }
         failures = 0
-        guard paused else { return [] }
+        guard paused else { return }
         paused = false
-        return assignedPartitions
+        toResume.formUnion(partitions.keys)
     }
 
-    /// Another owner moved a checkpoint (this worker was fenced): drop everything pending; the loop
-    /// reloads every owned partition's checkpoint and calls `reloaded`.
-    public mutating func fenced() -> [TopicPartition] {
+    /// Another owner moved a checkpoint (this worker was fenced): drop everything pending; every owned partition is
+    /// paused until its checkpoint is read again (`.loadCheckpoints`, at once) and it is positioned there.
+    public mutating func fenced(now: UInt64) {
         dropPending { _ in true }
         inFlight = nil
         retryAt = nil
-        return assignedPartitions
-    }
-
-    /// Checkpoints re-read after fencing; returns where to seek.
-    public mutating func reloaded(_ checkpoints: [TopicPartition: Int64]) -> [TopicPartition: Int64] {
-        assigned(assignedPartitions, checkpoints: checkpoints)
+        checkpointFailures = 0
+        checkpointRetryAt = now
+        awaitCheckpoints(ownedPartitions, now: now)
     }
 
     /// The database was unreachable: keep the batch (it is flushed again first), back off, and pause reading meanwhile.
@@ -253,6 +354,23 @@ public struct RunnerStateMachine: Sendable {
         if paused { return .retry }
         paused = true
         return .pauseAndRetry(assignedPartitions)
+    }
+
+    /// Reading checkpoints, or seeking, for unpositioned partitions once its time has come.
+    private mutating func positioningDue(now: UInt64) -> Action? {
+        guard !unpositioned.isEmpty, !stopping else { return nil }
+        let awaiting = unpositioned.filter { $0.value == .awaitingCheckpoint }.keys.sorted()
+        if !awaiting.isEmpty, let due = checkpointRetryAt, now >= due {
+            checkpointRetryAt = nil
+            return .loadCheckpoints(awaiting)
+        }
+        var seeks: [TopicPartition: Int64] = [:]
+        for (partition, state) in unpositioned {
+            guard case .awaitingSeek(let checkpoint, let failedAt) = state else { continue }
+            if let failedAt, now &- failedAt < settings.seekRetryNanoseconds { continue }
+            seeks[partition] = Self.startOffset(checkpoint: checkpoint)
+        }
+        return seeks.isEmpty ? nil : .seek(seeks)
     }
 
     private var reachedTargets: Bool {

@@ -59,7 +59,7 @@ import Testing
         var machine = Self.machine(checkpoints: [Self.p0: 5])
         machine.received([Self.message(Self.p0, 5), Self.message(Self.p0, 6), Self.message(Self.p0, 7)], now: 0)
         guard case .flush(let first) = machine.nextAction(now: 0) else { Issue.record("expected a flush"); return }
-        _ = machine.flushSucceeded(first)
+        machine.flushSucceeded(first)
         machine.received([Self.message(Self.p0, 8), Self.message(Self.p0, 9), Self.message(Self.p0, 10)], now: 1)
         guard case .flush(let second) = machine.nextAction(now: 1) else { Issue.record("expected a flush"); return }
         #expect(second.moves == [CheckpointMove(partition: Self.p0, expected: 8, next: 11)])
@@ -85,16 +85,72 @@ import Testing
         #expect(machine.assignedPartitions == [Self.p1])
     }
 
-    @Test func fencingDropsPendingWorkAndSeeksToReloadedCheckpoints() {
+    @Test func fencingDropsPendingWorkPausesAndSeeksToReloadedCheckpoints() {
         var machine = Self.machine(checkpoints: [Self.p0: 5])
         machine.received([Self.message(Self.p0, 5)], now: 0)
-        let owned = machine.fenced()
-        #expect(owned == [Self.p0, Self.p1])
+        machine.fenced(now: 10)
         #expect(machine.pendingCount == 0)
-        let seeks = machine.reloaded([Self.p0: 50])
-        #expect(seeks == [Self.p0: 50, Self.p1: 0])
-        machine.received([Self.message(Self.p0, 5)], now: 1)
+        #expect(machine.nextAction(now: 10) == .pause([Self.p0, Self.p1]))
+        #expect(machine.nextAction(now: 10) == .loadCheckpoints([Self.p0, Self.p1]), "at once, with the version check")
+        machine.received([Self.message(Self.p0, 6)], now: 10)
+        #expect(machine.pendingCount == 0, "nothing is read while the position is unknown")
+        #expect(machine.checkpointsLoaded([Self.p0: 50]) == [Self.p0: 50, Self.p1: 0])
+        let seatedp0 = machine.seated(Self.p0)
+        #expect(seatedp0, "resume it")
+        let seatedp1 = machine.seated(Self.p1)
+        #expect(seatedp1)
+        machine.received([Self.message(Self.p0, 5)], now: 11)
         #expect(machine.pendingCount == 0, "offsets before the reloaded checkpoint are not applied again")
+        machine.received([Self.message(Self.p0, 50)], now: 11)
+        #expect(machine.pendingCount == 1)
+    }
+
+    @Test func checkpointsUnreadableAtAssignmentArePausedAndReadAgainAfterABackoffOutsideTheCallback() {
+        var machine = RunnerStateMachine(settings: Self.settings)
+        #expect(machine.assignedWithoutCheckpoints([Self.p0], now: 0) == [Self.p0: KafkaOffset.end],
+                "assigned where no position can be out of range")
+        #expect(machine.ownedPartitions == [Self.p0])
+        #expect(machine.assignedPartitions == [])
+        #expect(machine.nextAction(now: 0) == .pause([Self.p0]))
+        #expect(machine.nextAction(now: 1) == .poll(maxMessages: 3, maxBytes: 1_000, timeoutNanoseconds: 10_000),
+                "serves the group while it waits")
+        #expect(machine.nextAction(now: 100_000_000) == .loadCheckpoints([Self.p0]))
+        machine.checkpointsUnavailable(now: 100_000_000)
+        #expect(machine.nextAction(now: 250_000_000) != .loadCheckpoints([Self.p0]), "backs off: 200 ms after a second failure")
+        #expect(machine.nextAction(now: 300_000_000) == .loadCheckpoints([Self.p0]))
+        #expect(machine.checkpointsLoaded([Self.p0: 7]) == [Self.p0: 7])
+        let seatedp0 = machine.seated(Self.p0)
+        #expect(seatedp0)
+        #expect(machine.assignedPartitions == [Self.p0])
+    }
+
+    @Test func aTimedOutSeekIsTriedAgainAfterTheRetryDelayUnlessARevokeTakesThePartition() {
+        var machine = Self.machine(checkpoints: [Self.p0: 5, Self.p1: 9])
+        machine.fenced(now: 0)
+        _ = machine.nextAction(now: 0)
+        #expect(machine.nextAction(now: 0) == .loadCheckpoints([Self.p0, Self.p1]))
+        _ = machine.checkpointsLoaded([Self.p0: 5, Self.p1: 9])
+        machine.seekFailed(Self.p0, now: 0)
+        machine.seekFailed(Self.p1, now: 0)
+        #expect(machine.nextAction(now: 1_000) != .seek([Self.p0: 5, Self.p1: 9]))
+        machine.revoked([Self.p1])
+        #expect(machine.nextAction(now: 5_000_000_000) == .seek([Self.p0: 5]))
+        let seatedp0 = machine.seated(Self.p0)
+        #expect(seatedp0)
+        #expect(machine.ownedPartitions == [Self.p0])
+    }
+
+    @Test func checkpointsAreNotReadWhileABatchIsInFlight() {
+        let p2 = TopicPartition(topic: "story-event", partition: 2)
+        var machine = Self.machine()
+        machine.received([Self.message(Self.p0, 0)], now: 0)
+        guard case .flush(let batch) = machine.nextAction(now: 2_000) else { Issue.record("expected a flush"); return }
+        _ = machine.assignedWithoutCheckpoints([p2], now: 2_000)
+        #expect(machine.nextAction(now: 2_000) == .pause([p2]))
+        #expect(machine.nextAction(now: 1_000_000_000) == .poll(maxMessages: 3, maxBytes: 1_000, timeoutNanoseconds: 10_000),
+                "the committer holds the connection")
+        machine.flushSucceeded(batch)
+        #expect(machine.nextAction(now: 1_000_000_000) == .loadCheckpoints([p2]))
     }
 
     @Test func databaseOutagePausesOnceBacksOffAndRetriesTheSameBatch() {
@@ -107,8 +163,9 @@ import Testing
         #expect(machine.flushFailed(now: 100_000_000) == .retry)
         #expect(machine.nextAction(now: 250_000_000) == .waitForRetry(timeoutNanoseconds: 10_000))
         #expect(machine.nextAction(now: 300_000_000) == .flush(batch))
-        #expect(machine.flushSucceeded(batch) == [Self.p0, Self.p1], "resumes what it paused")
+        machine.flushSucceeded(batch)
         #expect(!machine.isPaused)
+        #expect(machine.nextAction(now: 300_000_000) == .resume([Self.p0, Self.p1]), "resumes what it paused")
     }
 
     @Test func stopFlushesWhatIsPendingThenCloses() {
@@ -116,7 +173,7 @@ import Testing
         machine.received([Self.message(Self.p0, 0)], now: 0)
         machine.stop()
         guard case .flush(let batch) = machine.nextAction(now: 0) else { Issue.record("expected a flush"); return }
-        _ = machine.flushSucceeded(batch)
+        machine.flushSucceeded(batch)
         #expect(machine.nextAction(now: 0) == .close)
     }
 
@@ -126,7 +183,7 @@ import Testing
         _ = machine.assigned([Self.p0, Self.p1], checkpoints: [:])
         machine.received([Self.message(Self.p0, 0), Self.message(Self.p0, 1)], now: 0)
         guard case .flush(let batch) = machine.nextAction(now: 10_000) else { Issue.record("expected a flush"); return }
-        _ = machine.flushSucceeded(batch)
+        machine.flushSucceeded(batch)
         #expect(machine.nextAction(now: 10_000) == .close)
     }
 
@@ -138,7 +195,7 @@ import Testing
         #expect(kept.map(\.offset) == [0, 1], "events that arrived after the replay started are the live worker's")
         guard case .flush(let batch) = machine.nextAction(now: 10_000) else { Issue.record("expected a flush"); return }
         #expect(batch.moves == [CheckpointMove(partition: Self.p0, expected: nil, next: 2)])
-        _ = machine.flushSucceeded(batch)
+        machine.flushSucceeded(batch)
         #expect(machine.nextAction(now: 10_000) == .close)
     }
 
@@ -155,7 +212,7 @@ import Testing
                 "reads on while committing")
         machine.received((3...5).map { Self.message(Self.p0, $0) }, now: 1)
         #expect(machine.nextAction(now: 1) == .awaitInFlight, "one batch in flight at most")
-        _ = machine.flushSucceeded(first)
+        machine.flushSucceeded(first)
         guard case .flush(let second) = machine.nextAction(now: 1) else { Issue.record("expected a flush"); return }
         #expect(second.messages.map(\.offset) == [3, 4, 5])
         #expect(second.moves == [CheckpointMove(partition: Self.p0, expected: 3, next: 6)])
@@ -177,7 +234,7 @@ import Testing
         machine.stop()
         guard case .flush(let batch) = machine.nextAction(now: 0) else { Issue.record("expected a flush"); return }
         #expect(machine.nextAction(now: 0) == .awaitInFlight)
-        _ = machine.flushSucceeded(batch)
+        machine.flushSucceeded(batch)
         #expect(machine.nextAction(now: 0) == .close)
     }
 
@@ -189,9 +246,14 @@ import Testing
         guard case .flush(let batch) = machine.nextAction(now: 0) else { Issue.record("expected a flush"); return }
         #expect(machine.flushFailed(now: 0) == .pauseAndRetry([Self.p0, Self.p1]))
         #expect(machine.nextAction(now: 1_000_000_000) == .flush(batch), "the retry")
-        let owned = machine.fenced()
-        #expect(machine.reloaded([Self.p0: 3]) == [Self.p0: 3, Self.p1: 0])
-        #expect(owned == [Self.p0, Self.p1])
+        machine.fenced(now: 1_000_000_000)
+        #expect(machine.nextAction(now: 1_000_000_000) == .pause([Self.p0, Self.p1]))
+        #expect(machine.nextAction(now: 1_000_000_000) == .loadCheckpoints([Self.p0, Self.p1]))
+        #expect(machine.checkpointsLoaded([Self.p0: 3]) == [Self.p0: 3, Self.p1: 0])
+        let seatedp0 = machine.seated(Self.p0)
+        #expect(!seatedp0, "not resumed by the seek while the machine is paused")
+        let seatedp1 = machine.seated(Self.p1)
+        #expect(!seatedp1)
         #expect(machine.nextAction(now: 1_000_000_001) == .resume([Self.p0, Self.p1]))
         #expect(!machine.isPaused)
         #expect(machine.nextAction(now: 1_000_000_002) == .poll(maxMessages: 3, maxBytes: 1_000, timeoutNanoseconds: 10_000))
@@ -212,8 +274,9 @@ import Testing
         machine.received([Self.message(Self.p0, 0)], now: 0)
         guard case .flush = machine.nextAction(now: 2_000) else { Issue.record("expected a flush"); return }
         _ = machine.flushFailed(now: 2_000)
-        _ = machine.fenced()
+        machine.fenced(now: 2_000)
         machine.stop()
+        #expect(machine.nextAction(now: 1_000_000_000) == .pause([Self.p0, Self.p1]))
         #expect(machine.nextAction(now: 1_000_000_000) == .close)
     }
 
@@ -226,7 +289,7 @@ import Testing
         #expect(first.messages.map(\.offset) == [0], "the second would pass the limit")
         #expect(first.byteCount == 600)
         #expect(first.moves == [CheckpointMove(partition: Self.p0, expected: nil, next: 1)])
-        _ = machine.flushSucceeded(first)
+        machine.flushSucceeded(first)
         #expect(machine.pendingByteCount == 600)
 
         var huge = Self.machine()
@@ -247,7 +310,7 @@ import Testing
                 "reads on while committing, for the room left")
         machine.received([Self.message(Self.p0, 2, bytes: 400)], now: 0)
         #expect(machine.nextAction(now: 0) == .awaitInFlight, "1,100 bytes wait: no more reading until the commit")
-        _ = machine.flushSucceeded(first)
+        machine.flushSucceeded(first)
         guard case .flush(let second) = machine.nextAction(now: 0) else { Issue.record("expected a flush"); return }
         #expect(second.messages.map(\.offset) == [1])
     }
