@@ -127,7 +127,7 @@ struct ReplayCommand: ParsableCommand {
         } catch let error as ReplayError {
             throw error
         } catch {
-            throw CLIError("\(error)\nThe rebuild stopped part-way: \(hint).")
+            throw CLIError("\(RenderedError.rendering(error))\nThe rebuild stopped part-way: \(hint).")
         }
     }
 }

@@ -290,7 +290,7 @@ struct MetricsSQL {
 typealias SampleAt = (sample: MetricSample, coordinates: EventCoordinates)
 
 /// Rows of the metrics tables this code cannot read: written by something else, or by a newer version.
-enum MetricsTableError: Error, CustomStringConvertible {
+enum MetricsTableError: RemediableError {
     case unknownTier(String)
     case notUnsigned(column: String, value: String)
     case unreadableState(tier: String, error: String)
@@ -298,11 +298,13 @@ enum MetricsTableError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .unknownTier(let name):
-            "metrics tables hold tier \(name), which this code does not know: rebuild them with `annals replay metrics --in-place`"
+            "metrics tables hold tier \(name), which this code does not know"
         case .notUnsigned(let column, let value):
-            "metrics.samples.\(column) holds \(value), not an unsigned 64-bit integer: rebuild with `annals replay metrics --in-place`"
+            "metrics.samples.\(column) holds \(value), not an unsigned 64-bit integer"
         case .unreadableState(let tier, let error):
-            "the stored autoscaler state of \(tier) cannot be read (\(error)): rebuild with `annals replay metrics --in-place`"
+            "the stored autoscaler state of \(tier) cannot be read (\(error))"
         }
     }
+
+    var remedy: Remedy? { .replayInPlace(projection: "metrics") }
 }

@@ -164,7 +164,7 @@ public struct DeadLetterRedrive {
 }
 
 /// Why a redrive cannot start.
-public enum DeadLetterError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum DeadLetterError: RemediableError, Equatable, Sendable {
     /// No dead letter has this id.
     case unknownID(Int64)
     /// The id names another projection's dead letter.
@@ -175,11 +175,19 @@ public enum DeadLetterError: Error, Equatable, Sendable, CustomStringConvertible
     public var description: String {
         switch self {
         case .unknownID(let id):
-            "no dead letter has id \(id): `annals dlq list --all` lists them with their ids"
+            "no dead letter has id \(id)"
         case .otherProjection(let id, let owner, let requested):
-            "dead letter \(id) belongs to \(owner), not \(requested): run `annals dlq redrive \(owner) --id \(id)`"
+            "dead letter \(id) belongs to \(owner), not \(requested)"
         case .tablesMissing(let projection):
-            "the \(projection) tables do not exist: run `annals migrate` (or start its worker), then redrive again"
+            "the \(projection) tables do not exist: create them, then redrive again"
+        }
+    }
+
+    public var remedy: Remedy? {
+        switch self {
+        case .unknownID: .listDeadLetters
+        case .otherProjection(let id, let owner, _): .redrive(projection: owner, id: id)
+        case .tablesMissing: .migrate
         }
     }
 }

@@ -29,7 +29,8 @@ public enum FailureClassifier {
             } else {
                 .fatal
             }
-        case is ProjectionError, is ReplayError, is DeadLetterError:
+        case is RemediableError:
+            // An error that tells the operator what to do is about the system (tables, replays), not an event.
             .fatal
         case let error as KafkaError:
             error.isRetriable && !error.isFatal ? .retry : .fatal

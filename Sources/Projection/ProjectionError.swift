@@ -1,5 +1,5 @@
 /// Failures of the projection runtime, each saying what to do about it.
-public enum ProjectionError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum ProjectionError: RemediableError, Equatable, Sendable {
     /// The tables were built by another version of the projection's code.
     case versionMismatch(projection: String, tables: Int, code: Int)
     /// No projection of that name exists.
@@ -10,27 +10,40 @@ public enum ProjectionError: Error, Equatable, Sendable, CustomStringConvertible
     case historyDeleted(projection: String, detail: String)
     /// The consumer was configured for cooperative (incremental) rebalancing, which the runner does not support.
     case cooperativeRebalancing(strategy: String)
+    /// Topics the projection reads do not exist.
+    case topicsMissing([String])
 
     public var description: String {
         switch self {
         case .versionMismatch(let projection, let tables, let code):
-            "the \(projection) tables are version \(tables) but this code is version \(code): "
-                + "rebuild them with `annals replay \(projection) --in-place`"
+            "the \(projection) tables are version \(tables) but this code is version \(code)"
         case .unknownProjection(let name, let known):
             "no projection named \(name); known: \(known.joined(separator: ", "))"
         case .checkpointOutsideLog(let projection, let detail):
             "a \(projection) checkpoint points outside its partition's log (\(detail)): the topic was recreated or "
-                + "trimmed, or the checkpoints belong to another cluster. Nothing was applied; rebuild the tables from "
-                + "the topic as it is with `annals replay \(projection) --in-place`"
+                + "trimmed, or the checkpoints belong to another cluster. Nothing was applied"
         case .historyDeleted(let projection, let detail):
             "the \(projection) projection starts from offset 0 but the partition's first events were deleted (\(detail)): "
                 + "tables built from the rest would silently differ from the topic. Nothing was applied; restore the "
                 + "topic's history (every Annals topic keeps it forever: retention.ms -1) and start the worker again"
+        case .topicsMissing(let topics):
+            "topic \(topics.joined(separator: ", ")) does not exist"
         case .cooperativeRebalancing(let strategy):
             "partition.assignment.strategy=\(strategy) rebalances incrementally, and the projection runner re-reads its "
                 + "checkpoints only when all of a worker's partitions are revoked and assigned again (eager rebalancing): "
                 + "a batch fenced during an incremental rebalance could skip offsets of the partitions the worker keeps. "
                 + "Use range or roundrobin (the default is range)"
+        }
+    }
+
+    public var remedy: Remedy? {
+        switch self {
+        case .versionMismatch(let projection, _, _), .checkpointOutsideLog(let projection, _):
+            .replayInPlace(projection: projection)
+        case .topicsMissing:
+            .applyTopics
+        case .unknownProjection, .historyDeleted, .cooperativeRebalancing:
+            nil
         }
     }
 }

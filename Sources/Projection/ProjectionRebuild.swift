@@ -33,7 +33,7 @@ public enum ProjectionRebuild {
         let watermarks = try admin.watermarks(ofTopics: names)
         let missing = names.subtracting(watermarks.keys.map(\.topic))
         guard missing.isEmpty else {
-            throw KafkaError(code: -1, message: "topic \(missing.sorted().joined(separator: ", ")) does not exist: run `annals topics apply`")
+            throw ProjectionError.topicsMissing(missing.sorted())
         }
         return watermarks
     }

@@ -75,15 +75,17 @@ public enum ProjectionVerify {
 }
 
 /// Why verify cannot run.
-public enum VerifyError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum VerifyError: RemediableError, Equatable, Sendable {
     case neverMigrated(projection: String)
 
     public var description: String {
         switch self {
         case .neverMigrated(let projection):
-            "the \(projection) tables do not exist yet: start its worker or run `annals migrate` first"
+            "the \(projection) tables do not exist yet"
         }
     }
+
+    public var remedy: Remedy? { .migrate }
 }
 
 /// The SQL of verify: a snapshot copy of the live tables and checkpoints, and row-set differences.

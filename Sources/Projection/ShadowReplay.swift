@@ -107,7 +107,7 @@ public struct ShadowReplayRecord: Equatable, Sendable {
 }
 
 /// Why a replay cannot go on.
-public enum ReplayError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum ReplayError: RemediableError, Equatable, Sendable {
     case unfinished(ShadowReplayRecord)
     case noReplay(projection: String)
     case shadowMissing(projection: String, schema: String)
@@ -119,17 +119,24 @@ public enum ReplayError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unfinished(let record):
             "a replay of \(record.projection) into \(record.shadow.schema) is unfinished"
                 + (record.until.map { " (until \($0))" } ?? "")
-                + ": run `annals replay \(record.projection) --resume` to finish it, or `--abandon` to drop it"
         case .noReplay(let projection):
-            "no replay of \(projection) is under way: start one with `annals replay \(projection)`"
+            "no replay of \(projection) is under way"
         case .shadowMissing(let projection, let schema):
-            "the shadow schema \(schema) of the \(projection) replay does not exist: "
-                + "abandon the replay (`annals replay \(projection) --abandon`) and start again"
+            "the shadow schema \(schema) of the \(projection) replay does not exist"
         case .shadowIncomplete(let projection, let partition, let reached, let stop):
-            "the \(projection) shadow reached \(partition)@\(reached), not its stop offset \(stop): "
-                + "run `annals replay \(projection) --resume` to finish it"
+            "the \(projection) shadow reached \(partition)@\(reached), not its stop offset \(stop)"
         case .badBound(let text):
             "--until \(text): expected an offset (e.g. 12000) or an ISO 8601 time (e.g. 2026-11-25T10:00:00Z)"
+        }
+    }
+
+    public var remedy: Remedy? {
+        switch self {
+        case .unfinished(let record): .resumeOrAbandonReplay(projection: record.projection)
+        case .noReplay(let projection): .startReplay(projection: projection)
+        case .shadowMissing(let projection, _): .abandonReplay(projection: projection)
+        case .shadowIncomplete(let projection, _, _, _): .resumeReplay(projection: projection)
+        case .badBound: nil
         }
     }
 }

@@ -4,6 +4,6 @@ import AnnalsCLI
 struct Annals {
     static func main() async {
         bootstrapLogging()
-        await AnnalsCommand.main()
+        await AnnalsCommand.launch()
     }
 }

@@ -80,8 +80,8 @@ import Testing
         #expect(throws: ProjectionError.versionMismatch(projection: "story", tables: 99, code: 1)) {
             try ProjectionMigrator.migrate(StoryProjection(), connection: db)
         }
-        #expect(ProjectionError.versionMismatch(projection: "story", tables: 99, code: 1).description
-            .contains("annals replay story --in-place"))
+        #expect(ProjectionError.versionMismatch(projection: "story", tables: 99, code: 1).remedy
+            == .replayInPlace(projection: "story"), "says what to do, as data the command line renders")
     }
 }
 

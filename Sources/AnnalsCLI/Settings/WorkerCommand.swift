@@ -49,6 +49,7 @@ extension WorkerCommand {
         } catch {
             // The parser's own errors (help, usage, ExitCode) keep its rendering; a failure of the run is a log line.
             let fromParser = String(reflecting: type(of: error)).hasPrefix("ArgumentParser.")
+            let error = RenderedError.rendering(error)
             guard startup.logging.format == .json, !fromParser else { exit(withError: error) }
             Logger(label: loggerLabel).critical("\(error)", metadata: ["exit-status": "1"])
             exit(withError: ExitCode.failure)

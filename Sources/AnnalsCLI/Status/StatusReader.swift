@@ -48,7 +48,7 @@ final class StatusReader {
             var status = ProjectionStatus.assemble(
                 name: projection.name, codeVersion: projection.version, tablesVersion: version, watermarks: [:],
                 checkpoints: [:], deadLetters: [:], workers: workers, oldestUnapplied: [:], nowMilliseconds: 0)
-            status.problem = "\(error)"
+            status.problem = "\(RenderedError.rendering(error))"
             return status
         }
         let checkpoints = version == nil ? [:] : try CheckpointStore(projection: projection.name).loadAll(connection: db)
