@@ -262,6 +262,22 @@ struct HostileInputTests {
         crowd.actors = (0..<10_000).map { "actor-\($0)" }
         try add("story 10,000 actors", try record(crowd, topic: topic, key: "hostile-crowd"), .applied)
 
+        // Keys and headers: none, binary, two type headers (the last one counts), bytes that are not UTF-8, a null header.
+        try add("story without a key", try record(story("h-nil-key", world: "hostile-keys", sequence: 1), topic: topic, key: nil),
+                .applied)
+        var binaryKey = try record(story("h-binary-key", world: "hostile-keys", sequence: 2), topic: topic, key: nil)
+        binaryKey.key = [0xff, 0x00, 0x1b, 0x9b]
+        try add("story with a binary key", binaryKey, .applied)
+        var twoHeaders = try record(story("h-two-headers", world: "hostile-keys", sequence: 3), topic: topic, key: "hostile-keys")
+        twoHeaders.headers.insert(KafkaHeader(key: typeHeader, value: Array("annals.v1.MetricSample".utf8)), at: 0)
+        try add("story two type headers, the last its own", twoHeaders, .applied)
+        var notUTF8 = try record(story("h-header-bytes", world: "hostile-keys", sequence: 4), topic: topic, key: "hostile-keys")
+        notUTF8.headers = [KafkaHeader(key: typeHeader, value: [0xff, 0xfe, 0x00])]
+        try add("story type header not UTF-8", notUTF8, .deadLettered([#"but the message is labelled \u{FFFD}\u{FFFD}\u{0}"#]))
+        var nullHeader = try record(story("h-null-header", world: "hostile-keys", sequence: 5), topic: topic, key: "hostile-keys")
+        nullHeader.headers = [KafkaHeader(key: typeHeader, value: nil), KafkaHeader(key: "", value: [0x00])]
+        try add("story null type header and an empty header name", nullHeader, .applied)
+
         // Times: far future, year 1, outside proto3's range, and a record timestamped 1970 (1 ms: librdkafka stamps 0 as now).
         try add("story occurred_at far future", try record(story("h-future", world: "hostile-time", sequence: 1, at: farFuture),
                                                             topic: topic, key: "hostile-time"),
