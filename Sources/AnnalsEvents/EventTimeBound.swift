@@ -111,25 +111,9 @@ public enum EventTimeBound {
         return isValid(time) ? iso8601(time) : nil
     }
 
-    /// YYYY-MM-DD of a day since the epoch, by Howard Hinnant's days-to-civil algorithm (valid years only).
-    private static func civilDate(days: Int64) -> String {
-        let z = days + 719_468
-        let era = floorDivide(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        let yearText = String(year)
-        return String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText + "-\(two(month))-\(two(day))"
-    }
+    private static func two(_ n: Int64) -> String { CivilCalendar.twoDigits(n) }
 
-    private static func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { CivilCalendar.floorDivide(a, b) }
 
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
-        let quotient = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
-    }
+    private static func civilDate(days: Int64) -> String { CivilCalendar.dateText(days: days) }
 }

@@ -1,19 +1,10 @@
-/// SplitMix64: a seeded generator whose sequence is fixed by its seed, so a failing case can be replayed.
-struct FuzzRandom {
-    private var state: UInt64
+@testable import AnnalsMetrics
 
-    init(seed: UInt64) {
-        state = seed
-    }
+/// The fuzz cases' generator: the load traces' SplitMix64, whose sequence is fixed by its seed, so a failing case can
+/// be replayed (ANNALS_FUZZ_SEED).
+typealias FuzzRandom = SeededRandom
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededRandom {
     /// Uniform in `0..<bound` (bound ≥ 1).
     mutating func below(_ bound: Int) -> Int {
         Int(next() % UInt64(max(1, bound)))

@@ -1,3 +1,4 @@
+@testable import AnnalsMetrics
 import AnnalsEvents
 import SwiftProtobuf
 

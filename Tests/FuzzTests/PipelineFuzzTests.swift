@@ -1,6 +1,6 @@
 import AnnalsEvents
 @testable import AnnalsCLI
-import AnnalsMetrics
+@testable import AnnalsMetrics
 import Foundation
 import Kafka
 import KnowledgeBase

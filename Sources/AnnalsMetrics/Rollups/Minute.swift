@@ -72,33 +72,15 @@ public struct Minute: Sendable, Hashable, Comparable, Codable, CustomStringConve
         try container.encode(index)
     }
 
-    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
-        let quotient = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
-    }
+    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 { CivilCalendar.floorDivide(a, b) }
 
-    /// `a` modulo `b` in `0..<b` for `b > 0`; never overflows, unlike `a - floorDivide(a, b) * b`.
-    static func floorModulo(_ a: Int64, _ b: Int64) -> Int64 {
-        let remainder = a % b
-        return remainder < 0 ? remainder + b : remainder
-    }
+    static func floorModulo(_ a: Int64, _ b: Int64) -> Int64 { CivilCalendar.floorModulo(a, b) }
 
-    private static func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    private static func two(_ n: Int64) -> String { CivilCalendar.twoDigits(n) }
 
-    /// Date (YYYY-MM-DD), hour and minute in UTC, by Howard Hinnant's days-to-civil algorithm.
+    /// Date (YYYY-MM-DD), hour and minute in UTC.
     private var civil: (String, Int64, Int64) {
-        let days = Self.floorDivide(index, 1_440)
         let minuteOfDay = Self.floorModulo(index, 1_440)
-        let z = days + 719_468
-        let era = Self.floorDivide(z, 146_097)
-        let dayOfEra = Self.floorModulo(z, 146_097)
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        let yearText = year >= 0 && year < 10_000 ? String(repeating: "0", count: 4 - String(year).count) + String(year) : String(year)
-        return ("\(yearText)-\(Self.two(month))-\(Self.two(day))", minuteOfDay / 60, minuteOfDay % 60)
+        return (CivilCalendar.dateText(days: Self.floorDivide(index, 1_440)), minuteOfDay / 60, minuteOfDay % 60)
     }
 }
