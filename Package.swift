@@ -179,6 +179,10 @@ let package = Package(
         .executableTarget(name: "annals-traces", dependencies: ["AnnalsMetrics"]),
         .executableTarget(name: "annals-scaling-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-api", dependencies: ["AnnalsCLI"]),
+        // Test tooling, never shipped: the probe projection (one row per apply, no dedupe) and its worker, which the
+        // end-to-end guarantee tests run beside annals-story-worker so a double apply cannot hide behind a dedupe.
+        .target(name: "TestProbeProjection", dependencies: ["Projection", "Postgres", "AnnalsEvents"]),
+        .executableTarget(name: "annals-probe-worker", dependencies: ["AnnalsCLI", "TestProbeProjection"]),
         .executableTarget(
             name: "annals-bench",
             dependencies: [
@@ -202,7 +206,10 @@ let package = Package(
         .testTarget(name: "AnnalsEventsTests", dependencies: ["AnnalsEvents"]),
         .testTarget(
             name: "ProjectionTests",
-            dependencies: ["Projection", "Kafka", "Postgres", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+            dependencies: [
+                "Projection", "Kafka", "Postgres", "TestSupport", "TestProbeProjection",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(name: "KnowledgeBaseTests", dependencies: ["KnowledgeBase", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport"]),
         .testTarget(
             name: "RemoteEmbeddingTests",
@@ -266,7 +273,7 @@ let package = Package(
             dependencies: [
                 "Story", "KnowledgeBase", "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation", "Projection", "Kafka",
                 "Postgres", "AnnalsEvents",
-                "TestSupport",
+                "TestSupport", "TestProbeProjection",
             ]
         ),
     ]

@@ -3,6 +3,8 @@ import Testing
 import TestSupport
 
 /// Guarantee 1 under crashes: a worker SIGKILLed at random instants and restarted ends with the tables of one clean run.
+/// A probe worker (no dedupe: one row per apply) is SIGKILLed and restarted at the same instants, so an event applied
+/// twice cannot hide behind the story projection's dedupe by event id.
 @Suite("Crash recovery", .timeLimit(.minutes(4)))
 struct CrashRecoveryTests {
     @Test func workerKilledRepeatedlyMidStreamEndsIdenticalToCleanRun() async throws {
@@ -26,29 +28,49 @@ struct CrashRecoveryTests {
         // A SIGKILLed member keeps its partitions in the group until its session times out: each restart joins a
         // fresh group rather than wait for that. Positions come from annals.checkpoints, never from group offsets.
         var kills = 0
+        var probeKills = 0
         var worker = try stack.startWorker(group: TestKafkaCluster.uniqueGroupID("kills"), batchSize: 500, name: "kills")
+        var probe = try stack.startProbeWorker(group: TestKafkaCluster.uniqueGroupID("kills-probe"), batchSize: 500,
+                                               name: "kills-probe")
         while kills < 10 {
             // Once this incarnation has committed something, kill it at a random instant: mid-batch,
-            // mid-transaction or between transactions.
+            // mid-transaction or between transactions. The probe too, once it has committed (or applied everything).
             let before = try await stack.checkpointTotal()
+            let probeBefore = try await stack.checkpointTotal(projection: "probe")
             try await waitUntil(timeout: .seconds(60), pollInterval: .milliseconds(20),
-                                description: "the restarted worker to commit a batch") {
+                                description: "the restarted workers to commit a batch") {
                 if let status = worker.status() { throw TestSupportFailure("worker \(status): \(worker.logTail())") }
-                return try await stack.checkpointTotal() > before
+                if let status = probe.status() { throw TestSupportFailure("probe \(status): \(probe.logTail())") }
+                let probeTotal = try await stack.checkpointTotal(projection: "probe")
+                return try await stack.checkpointTotal() > before && (probeTotal > probeBefore || probeTotal == Int64(total))
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 0...400)))
             guard try await stack.checkpointTotal() < Int64(total) else { break }
             try worker.kill(SIGKILL)
+            let probeMidStream = try await stack.checkpointTotal(projection: "probe") < Int64(total)
+            try probe.kill(SIGKILL)
             #expect(try await worker.waitForExit(timeout: .seconds(10)) == .signaled(SIGKILL))
+            #expect(try await probe.waitForExit(timeout: .seconds(10)) == .signaled(SIGKILL))
             kills += 1
+            if probeMidStream { probeKills += 1 }
             worker = try stack.startWorker(group: TestKafkaCluster.uniqueGroupID("kills"), batchSize: 500, name: "kills")
+            probe = try stack.startProbeWorker(group: TestKafkaCluster.uniqueGroupID("kills-probe"), batchSize: 500,
+                                               name: "kills-probe")
         }
         try await producer.value
-        try await stack.waitForCheckpoints(total: Int64(total), workers: [worker], timeout: .seconds(120))
+        try await stack.waitForCheckpoints(total: Int64(total), workers: [worker, probe], timeout: .seconds(120))
+        try await stack.waitForCheckpoints(total: Int64(total), workers: [worker, probe], projection: "probe")
         try worker.kill(SIGTERM)
+        try probe.kill(SIGTERM)
         #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0))
-        print("workerKilledRepeatedlyMidStreamEndsIdenticalToCleanRun: \(kills) SIGKILLs during a \(total)-event stream")
+        #expect(try await probe.waitForExit(timeout: .seconds(30)) == .exited(0))
+        print("workerKilledRepeatedlyMidStreamEndsIdenticalToCleanRun: \(kills) SIGKILLs during a \(total)-event stream, "
+                + "\(probeKills) of the probe worker mid-stream")
         #expect(kills >= 5, "only \(kills) kills landed mid-stream")
+        #expect(probeKills >= 5, "only \(probeKills) probe kills landed mid-stream")
+        // Every event applied exactly once across the kills: a row per apply, no dedupe to hide a second one.
+        let applied = try await stack.probeCount()
+        #expect(applied == .exactlyOnce(total), "probe.applies: \(applied)")
 
         // The clean run: same topic, another group, another database, no kills.
         let cleanWorker = try stack.startWorker(

@@ -4,6 +4,7 @@ import Kafka
 import Logging
 import Postgres
 import Projection
+import TestProbeProjection
 import TestSupport
 import Testing
 

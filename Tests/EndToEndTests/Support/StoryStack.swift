@@ -5,10 +5,12 @@ import Logging
 import Postgres
 import Projection
 import Story
+import TestProbeProjection
 import TestSupport
 
 /// One test's world: its own mock Kafka cluster with `story-event`, its own database, a producer, and
-/// helpers to run `annals-story-worker` processes and read what they wrote.
+/// helpers to run `annals-story-worker` processes (and `annals-probe-worker` ones, test tooling that records every
+/// apply with no dedupe) and read what they wrote.
 struct StoryStack: Sendable {
     let kafka: TestKafkaCluster
     let database: TestDatabase
@@ -41,10 +43,24 @@ struct StoryStack: Sendable {
     /// for members during a rebalance, hands partitions over in seconds instead of 45.
     func startWorker(group: String, batchSize: Int = 5_000, lingerMs: Int = 50, databaseURL: String? = nil,
                      fastGroup: Bool = true, name: String = "worker", extraArguments: [String] = []) throws -> ChildProcess {
+        try startWorker("annals-story-worker", group: group, batchSize: batchSize, lingerMs: lingerMs,
+                        databaseURL: databaseURL, fastGroup: fastGroup, name: name, extraArguments: extraArguments)
+    }
+
+    /// Starts `annals-probe-worker` (test tooling: one row in probe.applies per apply, no event-id dedupe) on the
+    /// same topic and database, with the same options as `startWorker`; give it a group of its own.
+    func startProbeWorker(group: String, batchSize: Int = 5_000, lingerMs: Int = 50, databaseURL: String? = nil,
+                          fastGroup: Bool = true, name: String = "probe") throws -> ChildProcess {
+        try startWorker("annals-probe-worker", group: group, batchSize: batchSize, lingerMs: lingerMs,
+                        databaseURL: databaseURL, fastGroup: fastGroup, name: name, extraArguments: [])
+    }
+
+    private func startWorker(_ executable: String, group: String, batchSize: Int, lingerMs: Int, databaseURL: String?,
+                             fastGroup: Bool, name: String, extraArguments: [String]) throws -> ChildProcess {
         let groupTimings = fastGroup
             ? ["--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=200"] : []
         return try ChildProcess.annals(
-            "annals-story-worker",
+            executable,
             arguments: [
                 "--brokers", kafka.bootstrapServers, "--database-url", databaseURL ?? database.url,
                 "--group", group, "--batch-size", String(batchSize), "--linger-ms", String(lingerMs),
@@ -59,19 +75,19 @@ struct StoryStack: Sendable {
         return (status, process.log())
     }
 
-    /// Waits until the stored checkpoints of the story projection sum to `total`, failing fast (with the log) if
-    /// one of `workers` exits.
+    /// Waits until the stored checkpoints of the story projection (or `projection`, e.g. "probe") sum to `total`,
+    /// failing fast (with the log) if one of `workers` exits.
     func waitForCheckpoints(total: Int64, workers: [ChildProcess], database: TestDatabase? = nil,
-                            timeout: Duration = .seconds(90)) async throws {
+                            projection: String = "story", timeout: Duration = .seconds(90)) async throws {
         let database = database ?? self.database
         try await waitUntil(timeout: timeout, pollInterval: .milliseconds(100),
-                            description: "story checkpoints in \(database.name) to reach \(total)") {
+                            description: "\(projection) checkpoints in \(database.name) to reach \(total)") {
             for worker in workers {
                 if let status = worker.status() {
                     throw TestSupportFailure("worker \(worker.pid) \(status) early; log:\n\(worker.logTail())")
                 }
             }
-            return (try? await Self.blocking { try Self.checkpointTotal(database) }) == total
+            return (try? await Self.blocking { try Self.checkpointTotal(database, projection: projection) }) == total
         }
     }
 
@@ -103,25 +119,26 @@ struct StoryStack: Sendable {
         _ = try await query(sql, parameters)
     }
 
-    /// Sum of the story projection's stored next offsets (0 before the tables exist).
-    static func checkpointTotal(_ database: TestDatabase) throws -> Int64 {
+    /// Sum of the story projection's (or `projection`'s) stored next offsets (0 before the tables exist).
+    static func checkpointTotal(_ database: TestDatabase, projection: String = "story") throws -> Int64 {
         let connection = try database.connect()
         let exists = try connection.execute("SELECT to_regclass('annals.checkpoints') IS NOT NULL AS present")
         guard try exists.rows.first?.bool("present") == true else { return 0 }
         let result = try connection.execute(
-            "SELECT coalesce(sum(next_offset), 0)::bigint AS total FROM annals.checkpoints WHERE projection = 'story'")
+            "SELECT coalesce(sum(next_offset), 0)::bigint AS total FROM annals.checkpoints WHERE projection = $1",
+            [PostgresValue(projection)])
         return try result.rows.first?.int64("total") ?? 0
     }
 
-    func checkpointTotal(in database: TestDatabase? = nil) async throws -> Int64 {
+    func checkpointTotal(in database: TestDatabase? = nil, projection: String = "story") async throws -> Int64 {
         let database = database ?? self.database
-        return try await Self.blocking { try Self.checkpointTotal(database) }
+        return try await Self.blocking { try Self.checkpointTotal(database, projection: projection) }
     }
 
     /// Stored next offset per partition.
-    func checkpoints(in database: TestDatabase? = nil) async throws -> [Int32: Int64] {
+    func checkpoints(in database: TestDatabase? = nil, projection: String = "story") async throws -> [Int32: Int64] {
         let rows = try await query(
-            "SELECT partition, next_offset FROM annals.checkpoints WHERE projection = 'story'", in: database)
+            "SELECT partition, next_offset FROM annals.checkpoints WHERE projection = $1", [PostgresValue(projection)], in: database)
         var result: [Int32: Int64] = [:]
         for row in rows { result[Int32(try row.int("partition"))] = try row.int64("next_offset") }
         return result
@@ -139,6 +156,13 @@ struct StoryStack: Sendable {
             }
             return result
         }
+    }
+
+    /// What the probe workers applied: rows of probe.applies and distinct event ids in them. Each event applied
+    /// exactly once is `ProbeCount.exactlyOnce(eventsPublished)`.
+    func probeCount(in database: TestDatabase? = nil) async throws -> ProbeCount {
+        let database = database ?? self.database
+        return try await Self.blocking { try ProbeCount.read(try database.connect()) }
     }
 
     func count(_ table: String, in database: TestDatabase? = nil) async throws -> Int {

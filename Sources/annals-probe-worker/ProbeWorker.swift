@@ -1,0 +1,7 @@
+@main
+struct ProbeWorker {
+    static func main() async {
+        // Reads --config, sets up logging (JSON lines unless --log-format text) and runs the command.
+        await ProbeWorkerCommand.launch()
+    }
+}
