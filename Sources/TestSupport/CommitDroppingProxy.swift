@@ -15,7 +15,9 @@ public final class CommitDroppingProxy: Sendable {
     private let upstreamPort: Int
     private let armed = Atomic<Int>(0)
     private let dropped = Atomic<Int>(0)
-    private let sockets = Mutex<[Int32]>([])
+    /// Open connection sockets, and whether the proxy is closed. Sockets are shut down and closed only under this
+    /// lock, and the listener once: a descriptor closed twice may by then be another part of the process's.
+    private let sockets = Mutex<(open: Set<Int32>, closed: Bool)>(([], false))
 
     /// Listens on an ephemeral loopback port and forwards to `upstreamPort` on 127.0.0.1.
     public init(upstreamPort: Int) throws {
@@ -52,9 +54,13 @@ public final class CommitDroppingProxy: Sendable {
 
     /// Stops accepting and cuts every open connection.
     public func close() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        Glibc.close(listener)
-        for fd in sockets.withLock({ $0 }) { shutdown(fd, Int32(SHUT_RDWR)) }
+        sockets.withLock { sockets in
+            guard !sockets.closed else { return }
+            sockets.closed = true
+            shutdown(listener, Int32(SHUT_RDWR))
+            Glibc.close(listener)
+            for fd in sockets.open { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
     }
 
     deinit { close() }
@@ -81,7 +87,16 @@ public final class CommitDroppingProxy: Sendable {
                 Glibc.close(server)
                 continue
             }
-            sockets.withLock { $0 += [client, server] }
+            let accepted = sockets.withLock { sockets -> Bool in
+                guard !sockets.closed else { return false }
+                sockets.open.formUnion([client, server])
+                return true
+            }
+            guard accepted else {
+                Glibc.close(client)
+                Glibc.close(server)
+                return
+            }
             let cut = CutFlag()
             Thread { [self] in clientToServer(client, server, cut: cut) }.start()
             Thread { [self] in serverToClient(server, client, cut: cut) }.start()
@@ -109,8 +124,12 @@ public final class CommitDroppingProxy: Sendable {
             let written = chunk.withUnsafeBytes { write(server, $0.baseAddress, count) }
             guard written == count else { break }
         }
-        shutdown(server, Int32(SHUT_RDWR))
-        shutdown(client, Int32(SHUT_RDWR))
+        // Wakes serverToClient, which closes both; unless it already has (then the numbers may be reused).
+        sockets.withLock { sockets in
+            guard sockets.open.contains(server) else { return }
+            shutdown(server, Int32(SHUT_RDWR))
+            shutdown(client, Int32(SHUT_RDWR))
+        }
     }
 
     private func serverToClient(_ server: Int32, _ client: Int32, cut: CutFlag) {
@@ -126,11 +145,13 @@ public final class CommitDroppingProxy: Sendable {
             let written = buffer.withUnsafeBytes { write(client, $0.baseAddress, count) }
             guard written == count else { break }
         }
-        shutdown(server, Int32(SHUT_RDWR))
-        shutdown(client, Int32(SHUT_RDWR))
-        Glibc.close(server)
-        Glibc.close(client)
-        sockets.withLock { $0.removeAll { $0 == server || $0 == client } }
+        sockets.withLock { sockets in
+            shutdown(server, Int32(SHUT_RDWR))
+            shutdown(client, Int32(SHUT_RDWR))
+            Glibc.close(server)
+            Glibc.close(client)
+            sockets.open.subtract([server, client])
+        }
     }
 
     private static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {

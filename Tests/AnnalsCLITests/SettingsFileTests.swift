@@ -101,7 +101,7 @@ import Testing
         let text = Self.message { try Self.file("batch-size: 5\nbrokerz: 127.0.0.1:9092\n") }
         #expect(text.contains("settings file story.yaml"), "\(text)")
         #expect(text.contains("line 2: brokerz is not an option of this worker"), "\(text)")
-        #expect(text.contains("valid keys: batch-size, brokers, database-url, database-url-file, group"), "\(text)")
+        #expect(text.contains("valid keys: batch-bytes, batch-size, brokers, database-url, database-url-file, event-time-horizon-seconds, group"), "\(text)")
         #expect(!text.contains("config,") && !text.contains("help"), "\(text)")
     }
 
