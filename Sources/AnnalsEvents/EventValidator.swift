@@ -91,7 +91,7 @@ public enum EventValidator {
 
     /// Within proto3's Timestamp range (years 1 to 9999) with nanos in 0..<1e9.
     private static func isValidTimestamp(_ t: SwiftProtobuf.Google_Protobuf_Timestamp) -> Bool {
-        (-62_135_596_800...253_402_300_799).contains(t.seconds) && (0..<1_000_000_000).contains(t.nanos)
+        EventTimeBound.isValid(t)
     }
 
     /// Earliest second PostgreSQL's timestamptz holds (4714-11-24 BC, Julian day 0).

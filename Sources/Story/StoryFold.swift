@@ -71,7 +71,7 @@ public enum StoryFold {
             var world = worlds[event.worldID]
                 ?? WorldSummary(worldID: event.worldID, eventCount: 0, firstEventAt: time, lastEventAt: time,
                                 lastSequence: 0, gapCount: 0)
-            world.eventCount = saturatingIncrement(world.eventCount)
+            world.eventCount = world.eventCount.saturatingAdding(1)
             world.firstEventAt = min(world.firstEventAt, time)
             world.lastEventAt = max(world.lastEventAt, time)
             // After Int64.max no sequence can follow: the expected one stays there and whatever comes is a regression.
@@ -82,7 +82,7 @@ public enum StoryFold {
                     worldID: event.worldID, eventID: event.meta.eventID,
                     kind: sequence > expected ? .gap : .regression,
                     expectedSequence: expected, actualSequence: sequence, occurredAt: time, coordinates: coordinates))
-                world.gapCount = saturatingIncrement(world.gapCount)
+                world.gapCount = world.gapCount.saturatingAdding(1)
             }
             world.lastSequence = max(world.lastSequence, sequence)
             worlds[event.worldID] = world
@@ -90,10 +90,4 @@ public enum StoryFold {
         changes.worlds = touched.compactMap { worlds[$0] }
         return changes
     }
-
-    /// `count + 1`, held at Int64.max: a stored count may already be there.
-    private static func saturatingIncrement(_ count: Int64) -> Int64 {
-        count == .max ? .max : count + 1
-    }
-
 }

@@ -1,3 +1,5 @@
+import AnnalsEvents
+
 /// What one metric asks the tier's capacity to be, with the figures behind it.
 public struct MetricProposal: Sendable, Equatable, CustomStringConvertible {
     /// The metrics the policy scales on, in priority order (the first wins a tie).
