@@ -244,12 +244,7 @@ public final class ProjectionRunner {
             decoded.removeAll()
         case .failed(let error) where FailureClassifier.verdict(for: error) == .retry:
             logger.warning("\(Self.unavailable(error)) during a rebalance, will retry", metadata: ["error": "\(error)"])
-            if error is PostgresError {
-                connection = nil
-                databaseFailed(error)
-            }
-            metrics.retries.increment()
-            _ = machine.flushFailed(now: Self.now())
+            _ = flushFailed(error)
         case .failed(let error):
             // Callbacks cannot throw: the loop throws it once `poll` returns.
             failureDuringRebalance = error
@@ -300,13 +295,8 @@ public final class ProjectionRunner {
             machine.fenced(now: Self.now())
             decoded.removeAll()
         case .failed(let error) where FailureClassifier.verdict(for: error) == .retry:
-            if error is PostgresError {
-                connection = nil
-                databaseFailed(error)
-            }
-            metrics.retries.increment()
             let unavailable = Self.unavailable(error)
-            switch machine.flushFailed(now: Self.now()) {
+            switch flushFailed(error) {
             case .pauseAndRetry(let partitions):
                 try consumer.pause(partitions)
                 logger.warning("\(unavailable): paused, will retry", metadata: ["error": "\(error)"])
@@ -316,6 +306,16 @@ public final class ProjectionRunner {
         case .failed(let error):
             throw error
         }
+    }
+
+    /// A batch failed in a way that may pass: drop a lost connection, count the retry, and let the machine back off.
+    private func flushFailed(_ error: any Error) -> RunnerStateMachine.FailureAction {
+        if error is PostgresError {
+            connection = nil
+            databaseFailed(error)
+        }
+        metrics.retries.increment()
+        return machine.flushFailed(now: Self.now())
     }
 
     private func committed(_ batch: RunnerStateMachine.Batch, deadLetters deadLetterCount: Int, consumer: KafkaConsumer?) {

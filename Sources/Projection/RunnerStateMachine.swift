@@ -224,10 +224,7 @@ public struct RunnerStateMachine: Sendable {
             toPause.insert(partition)
             toResume.remove(partition)
         }
-        if checkpointRetryAt == nil {
-            checkpointFailures += 1
-            checkpointRetryAt = now + settings.backoff.delayNanoseconds(afterFailures: checkpointFailures)
-        }
+        if checkpointRetryAt == nil { checkpointsUnavailable(now: now) }
     }
 
     /// Partitions were taken away: forget them and drop their uncommitted messages (the next owner re-reads them).
