@@ -1,5 +1,4 @@
 import AnnalsEvents
-import Dispatch
 import Kafka
 import Logging
 import Postgres
@@ -16,7 +15,7 @@ import Synchronization
 /// the metrics tables from offset 0 (its database lost or restored from an old backup) does not publish past
 /// decisions again, and a decision acknowledged but left unmarked by a crash is not re-sent.
 public final class DecisionPublisher: Service, Sendable {
-    private let database: OutboxConnection
+    private let database: SerialConnection
     private let producer: KafkaProducer
     private let kafka: KafkaConfig
     private let reconciled = Atomic<Bool>(false)
@@ -29,7 +28,7 @@ public final class DecisionPublisher: Service, Sendable {
     /// A publisher reading the outbox at `databaseURL` and producing to the brokers of `kafka`.
     public init(databaseURL: String, kafka: KafkaConfig, logger: Logger, pollInterval: Duration = .seconds(2),
                 roundSize: Int = 500) throws {
-        database = OutboxConnection(conninfo: databaseURL)
+        database = SerialConnection(conninfo: databaseURL, label: "annals.metrics.outbox")
         producer = try KafkaProducer(config: kafka, logger: logger)
         self.kafka = kafka
         self.logger = logger
@@ -71,7 +70,7 @@ public final class DecisionPublisher: Service, Sendable {
             while try await publishRound() == roundSize {}
         } catch {
             logger.warning("cannot publish decisions now, will retry", metadata: ["error": "\(error)"])
-            database.reset()
+            await database.close()  // and with it the session's outbox lock
         }
     }
 
@@ -147,35 +146,5 @@ public final class DecisionPublisher: Service, Sendable {
             "decision": "\(entry.decisionID)", "tier": "\(entry.tier)",
             "capacity": "\(decision.currentCapacity) → \(decision.desiredCapacity)",
         ])
-    }
-}
-
-/// The publisher's database connection, used only on its own serial queue (libpq blocks).
-// @unchecked Sendable: `connection` is read and written only inside `queue`'s work items.
-private final class OutboxConnection: @unchecked Sendable {
-    private let conninfo: String
-    private let queue = DispatchQueue(label: "annals.metrics.outbox")
-    private var connection: PostgresConnection?
-
-    init(conninfo: String) {
-        self.conninfo = conninfo
-    }
-
-    /// Runs `body` on the queue with a live connection.
-    func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { [self] in
-                continuation.resume(with: Result {
-                    if connection?.isHealthy != true { connection = try PostgresConnection(conninfo: conninfo) }
-                    guard let connection else { throw PostgresError(.connectionFailed, message: "no connection") }
-                    return try body(connection)
-                })
-            }
-        }
-    }
-
-    /// Drops the connection (and with it any session lock); the next `run` opens a new one.
-    func reset() {
-        queue.async { [self] in connection = nil }
     }
 }

@@ -6,25 +6,13 @@ import Foundation
 /// thread pool and waits for it asynchronously. Connections open on first use; a connection that broke is
 /// reopened before the next request uses it.
 public final class PostgresConnectionPool: @unchecked Sendable {
-    // Safe: the mutable `state` is only reached under `lock`; the rest is immutable.
-    /// One connection and the only queue that touches it.
-    private final class Slot: @unchecked Sendable {
-        // Safe: `connection` is read and written only by blocks on `queue`, which runs one at a time, and a slot
-        // is lent to one request at a time.
-        let queue: DispatchQueue
-        var connection: PostgresConnection?
-
-        init(index: Int) {
-            queue = DispatchQueue(label: "annals.postgres-pool.\(index)")
-        }
-    }
-
+    // Safe: the mutable `state` is only reached under `lock`; the rest is immutable. A connection is lent to one
+    // request at a time.
     private struct State {
-        var idle: [Slot]
-        var waiting: [CheckedContinuation<Slot, Never>] = []
+        var idle: [SerialConnection]
+        var waiting: [CheckedContinuation<SerialConnection, Never>] = []
     }
 
-    private let conninfo: String
     private var state: State
     private let lock = NSLock()
     /// How many connections the pool holds.
@@ -33,9 +21,10 @@ public final class PostgresConnectionPool: @unchecked Sendable {
     /// A pool of `size` connections from a libpq URL or conninfo; nothing connects until used.
     public init(conninfo: String, size: Int) {
         precondition(size > 0, "a pool needs at least one connection")
-        self.conninfo = conninfo
         self.size = size
-        state = State(idle: (0..<size).reversed().map(Slot.init(index:)))
+        state = State(idle: (0..<size).reversed().map {
+            SerialConnection(conninfo: conninfo, label: "annals.postgres-pool.\($0)")
+        })
     }
 
     /// Runs `body` with a connection of its own, on that connection's queue; waits while every connection is busy.
@@ -43,28 +32,10 @@ public final class PostgresConnectionPool: @unchecked Sendable {
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let slot = await acquire()
         defer { release(slot) }
-        let conninfo = self.conninfo
-        return try await withCheckedThrowingContinuation { continuation in
-            slot.queue.async {
-                continuation.resume(with: Result {
-                    let connection = try Self.usableConnection(in: slot, conninfo: conninfo)
-                    return try body(connection)
-                })
-            }
-        }
+        return try await slot.run(body)
     }
 
-    private static func usableConnection(in slot: Slot, conninfo: String) throws -> PostgresConnection {
-        if let connection = slot.connection {
-            if connection.isHealthy, !connection.isInTransaction { return connection }
-            slot.connection = nil
-        }
-        let connection = try PostgresConnection(conninfo: conninfo)
-        slot.connection = connection
-        return connection
-    }
-
-    private func acquire() async -> Slot {
+    private func acquire() async -> SerialConnection {
         await withCheckedContinuation { continuation in
             lock.lock()
             let slot = state.idle.popLast()
@@ -74,7 +45,7 @@ public final class PostgresConnectionPool: @unchecked Sendable {
         }
     }
 
-    private func release(_ slot: Slot) {
+    private func release(_ slot: SerialConnection) {
         lock.lock()
         let waiter = state.waiting.isEmpty ? nil : state.waiting.removeFirst()
         if waiter == nil { state.idle.append(slot) }

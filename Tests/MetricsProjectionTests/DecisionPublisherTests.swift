@@ -79,7 +79,7 @@ struct DecisionPublisherTests {
         #expect(try onTopic() == Int64(queued))
 
         // The broker had them, but the worker died before marking them sent.
-        try await onOwnThread { try database.connect().execute("UPDATE metrics_outbox.decisions SET sent_at = NULL") }
+        _ = try await onOwnThread { try database.connect().execute("UPDATE metrics_outbox.decisions SET sent_at = NULL") }
         await (try DecisionPublisher(databaseURL: database.url, kafka: kafka.config, logger: Self.logger)).publishQueued()
         #expect(try await onOwnThread { try DecisionOutbox.unsent(limit: 10, connection: try database.connect()) }.isEmpty)
         #expect(try onTopic() == Int64(queued), "found on scale-decision, so marked sent rather than sent again")

@@ -216,7 +216,7 @@ final class SlowActuator: Actuator {
         let taskA = Task { try await serviceA.run() }
         try await waitUntil(timeout: .seconds(60), description: "a's call for g1 in flight") { a.calls.count == 1 }
         // A's session dies while its call hangs.
-        try await Self.query(database) { db in
+        _ = try await Self.query(database) { db in
             try db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
         }
         let serviceB = ActuationService(actuator: b, databaseURL: database.url, settings: settings, logger: Logger(label: "test.b"))
