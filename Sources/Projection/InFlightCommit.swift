@@ -25,10 +25,3 @@ final class InFlightCommit: Sendable {
         return outcome.withLock { $0 } ?? .failed(CancellationError())
     }
 }
-
-/// Carries a non-Sendable closure to the committer queue. Safe because the runner thread and the committer
-/// never run it, or touch what it captures, at the same time (see `startCommit`).
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-}

@@ -49,16 +49,12 @@ public final class ProjectionRunner {
     private let logger: Logger
     private let onCommit: @Sendable (CommittedBatch) -> Void
     private let decoder: BatchDecoder
-    private let target: ProjectionTarget
-    private let checkpoints: CheckpointStore
-    private let transaction: BatchTransaction
     private var machine: RunnerStateMachine
-    private var connection: PostgresConnection?
+    /// Alone holds the database connection; every database call goes through it.
+    private let committer: Committer
     private var stop: StopSignal = StopSignal()
     /// Messages decoded as they arrive, so decoding overlaps the commit of the batch in flight.
     private var decoded: [EventCoordinates: DecodedMessage] = [:]
-    /// Commits run here, one at a time, while this thread polls and decodes the next batch.
-    private let committer = DispatchQueue(label: "annals.projection.commit")
     private var inFlight: InFlightCommit?
     private var failureDuringRebalance: (any Error)?
     private let health: RunnerHealth
@@ -85,10 +81,8 @@ public final class ProjectionRunner {
         self.decoder = BatchDecoder(topics: projection.topics, maxEventBytes: configuration.settings.maxEventBytes,
                                     eventTimeHorizonSeconds: configuration.settings.eventTimeHorizonSeconds,
                                     prepare: { [projection] in projection.prepare($0) })
-        let target = configuration.target ?? .live(projection)
-        self.target = target
-        self.checkpoints = CheckpointStore(projection: target.ledger)
-        self.transaction = BatchTransaction(projection: projection, target: target, logger: logger)
+        self.committer = Committer(projection: projection, target: configuration.target ?? .live(projection),
+                                   databaseURL: configuration.databaseURL, logger: logger)
         self.machine = RunnerStateMachine(settings: configuration.settings, stopAt: configuration.stopAt)
     }
 
@@ -122,12 +116,8 @@ public final class ProjectionRunner {
             $0.started = Self.now()
             $0.isReplay = isReplay
         }
-        let connection = try connectWithRetry()
-        if target.isLive {
-            try ProjectionMigrator.migrate(projection, connection: connection)
-        } else {
-            try ProjectionMigrator.requireShadow(projection, target: target, connection: connection)
-        }
+        try connectWithRetry()
+        try committer.prepareTables()
         let consumer = try makeConsumer()
         defer {
             // Leaving on an error: let the commit in flight finish before the group is left.
@@ -266,21 +256,8 @@ public final class ProjectionRunner {
             case .deadLetter(let letter): letters.append(letter)
             }
         }
-        let commit = InFlightCommit(batch: batch)
-        inFlight = commit
+        inFlight = committer.commit(batch, events: events, deadLetters: letters)
         commitStarted = Self.now()
-        // The committer alone uses the connection, projection and stores until `settle` waits for it:
-        // this thread touches none of them while a commit is in flight.
-        let work = UncheckedSendable { [self] () -> CommitOutcome in
-            do {
-                let connection = try self.currentConnection()
-                let completed = try self.projection.complete(events, connection: connection)
-                return try self.transaction.commit(batch, events: completed, deadLetters: letters, on: connection)
-            } catch {
-                return .failed(error)
-            }
-        }
-        committer.async { commit.finish(work.value()) }
     }
 
     /// Waits for the in-flight commit and acts on its outcome.
@@ -308,12 +285,10 @@ public final class ProjectionRunner {
         }
     }
 
-    /// A batch failed in a way that may pass: drop a lost connection, count the retry, and let the machine back off.
+    /// A batch failed in a way that may pass: count the retry and let the machine back off. (A connection it broke
+    /// is replaced before the committer's next use.)
     private func flushFailed(_ error: any Error) -> RunnerStateMachine.FailureAction {
-        if error is PostgresError {
-            connection = nil
-            databaseFailed(error)
-        }
+        if error is PostgresError { databaseFailed(error) }
         metrics.retries.increment()
         return machine.flushFailed(now: Self.now())
     }
@@ -337,18 +312,14 @@ public final class ProjectionRunner {
         onCommit(CommittedBatch(events: batch.messages.count - deadLetterCount, deadLetters: deadLetterCount, checkpoints: moved))
     }
 
-    /// Checks the tables' version, then reads the partitions' checkpoints. After a fence this is how a replay's swap
-    /// (or an in-place replay) is noticed: tables of another version must not be written by this code.
+    /// The partitions' checkpoints, once the committer has checked the tables' version (see `Committer`).
     private func loadCheckpoints(_ partitions: [TopicPartition]) throws -> [TopicPartition: Int64] {
         do {
-            let connection = try currentConnection()
-            if target.isLive { try ProjectionMigrator.requireVersion(of: projection, connection) }
-            let stored = try checkpoints.load(partitions, connection: connection)
+            let stored = try committer.loadCheckpoints(partitions)
             committedOffsets.merge(stored) { _, new in new }
             databaseAnswered()
             return stored
         } catch let error as PostgresError where FailureClassifier.verdict(for: error) == .retry {
-            connection = nil
             databaseFailed(error)
             throw error
         }
@@ -446,31 +417,22 @@ public final class ProjectionRunner {
     private func probeDatabaseIfIdle() {
         guard Self.now() &- lastRoundTrip > Self.probeInterval else { return }
         do {
-            _ = try currentConnection().execute("SELECT 1")
+            try committer.probe()
             databaseAnswered()
         } catch {
-            connection = nil
             databaseFailed(error)
         }
     }
 
     // MARK: - Database connection
 
-    private func currentConnection() throws -> PostgresConnection {
-        if let connection, connection.isHealthy { return connection }
-        connection = nil
-        let fresh = try PostgresConnection(conninfo: configuration.databaseURL)
-        connection = fresh
-        return fresh
-    }
-
-    private func connectWithRetry() throws -> PostgresConnection {
+    private func connectWithRetry() throws {
         var failures = 0
         while true {
             do {
-                let connection = try currentConnection()
+                try committer.connect()
                 databaseAnswered()
-                return connection
+                return
             } catch let error as PostgresError where FailureClassifier.verdict(for: error) == .retry && !stop.isRequested {
                 databaseFailed(error)
                 failures += 1
