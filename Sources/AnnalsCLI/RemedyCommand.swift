@@ -19,6 +19,9 @@ extension Remedy {
             "run `annals migrate` (or start its worker) first"
         case .migrateRoles:
             "run `annals migrate --roles` as a superuser or a role with CREATEROLE"
+        case .migrateRolesAndGrantWriter(let projection, let login):
+            "run `annals migrate --roles` as the owner of the database objects, then "
+                + "`GRANT \(AccessRoles.defaultPrefix)_\(projection)_writer TO \(login)` (with your --role-prefix if you gave one)"
         case .applyTopics:
             "run `annals topics apply`"
         case .listDeadLetters:

@@ -15,6 +15,8 @@ public enum Remedy: Equatable, Sendable {
     case migrate
     /// Grant the least-privilege roles (migrate with roles, as a role that may create them).
     case migrateRoles
+    /// Grant the roles as the owner of the database objects, then grant the projection's writer role to a login.
+    case migrateRolesAndGrantWriter(projection: String, login: String)
     /// Create the topics as `Topics/` declares them.
     case applyTopics
     /// List every dead letter with its id.

@@ -236,7 +236,11 @@ import Testing
             } catch let error as ProjectionAccessError {
                 findings.check(error.role == login, "the error names the role \(login): \(error)")
                 findings.check(error.description.contains("the annals runtime tables do not exist yet"), "\(error)")
-                findings.check(error.description.contains("annals migrate --roles"), "\(error)")
+                findings.check(
+                    error.remedy == .migrateRolesAndGrantWriter(projection: "story", login: login), "\(error)")
+                let rendered = "\(RenderedError.rendering(error))"
+                findings.check(rendered.contains("annals migrate --roles"), rendered)
+                findings.check(rendered.contains("GRANT annals_story_writer TO \(login)"), rendered)
             }
 
             // Migrated by the owner, but the login was granted nothing: it says what it lacks.

@@ -51,7 +51,7 @@ public struct RoleGrant: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Why roles cannot be set up as asked.
-public enum AccessRolesError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum AccessRolesError: RemediableError, Equatable, Sendable {
     case invalidPrefix(String)
     case prefixTooLong(String, limit: Int)
     /// The connected role may not create roles.
@@ -64,8 +64,11 @@ public enum AccessRolesError: Error, Equatable, Sendable, CustomStringConvertibl
         case .prefixTooLong(let prefix, let limit):
             "role prefix '\(prefix)' is longer than \(limit) bytes: role names would not fit Postgres' 63-byte limit"
         case .cannotCreateRoles(let role):
-            "role \(role) may not create roles: run `annals migrate --roles` as a superuser or a role with CREATEROLE "
-                + "that owns the annals objects"
+            "role \(role) may not create roles; it must be a superuser, or have CREATEROLE and own the annals objects"
         }
+    }
+
+    public var remedy: Remedy? {
+        if case .cannotCreateRoles = self { .migrateRoles } else { nil }
     }
 }

@@ -32,7 +32,7 @@ extension ProjectionMigrator {
 }
 
 /// A worker whose database role may not run DDL found the projection not ready for it.
-public struct ProjectionAccessError: Error, Equatable, Sendable, CustomStringConvertible {
+public struct ProjectionAccessError: RemediableError, Equatable, Sendable {
     public var projection: String
     /// The database role the worker connected as.
     public var role: String
@@ -46,8 +46,8 @@ public struct ProjectionAccessError: Error, Equatable, Sendable, CustomStringCon
     }
 
     public var description: String {
-        "role \(role) may not create the \(projection) tables and \(problem): run `annals migrate --roles` as the "
-            + "owner of the database objects, then `GRANT \(AccessRoles.defaultPrefix)_\(projection)_writer TO \(role)` "
-            + "(with your --role-prefix if you gave one)"
+        "role \(role) may not create the \(projection) tables and \(problem)"
     }
+
+    public var remedy: Remedy? { .migrateRolesAndGrantWriter(projection: projection, login: role) }
 }
