@@ -64,15 +64,16 @@ import Testing
         #expect(proposal.instances == .max)
     }
 
-    /// Valid settings at their extremes: Int.max seconds of lateness overflowed in microseconds, Int.max steps on
-    /// top of the capacity overflowed, and Int.max capacities overflowed the split.
+    /// Settings at their extremes: Int.max seconds of lateness overflowed in microseconds, Int.max steps on top of
+    /// the capacity overflowed, and Int.max capacities overflowed the split. An Int.max capacity is now refused (AWS
+    /// counts are 32-bit) and the policy runs on the ceiling.
     @Test func extremeValidSettingsMeetHostileSamplesWithoutTrapping() {
         let settings = ScalePolicySettings(
             gold: .init(minInstances: 1, maxInstances: .max, queueDepthPerInstance: .leastNonzeroMagnitude),
             scaleOutLimit: .init(fraction: .greatestFiniteMagnitude, instances: .max),
             latencyStep: .init(fraction: .greatestFiniteMagnitude, instances: .max),
             spotNoticeMemoryMinutes: .max, allowedLatenessSeconds: .max)
-        #expect(settings.problems.isEmpty)
+        #expect(settings.problems == ["gold.maxInstances is \(Int.max): use at most 2147483647 (AWS counts are 32-bit)"])
         var autoscaler = TierAutoscaler(tier: .gold, settings: settings)
         for second in stride(from: Int64(0), to: 600, by: 30) {
             _ = autoscaler.observe(SampleFactory.sample(at: second, queue: .max, latency: 5, spot: second == 90))
@@ -80,5 +81,7 @@ import Testing
         let decisions = autoscaler.finish().decisions
         #expect(!decisions.isEmpty)
         #expect(decisions.allSatisfy { $0.desiredCapacity >= 1 })
+        #expect(decisions.map(\.desiredCapacity).max() == ScalePolicySettings.instanceCeiling)
+        #expect(decisions.allSatisfy { $0.split.total == $0.desiredCapacity })
     }
 }

@@ -50,6 +50,8 @@ import Testing
         ("missingDataMinutes is 0", broken { $0.missingDataMinutes = 0 }),
         ("spotShare is 1.2", broken { $0.spotShare = 1.2 }),
         ("minOnDemand is -1", broken { $0.minOnDemand = -1 }),
+        ("bronze.maxInstances is 2147483648", broken { $0.bronze.maxInstances = 2_147_483_648 }),
+        ("minOnDemand is 2147483648", broken { $0.minOnDemand = 2_147_483_648 }),
         ("allowedLatenessSeconds is -5", broken { $0.allowedLatenessSeconds = -5 }),
     ])
     func brokenSettingIsNamedWithWhatToUse(problem: String, settings: ScalePolicySettings) {

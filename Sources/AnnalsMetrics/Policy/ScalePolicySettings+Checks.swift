@@ -1,6 +1,9 @@
 import AnnalsEvents
 
 extension ScalePolicySettings {
+    /// The most instances a tier may have, or keep on demand: AWS's desired counts and capacities are 32-bit.
+    public static let instanceCeiling = Int(Int32.max)
+
     /// Every setting the policy cannot honour as given, empty when all are usable.
     public var problems: [String] {
         var problems: [String] = []
@@ -12,6 +15,9 @@ extension ScalePolicySettings {
             }
             if t.maxInstances < t.minInstances {
                 problems.append("\(name).maxInstances \(t.maxInstances) is below minInstances \(t.minInstances): use at least \(t.minInstances)")
+            }
+            if t.maxInstances > Self.instanceCeiling {
+                problems.append("\(name).maxInstances is \(t.maxInstances): use at most \(Self.instanceCeiling) (AWS counts are 32-bit)")
             }
             if !(t.queueDepthPerInstance > 0 && t.queueDepthPerInstance.isFinite) {
                 problems.append("\(name).queueDepthPerInstance is \(t.queueDepthPerInstance): use a number above 0")
@@ -40,8 +46,8 @@ extension ScalePolicySettings {
         if !(spotShare >= 0 && spotShare <= 1) {
             problems.append("spotShare is \(spotShare): use a share in [0, 1], e.g. 0.8")
         }
-        if minOnDemand < 0 {
-            problems.append("minOnDemand is \(minOnDemand): use 0 or more")
+        if minOnDemand < 0 || minOnDemand > Self.instanceCeiling {
+            problems.append("minOnDemand is \(minOnDemand): use 0 to \(Self.instanceCeiling)")
         }
         if spotNoticeMemoryMinutes < 1 {
             problems.append("spotNoticeMemoryMinutes is \(spotNoticeMemoryMinutes): use 1 or more")
@@ -66,8 +72,8 @@ extension ScalePolicySettings {
         let defaults = TierScaleSettings(minInstances: 1, maxInstances: 1)
         for tier in Tier.scaled {
             var t = s[tier]
-            t.minInstances = max(1, t.minInstances)
-            t.maxInstances = max(t.minInstances, t.maxInstances)
+            t.minInstances = min(max(1, t.minInstances), Self.instanceCeiling)
+            t.maxInstances = min(max(t.minInstances, t.maxInstances), Self.instanceCeiling)
             if !(t.queueDepthPerInstance > 0 && t.queueDepthPerInstance.isFinite) { t.queueDepthPerInstance = defaults.queueDepthPerInstance }
             if !(t.gpuUtilizationTarget > 0 && t.gpuUtilizationTarget <= 1) { t.gpuUtilizationTarget = defaults.gpuUtilizationTarget }
             if !(t.latencyP95ThresholdSeconds > 0 && t.latencyP95ThresholdSeconds.isFinite) {
@@ -83,7 +89,7 @@ extension ScalePolicySettings {
         s.scaleInWindowMinutes = max(1, s.scaleInWindowMinutes)
         s.missingDataMinutes = max(1, s.missingDataMinutes)
         s.spotShare = s.spotShare.isNaN ? ScalePolicySettings().spotShare : min(max(s.spotShare, 0), 1)
-        s.minOnDemand = max(0, s.minOnDemand)
+        s.minOnDemand = min(max(0, s.minOnDemand), Self.instanceCeiling)
         s.spotNoticeMemoryMinutes = max(1, s.spotNoticeMemoryMinutes)
         s.allowedLatenessSeconds = max(0, s.allowedLatenessSeconds)
         return s
