@@ -75,7 +75,7 @@ struct ReplayCommand: ParsableCommand {
             return
         }
         if inPlace {
-            let hint = "run it again, or start the worker, which carries on from the reset checkpoints"
+            let hint = "run it again to finish it: it hands over from the checkpoints the first run replaced"
             let result = try rebuilding(hint: hint) {
                 try ProjectionRebuild.inPlace(projection, until: bound, kafka: try connection.kafkaConfig(),
                                               databaseURL: connection.databaseConninfo, settings: settings, logger: logger,

@@ -16,6 +16,8 @@ public struct RebuildProgress: Sendable {
     /// Messages an interrupted run had already applied when this one resumed it.
     public var resumedFrom: Int64 = 0
     public var elapsedSeconds: Double
+    /// Each partition's checkpoint so far.
+    public var reached: [TopicPartition: Int64] = [:]
 
     /// The rate of this run (not counting what an interrupted run did).
     public var eventsPerSecond: Double { elapsedSeconds > 0 ? Double(done - resumedFrom) / elapsedSeconds : 0 }
@@ -51,23 +53,33 @@ public enum ProjectionRebuild {
     /// In place: drops and recreates the tables, checkpoints and dead letters in one transaction, then applies
     /// every message up to `bound` (default: the high watermarks taken at start). A live worker is fenced by the
     /// reset checkpoints and continues from the rebuilt state. Once the rebuild is done, the projection's
-    /// ``Projection/handOver(from:in:)`` gets the checkpoints the reset dropped, as after a swap. A rebuild that stops
-    /// part-way does not call it: run again, the next one only knows the partial rebuild's checkpoints.
+    /// ``Projection/handOver(from:in:)`` gets the checkpoints the reset replaced, as after a swap. Those are kept
+    /// until then: a rebuild stopped part-way (by `stop`, or killed) and run again hands over from them, not from the
+    /// partial rebuild's checkpoints.
     public static func inPlace(_ projection: any Projection, until bound: ReplayBound? = nil, kafka: KafkaConfig,
                                databaseURL: String, settings: RunnerStateMachine.Settings = .init(), logger: Logger,
+                               stop: StopSignal = StopSignal(),
                                progress: @escaping @Sendable (RebuildProgress) -> Void) throws -> RebuildProgress {
         let targets = try targets(for: projection, until: bound, kafka: kafka, logger: logger)
         let connection = try PostgresConnection(conninfo: databaseURL)
         let replaced = try connection.transaction { tx in
             try ProjectionMigrator.lock(tx)
-            let replaced = try CheckpointStore(projection: projection.name).loadAll(connection: tx)
+            let pending = try PendingHandOver.begin(projection.name, in: tx)
+            if pending.resumed {
+                logger.info("an earlier in-place rebuild stopped part-way: this one hands over from its replaced checkpoints",
+                            metadata: ["projection": "\(projection.name)"])
+            }
             try ProjectionMigrator.recreate(projection, in: tx)
-            return replaced
+            return pending.replaced
         }
         let result = try run(projection, into: .live(projection), until: targets, kafka: kafka, databaseURL: databaseURL,
-                             settings: settings, logger: logger, progress: progress)
+                             settings: settings, logger: logger, stop: stop, progress: progress)
+        guard result.done >= result.total else { return result }
         // A connection of its own: the first one sat idle through the whole rebuild.
-        try PostgresConnection(conninfo: databaseURL).transaction { tx in try projection.handOver(from: replaced, in: tx) }
+        try PostgresConnection(conninfo: databaseURL).transaction { tx in
+            try projection.handOver(from: replaced, in: tx)
+            try PendingHandOver.finish(projection.name, in: tx)
+        }
         return result
     }
 
@@ -86,10 +98,12 @@ public enum ProjectionRebuild {
     }
 
     /// Applies every message from `target`'s checkpoints (the start when there are none) up to `targets`, reading
-    /// each partition outside any consumer group. Resumes where an interrupted run into the same target stopped.
+    /// each partition outside any consumer group, until done or `stop` (the batch in flight is committed first).
+    /// Resumes where an interrupted run into the same target stopped.
     public static func run(_ projection: any Projection, into target: ProjectionTarget, until targets: [TopicPartition: Int64],
                            kafka: KafkaConfig, databaseURL: String, settings: RunnerStateMachine.Settings = .init(),
-                           logger: Logger, progress: @escaping @Sendable (RebuildProgress) -> Void) throws -> RebuildProgress {
+                           logger: Logger, stop: StopSignal = StopSignal(),
+                           progress: @escaping @Sendable (RebuildProgress) -> Void) throws -> RebuildProgress {
         let total = targets.values.reduce(0, +)
         let connection = try PostgresConnection(conninfo: databaseURL)
         let already = try CheckpointStore(projection: target.ledger).loadAll(connection: connection)
@@ -98,9 +112,10 @@ public enum ProjectionRebuild {
         let reached = Mutex<[TopicPartition: Int64]>(already)
         let resumedFrom = already.values.reduce(0, +)
         let snapshot: @Sendable () -> RebuildProgress = {
-            let done = reached.withLock { $0.values.reduce(0, +) }
-            return RebuildProgress(done: done, total: total, resumedFrom: resumedFrom,
-                                   elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            let offsets = reached.withLock { $0 }
+            return RebuildProgress(done: offsets.values.reduce(0, +), total: total, resumedFrom: resumedFrom,
+                                   elapsedSeconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9,
+                                   reached: offsets)
         }
         let configuration = RunnerConfiguration(
             kafka: kafka, groupID: "annals-replay-\(projection.name)-\(getpid())-\(started)", databaseURL: databaseURL,
@@ -111,7 +126,7 @@ public enum ProjectionRebuild {
             }
             progress(snapshot())
         }
-        try runner.run(until: StopSignal())
+        try runner.run(until: stop)
         return snapshot()
     }
 }

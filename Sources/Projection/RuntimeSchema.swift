@@ -1,5 +1,6 @@
 /// The `annals` schema every worker shares: projection versions, checkpoints, dead letters, worker heartbeats,
-/// and the replays under way into shadow schemas (with the offsets each one stops at).
+/// the replays under way into shadow schemas (with the offsets each one stops at), and the in-place rebuilds under
+/// way (with the checkpoints they replaced).
 enum RuntimeSchema {
     static let statements = [
         "CREATE SCHEMA IF NOT EXISTS annals",
@@ -54,6 +55,23 @@ enum RuntimeSchema {
             topic text NOT NULL,
             partition integer NOT NULL,
             stop_offset bigint NOT NULL CHECK (stop_offset >= 0),
+            PRIMARY KEY (projection, topic, partition)
+        )
+        """,
+        // An in-place rebuild under way, and the checkpoints its reset replaced: kept until its hand-over is done, so
+        // a rebuild interrupted and run again still hands over from the first reset's checkpoints.
+        """
+        CREATE TABLE IF NOT EXISTS annals.rebuilds (
+            projection text PRIMARY KEY,
+            started_at timestamptz NOT NULL DEFAULT now()
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS annals.rebuild_replaced (
+            projection text NOT NULL REFERENCES annals.rebuilds ON DELETE CASCADE,
+            topic text NOT NULL,
+            partition integer NOT NULL,
+            next_offset bigint NOT NULL CHECK (next_offset >= 0),
             PRIMARY KEY (projection, topic, partition)
         )
         """,

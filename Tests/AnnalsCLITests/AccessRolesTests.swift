@@ -54,7 +54,7 @@ import Testing
                 findings.check(runtime["annals.checkpoints"].map { $0.select && $0.insert && $0.update && !$0.delete } == true, "\(writer) may read, insert and update, not delete, annals.checkpoints")
                 findings.check(runtime["annals.dead_letters"].map { $0.select && $0.insert && $0.update && !$0.delete } == true, "\(writer) may read, insert and update (a re-driven letter waits again), not delete, annals.dead_letters")
                 findings.check(runtime["annals.workers"].map { $0.select && $0.insert && $0.update && $0.delete } == true, "\(writer) may keep its heartbeat rows in annals.workers")
-                for table in ["annals.access_roles", "annals.replays", "annals.replay_targets"] {
+                for table in ["annals.access_roles", "annals.replays", "annals.replay_targets", "annals.rebuilds", "annals.rebuild_replaced"] {
                     findings.check(runtime[table].map { !$0.select && !$0.insert && !$0.update && !$0.delete } == true, "\(writer) may not touch \(table)")
                 }
             }

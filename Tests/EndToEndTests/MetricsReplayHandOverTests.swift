@@ -1,5 +1,9 @@
 import AnnalsEvents
 import Foundation
+import Kafka
+import Logging
+import MetricsProjection
+import Projection
 import Testing
 import TestSupport
 
@@ -56,5 +60,71 @@ struct MetricsReplayHandOverTests {
         let published = try await stack.readDecisions { $0.values.map(\.count).reduce(0, +) >= expectedCount }
         #expect(published == expected, "each tier's decisions on scale-decision, in the order made, each once")
         #expect(try await stack.storedDecisions() == expected)
+    }
+
+    /// An in-place rebuild stopped part-way resets the checkpoints to its partial ones; run again, it must still hand
+    /// over from the live worker's checkpoints it first replaced, or the decisions made between the two are lost.
+    @Test func anInPlaceRebuildStoppedPartWayAndRunAgainHandsOverFromTheFirstReplacedCheckpoints() async throws {
+        let stack = try Stack("metrics_handover_interrupted")
+        defer { try? stack.database.drop() }
+        let samples = try MetricTraceFile.samples(MetricsWorkerTests.trace)
+        let lag = samples.count / 2
+        let expectedCount = MetricsWorkerTests.inProcessDecisions(samples).values.map(\.count).reduce(0, +)
+        let beforeLagCount = MetricsWorkerTests.inProcessDecisions(Array(samples[..<lag])).values.map(\.count).reduce(0, +)
+
+        try await stack.publish(Array(samples[..<lag]))
+        let worker = try stack.startWorker(batchSize: 100, name: "metrics-handover-interrupted")
+        try await stack.waitForCheckpoints(lag, worker: worker)
+        try await waitUntil(timeout: .seconds(60), description: "the outbox to empty") { try await stack.unsentDecisions() == 0 }
+        try worker.kill(SIGTERM)
+        #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0), "\(worker.logTail())")
+        let workerCheckpoints = try await Self.checkpoints(stack)
+        try await stack.publish(Array(samples[lag...]))
+
+        // The first rebuild stops once one partition is rebuilt to its end (the trace decides again near the end of
+        // each partition) while another is not.
+        let (kafka, url) = (stack.kafka.config, stack.database.url)
+        let highs = try await onOwnThread {
+            try KafkaAdmin(config: kafka, logger: Self.logger).watermarks(ofTopics: ["metric-sample"]).mapValues(\.high)
+        }
+        let settings = RunnerStateMachine.Settings(maxBatch: 20)
+        let stop = StopSignal()
+        let partial = try await onOwnThread {
+            try ProjectionRebuild.inPlace(MetricsProjection(), kafka: kafka, databaseURL: url, settings: settings,
+                                          logger: Self.logger, stop: stop) { progress in
+                let ended = highs.filter { progress.reached[$0.key, default: 0] >= $0.value }
+                if !ended.isEmpty, ended.count < highs.count { stop.request() }
+            }
+        }
+        try #require(partial.done < partial.total, "stopped part-way: \(partial)")
+        let partialCheckpoints = try await Self.checkpoints(stack)
+        let between = try await stack.query(#"SELECT topic, partition, "offset" FROM metrics.decisions"#).filter { row in
+            let key = "\(try row.string("topic"))/\(try row.int("partition"))"
+            let offset = try row.int64("offset")
+            return offset >= workerCheckpoints[key, default: 0] && offset < partialCheckpoints[key, default: 0]
+        }
+        try #require(!between.isEmpty, "the stopped rebuild made decisions past the worker's checkpoints")
+        #expect(try await stack.unsentDecisions() == 0, "a stopped rebuild hands nothing over")
+
+        let finished = try await onOwnThread {
+            try ProjectionRebuild.inPlace(MetricsProjection(), kafka: kafka, databaseURL: url, settings: settings,
+                                          logger: Self.logger) { _ in }
+        }
+        #expect(finished.done == finished.total)
+        #expect(try await stack.unsentDecisions() == expectedCount - beforeLagCount,
+                "every decision past the worker's checkpoints is queued, those the stopped rebuild made too")
+        #expect(try await stack.query("SELECT count(*) AS n FROM annals.rebuilds").first?.int("n") == 0,
+                "a finished rebuild forgets what it replaced")
+    }
+
+    static let logger = Logger(label: "test.metrics-handover")
+
+    /// The metrics projection's checkpoints, keyed `topic/partition`.
+    static func checkpoints(_ stack: Stack) async throws -> [String: Int64] {
+        var offsets: [String: Int64] = [:]
+        for row in try await stack.query("SELECT topic, partition, next_offset FROM annals.checkpoints WHERE projection = 'metrics'") {
+            offsets["\(try row.string("topic"))/\(try row.int("partition"))"] = try row.int64("next_offset")
+        }
+        return offsets
     }
 }

@@ -16,7 +16,7 @@ enum AccessRolesSQL {
     /// The shared `annals` tables a worker uses, the column naming each row's projection, and what a writer may do
     /// there: read its version, move its checkpoints, record dead letters (and make a re-driven one wait again when it
     /// is dead-lettered again), keep its heartbeat rows. The replay
-    /// bookkeeping (`replays`, `replay_targets`) is the owner's alone.
+    /// bookkeeping (`replays`, `replay_targets`, `rebuilds`, `rebuild_replaced`) is the owner's alone.
     static let runtimeTables: [(table: String, column: String, privileges: String)] = [
         ("projections", "name", "SELECT"),
         ("checkpoints", "projection", "SELECT, INSERT, UPDATE"),
