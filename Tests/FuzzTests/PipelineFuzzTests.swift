@@ -16,7 +16,7 @@ import Testing
 /// (a world whose last sequence is Int64.max, minutes closed by samples at the ends of time, decisions at UInt32.max).
 ///
 /// Deterministic: `ANNALS_FUZZ_SEED` replays another seed, `ANNALS_FUZZ_SCALE` multiplies the case counts. The default
-/// (about 90,000 cases) takes about a minute in a debug build on two busy cores; `ANNALS_FUZZ_SCALE=4` runs ~360,000.
+/// (300,000 cases) takes about two minutes in a debug build on two busy cores.
 @Suite struct PipelineFuzzTests {
     static let environment = ProcessInfo.processInfo.environment
     static let seed = environment["ANNALS_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x00A1_1A15_0013
@@ -87,7 +87,7 @@ import Testing
         var batch: [(event: StoryEvent, coordinates: EventCoordinates)] = []
         var concepts: [String: ConceptState] = [:]
         var valid = 0
-        let count = Self.cases(40_000)
+        let count = Self.cases(100_000)
         for index in 0..<count {
             if index % 5_000 == 0 { reseed() }
             let event = values.storyEvent(sequenceHint: UInt64(index / 3 + 1))
@@ -124,7 +124,7 @@ import Testing
         var concepts: [String: ConceptState] = [:]
         var edges: [RelationshipChange.Key: RelationshipChange] = [:]
         var valid = 0
-        let count = Self.cases(6_000)
+        let count = Self.cases(20_000)
         for index in 0..<count {
             let document = values.document()
             guard let projected = Self.decode(Self.message(document, topic: .documentIngested, offset: index, values: &values)),
@@ -172,9 +172,10 @@ import Testing
 
     /// Valid settings at their extremes: they must not make any event value trap either.
     static let extremeSettings = ScalePolicySettings(
-        gold: .init(minInstances: 1, maxInstances: .max, queueDepthPerInstance: .leastNonzeroMagnitude,
+        gold: .init(minInstances: 1, maxInstances: ScalePolicySettings.instanceCeiling, queueDepthPerInstance: .leastNonzeroMagnitude,
                     gpuUtilizationTarget: .leastNonzeroMagnitude, latencyP95ThresholdSeconds: .leastNonzeroMagnitude),
-        silver: .init(minInstances: .max, maxInstances: .max, queueDepthPerInstance: .greatestFiniteMagnitude,
+        silver: .init(minInstances: ScalePolicySettings.instanceCeiling, maxInstances: ScalePolicySettings.instanceCeiling,
+                      queueDepthPerInstance: .greatestFiniteMagnitude,
                       gpuUtilizationTarget: 1, latencyP95ThresholdSeconds: .greatestFiniteMagnitude),
         bronze: .init(minInstances: 1, maxInstances: 1),
         tolerance: 0, scaleOutLimit: .init(fraction: .greatestFiniteMagnitude, instances: .max),
@@ -191,7 +192,7 @@ import Testing
         var recent: [MetricSample] = []
         var pending: [SampleAt] = []
         var valid = 0
-        let count = Self.cases(25_000)
+        let count = Self.cases(95_000)
         for index in 0..<count {
             let sample = values.sample()
             guard let projected = Self.decode(Self.message(sample, topic: .metricSample, offset: index, values: &values)),
@@ -269,7 +270,7 @@ import Testing
         let target = ActuationTarget(actuator: "dry-run", resource: "fuzz")
         var batch: [(decision: ScaleDecision, coordinates: EventCoordinates)] = []
         var valid = 0
-        let count = Self.cases(20_000)
+        let count = Self.cases(85_000)
         for index in 0..<count {
             let decision = values.decision()
             guard let projected = Self.decode(Self.message(decision, topic: .scaleDecision, offset: index, values: &values)),
