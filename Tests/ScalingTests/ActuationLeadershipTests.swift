@@ -19,16 +19,16 @@ final class SimulatedTarget: Sendable {
     }
 }
 
-/// An actuator setting a ``SimulatedTarget``; while `held`, its calls wait until the test releases them, and only
-/// then land, as a request stuck on the way to AWS would.
-final class SlowActuator: Actuator {
-    let name = "slow"
+/// An actuator whose calls, while `held`, wait until the test releases them, and only then land on its
+/// ``SimulatedTarget`` (if it has one), as a request stuck on the way to AWS would.
+final class GatedActuator: Actuator {
+    let name = "gated"
     let longestCall: Duration
     private let worker: String
-    private let target: SimulatedTarget
+    private let target: SimulatedTarget?
     private let state: Mutex<(calls: [ActuationRequest], held: Bool, waiting: [CheckedContinuation<Void, Never>])>
 
-    init(worker: String, target: SimulatedTarget, held: Bool, longestCall: Duration) {
+    init(worker: String = "", target: SimulatedTarget? = nil, held: Bool = true, longestCall: Duration = .zero) {
         self.worker = worker
         self.target = target
         self.longestCall = longestCall
@@ -59,7 +59,7 @@ final class SlowActuator: Actuator {
             }
             if !held { continuation.resume() }
         }
-        target.land(request.desired, from: worker)
+        target?.land(request.desired, from: worker)
         return "set \(request.desired)"
     }
 }
@@ -191,8 +191,8 @@ final class SlowActuator: Actuator {
         // B re-asserts `longestCall` after its takeover, the time by which A's call must have landed: A is released a few
         // steps after the takeover, which take seconds on a loaded machine (5 s was too short in CI), so leave room.
         let longestCall = Duration.seconds(20)
-        let a = SlowActuator(worker: "a", target: target, held: true, longestCall: longestCall)
-        let b = SlowActuator(worker: "b", target: target, held: false, longestCall: longestCall)
+        let a = GatedActuator(worker: "a", target: target, held: true, longestCall: longestCall)
+        let b = GatedActuator(worker: "b", target: target, held: false, longestCall: longestCall)
         let settings = ActuationServiceTests.fast
         func decide(_ id: String, desired: UInt32, second: Int64, offset: Int64) async throws {
             try await Self.query(database) { db in

@@ -35,40 +35,6 @@ final class ScriptedActuator: Actuator {
     }
 }
 
-/// An actuator whose calls wait until the test opens the gate.
-final class GatedActuator: Actuator {
-    let name = "gated"
-    let longestCall: Duration = .zero
-    private let state = Mutex<(calls: Int, open: Bool, waiting: [CheckedContinuation<Void, Never>])>((0, false, []))
-
-    var calls: Int { state.withLock { $0.calls } }
-
-    func open() {
-        let waiting = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.open = true
-            defer { state.waiting = [] }
-            return state.waiting
-        }
-        waiting.forEach { $0.resume() }
-    }
-
-    func target(forTier tier: String) -> ActuationTarget? {
-        ActuationTarget(actuator: name, resource: tier)
-    }
-
-    func setDesiredCapacity(_ request: ActuationRequest) async throws(ActuationFailure) -> String {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let open = state.withLock { state -> Bool in
-                state.calls += 1
-                if !state.open { state.waiting.append(continuation) }
-                return state.open
-            }
-            if open { continuation.resume() }
-        }
-        return "set \(request.desired)"
-    }
-}
-
 /// The actuation loop against a real PostgreSQL, with a scripted actuator.
 @Suite(.timeLimit(.minutes(3))) struct ActuationServiceTests {
     static let fast = ActuationSettings(poll: .milliseconds(50), retry: RetrySchedule(initial: .milliseconds(20), maximum: .milliseconds(160)))
@@ -239,15 +205,15 @@ final class GatedActuator: Actuator {
         let actuator = GatedActuator()
         try setup.decide(ScalingFixtures.decision("g1", desired: 5, second: 10))
         let (_, task) = start(actuator, setup)
-        try await waitUntil(timeout: .seconds(90), description: "the call in flight") { actuator.calls == 1 }
+        try await waitUntil(timeout: .seconds(90), description: "the call in flight") { actuator.calls.count == 1 }
         // The database drops the actuation session while the call is in flight.
         try setup.db.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        actuator.open()
+        actuator.release()
         try await waitUntil(timeout: .seconds(90), description: "g1 applied") { try setup.applied()["gold"] == "g1" }
         task.cancel()
         try await task.value
-        #expect(actuator.calls == 1, "the capacity was set once")
+        #expect(actuator.calls.count == 1, "the capacity was set once")
         #expect(try setup.attempts("g1").map(\.outcome) == ["ok"])
     }
 }
