@@ -81,22 +81,29 @@ struct MetricsReplayHandOverTests {
         let workerCheckpoints = try await Self.checkpoints(stack)
         try await stack.publish(Array(samples[lag...]))
 
-        // The first rebuild stops once one partition is rebuilt to its end (the trace decides again near the end of
-        // each partition) while another is not.
+        // A rebuild killed part-way, made deterministic: the reset of an in-place rebuild stopped before it read
+        // anything, then the rebuild of one partition to its end (the trace decides again near the end of each
+        // partition) and of the others to where the worker was.
         let (kafka, url) = (stack.kafka.config, stack.database.url)
+        let settings = RunnerStateMachine.Settings(maxBatch: 20)
+        let stopped = StopSignal()
+        stopped.request()
+        let reset = try await onOwnThread {
+            try ProjectionRebuild.inPlace(MetricsProjection(), kafka: kafka, databaseURL: url, settings: settings,
+                                          logger: Self.logger, stop: stopped) { _ in }
+        }
+        try #require(reset.done == 0 && reset.total > 0, "the first rebuild reset the tables and stopped: \(reset)")
         let highs = try await onOwnThread {
             try KafkaAdmin(config: kafka, logger: Self.logger).watermarks(ofTopics: ["metric-sample"]).mapValues(\.high)
         }
-        let settings = RunnerStateMachine.Settings(maxBatch: 20)
-        let stop = StopSignal()
-        let partial = try await onOwnThread {
-            try ProjectionRebuild.inPlace(MetricsProjection(), kafka: kafka, databaseURL: url, settings: settings,
-                                          logger: Self.logger, stop: stop) { progress in
-                let ended = highs.filter { progress.reached[$0.key, default: 0] >= $0.value }
-                if !ended.isEmpty, ended.count < highs.count { stop.request() }
-            }
+        let ended = try #require(highs.keys.min())
+        let partialTargets = Dictionary(uniqueKeysWithValues: highs.map { partition, high in
+            (partition, partition == ended ? high : workerCheckpoints["\(partition.topic)/\(partition.partition)", default: 0])
+        })
+        _ = try await onOwnThread {
+            try ProjectionRebuild.run(MetricsProjection(), into: .live(MetricsProjection()), until: partialTargets, kafka: kafka,
+                                      databaseURL: url, settings: settings, logger: Self.logger) { _ in }
         }
-        try #require(partial.done < partial.total, "stopped part-way: \(partial)")
         let partialCheckpoints = try await Self.checkpoints(stack)
         let between = try await stack.query(#"SELECT topic, partition, "offset" FROM metrics.decisions"#).filter { row in
             let key = "\(try row.string("topic"))/\(try row.int("partition"))"
