@@ -91,17 +91,56 @@ public nonisolated struct Annals_V1_MetricSample: Sendable {
   /// Clears the value of `sampledAt`. Subsequent reads from it will return its default value.
   public mutating func clearSampledAt() {self._sampledAt = nil}
 
-  /// 0..1
-  public var gpuUtilization: Double = 0
+  /// The readings are optional: a producer leaves a reading unset when its source did not answer or does not
+  /// publish it, so "unknown" is never read as zero. Producers set every reading they have, zeros included.
+  /// Mean GPU utilisation of the instance's GPUs, 0..1.
+  public var gpuUtilization: Double {
+    get {_gpuUtilization ?? 0}
+    set {_gpuUtilization = newValue}
+  }
+  /// Returns true if `gpuUtilization` has been explicitly set.
+  public var hasGpuUtilization: Bool {self._gpuUtilization != nil}
+  /// Clears the value of `gpuUtilization`. Subsequent reads from it will return its default value.
+  public mutating func clearGpuUtilization() {self._gpuUtilization = nil}
 
-  /// 0..1
-  public var gpuMemoryUtilization: Double = 0
+  /// Framebuffer use of the instance's fullest GPU, 0..1.
+  public var gpuMemoryUtilization: Double {
+    get {_gpuMemoryUtilization ?? 0}
+    set {_gpuMemoryUtilization = newValue}
+  }
+  /// Returns true if `gpuMemoryUtilization` has been explicitly set.
+  public var hasGpuMemoryUtilization: Bool {self._gpuMemoryUtilization != nil}
+  /// Clears the value of `gpuMemoryUtilization`. Subsequent reads from it will return its default value.
+  public mutating func clearGpuMemoryUtilization() {self._gpuMemoryUtilization = nil}
 
-  public var queueDepth: UInt64 = 0
+  /// Requests waiting for the inference server.
+  public var queueDepth: UInt64 {
+    get {_queueDepth ?? 0}
+    set {_queueDepth = newValue}
+  }
+  /// Returns true if `queueDepth` has been explicitly set.
+  public var hasQueueDepth: Bool {self._queueDepth != nil}
+  /// Clears the value of `queueDepth`. Subsequent reads from it will return its default value.
+  public mutating func clearQueueDepth() {self._queueDepth = nil}
 
-  public var latencyP95Seconds: Double = 0
+  /// P95 of the requests finished in the last sampling interval; unset when none finished.
+  public var latencyP95Seconds: Double {
+    get {_latencyP95Seconds ?? 0}
+    set {_latencyP95Seconds = newValue}
+  }
+  /// Returns true if `latencyP95Seconds` has been explicitly set.
+  public var hasLatencyP95Seconds: Bool {self._latencyP95Seconds != nil}
+  /// Clears the value of `latencyP95Seconds`. Subsequent reads from it will return its default value.
+  public mutating func clearLatencyP95Seconds() {self._latencyP95Seconds = nil}
 
-  public var activePlayers: UInt64 = 0
+  public var activePlayers: UInt64 {
+    get {_activePlayers ?? 0}
+    set {_activePlayers = newValue}
+  }
+  /// Returns true if `activePlayers` has been explicitly set.
+  public var hasActivePlayers: Bool {self._activePlayers != nil}
+  /// Clears the value of `activePlayers`. Subsequent reads from it will return its default value.
+  public mutating func clearActivePlayers() {self._activePlayers = nil}
 
   /// The instance received a spot interruption notice.
   public var spotInterruptionNotice: Bool = false
@@ -112,6 +151,11 @@ public nonisolated struct Annals_V1_MetricSample: Sendable {
 
   fileprivate var _meta: Annals_V1_EventMeta? = nil
   fileprivate var _sampledAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _gpuUtilization: Double? = nil
+  fileprivate var _gpuMemoryUtilization: Double? = nil
+  fileprivate var _queueDepth: UInt64? = nil
+  fileprivate var _latencyP95Seconds: Double? = nil
+  fileprivate var _activePlayers: UInt64? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -136,11 +180,11 @@ nonisolated extension Annals_V1_MetricSample: SwiftProtobuf.Message, SwiftProtob
       case 2: try { try decoder.decodeSingularEnumField(value: &self.tier) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.instanceID) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._sampledAt) }()
-      case 5: try { try decoder.decodeSingularDoubleField(value: &self.gpuUtilization) }()
-      case 6: try { try decoder.decodeSingularDoubleField(value: &self.gpuMemoryUtilization) }()
-      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.queueDepth) }()
-      case 8: try { try decoder.decodeSingularDoubleField(value: &self.latencyP95Seconds) }()
-      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.activePlayers) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self._gpuUtilization) }()
+      case 6: try { try decoder.decodeSingularDoubleField(value: &self._gpuMemoryUtilization) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self._queueDepth) }()
+      case 8: try { try decoder.decodeSingularDoubleField(value: &self._latencyP95Seconds) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self._activePlayers) }()
       case 10: try { try decoder.decodeSingularBoolField(value: &self.spotInterruptionNotice) }()
       default: break
       }
@@ -164,21 +208,21 @@ nonisolated extension Annals_V1_MetricSample: SwiftProtobuf.Message, SwiftProtob
     try { if let v = self._sampledAt {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
-    if self.gpuUtilization.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.gpuUtilization, fieldNumber: 5)
-    }
-    if self.gpuMemoryUtilization.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.gpuMemoryUtilization, fieldNumber: 6)
-    }
-    if self.queueDepth != 0 {
-      try visitor.visitSingularUInt64Field(value: self.queueDepth, fieldNumber: 7)
-    }
-    if self.latencyP95Seconds.bitPattern != 0 {
-      try visitor.visitSingularDoubleField(value: self.latencyP95Seconds, fieldNumber: 8)
-    }
-    if self.activePlayers != 0 {
-      try visitor.visitSingularUInt64Field(value: self.activePlayers, fieldNumber: 9)
-    }
+    try { if let v = self._gpuUtilization {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._gpuMemoryUtilization {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 6)
+    } }()
+    try { if let v = self._queueDepth {
+      try visitor.visitSingularUInt64Field(value: v, fieldNumber: 7)
+    } }()
+    try { if let v = self._latencyP95Seconds {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 8)
+    } }()
+    try { if let v = self._activePlayers {
+      try visitor.visitSingularUInt64Field(value: v, fieldNumber: 9)
+    } }()
     if self.spotInterruptionNotice != false {
       try visitor.visitSingularBoolField(value: self.spotInterruptionNotice, fieldNumber: 10)
     }
@@ -190,11 +234,11 @@ nonisolated extension Annals_V1_MetricSample: SwiftProtobuf.Message, SwiftProtob
     if lhs.tier != rhs.tier {return false}
     if lhs.instanceID != rhs.instanceID {return false}
     if lhs._sampledAt != rhs._sampledAt {return false}
-    if lhs.gpuUtilization != rhs.gpuUtilization {return false}
-    if lhs.gpuMemoryUtilization != rhs.gpuMemoryUtilization {return false}
-    if lhs.queueDepth != rhs.queueDepth {return false}
-    if lhs.latencyP95Seconds != rhs.latencyP95Seconds {return false}
-    if lhs.activePlayers != rhs.activePlayers {return false}
+    if lhs._gpuUtilization != rhs._gpuUtilization {return false}
+    if lhs._gpuMemoryUtilization != rhs._gpuMemoryUtilization {return false}
+    if lhs._queueDepth != rhs._queueDepth {return false}
+    if lhs._latencyP95Seconds != rhs._latencyP95Seconds {return false}
+    if lhs._activePlayers != rhs._activePlayers {return false}
     if lhs.spotInterruptionNotice != rhs.spotInterruptionNotice {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
