@@ -47,7 +47,12 @@ struct WorkerOptions: ParsableArguments {
 
     /// The port from the flag, then `ANNALS_HTTP_PORT`, then 9464.
     func effectiveHTTPPort(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
-        if let httpPort { return try Self.checkedPort(httpPort, source: "--http-port") }
+        try Self.port(httpPort, environment: environment)
+    }
+
+    /// `flag`, else `ANNALS_HTTP_PORT`, else 9464: the port of any annals process's HTTP endpoints.
+    static func port(_ flag: Int?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
+        if let httpPort = flag { return try Self.checkedPort(httpPort, source: "--http-port") }
         if let text = environment["ANNALS_HTTP_PORT"], !text.isEmpty {
             guard let port = Int(text) else {
                 throw CLIError("ANNALS_HTTP_PORT=\(text) is not a port number: use 1-65535, or 0 to turn HTTP off")

@@ -22,11 +22,25 @@ public struct WorkerEndpoints: Sendable {
 
     /// The router serving the three endpoints.
     public func router() -> Router<BasicRequestContext> {
+        Self.router(registry: registry) { readiness() }
+    }
+
+    /// `/healthz` (alive), `/readyz` (what `readiness` answers) and `/metrics` (`registry`): the endpoints of any
+    /// annals process.
+    public static func router(registry: PrometheusCollectorRegistry,
+                              readiness: @escaping @Sendable () -> Response) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("healthz") { _, _ in Self.response(.ok, contentType: "text/plain; charset=utf-8", "ok\n") }
         router.get("readyz") { _, _ in readiness() }
         router.get("metrics") { _, _ in Self.metricsResponse(registry) }
         return router
+    }
+
+    /// 200 when `failing` is empty, else 503: `{"ready":…,"failing":[…]}` with `fields` (JSON members) added.
+    public static func readinessResponse(failing: [String], fields: [String] = []) -> Response {
+        let members = ["\"ready\":\(failing.isEmpty)", "\"failing\":[\(failing.map(jsonString).joined(separator: ","))]"] + fields
+        return response(failing.isEmpty ? .ok : .serviceUnavailable, contentType: "application/json",
+                        "{" + members.joined(separator: ",") + "}\n")
     }
 
     /// `registry` in Prometheus text exposition, as `/metrics` serves it (the workers' and annals-api's).
@@ -42,24 +56,24 @@ public struct WorkerEndpoints: Sendable {
         let snapshot = health.snapshot
         let failing = Readiness.failing(snapshot, now: DispatchTime.now().uptimeNanoseconds,
                                         stallAfterNanoseconds: stallAfterNanoseconds)
-        var fields = [
-            "\"ready\":\(failing.isEmpty)",
-            "\"failing\":[\(failing.map { "\"\($0.rawValue)\"" }.joined(separator: ","))]",
-            "\"assignedPartitions\":\(snapshot.assignedPartitions)",
-            "\"backlog\":\(snapshot.backlog)",
-        ]
+        var fields = ["\"assignedPartitions\":\(snapshot.assignedPartitions)", "\"backlog\":\(snapshot.backlog)"]
         if let error = snapshot.databaseError, failing.contains(.database) {
             fields.append("\"databaseError\":\(Self.jsonString(error))")
         }
-        return Self.response(failing.isEmpty ? .ok : .serviceUnavailable, contentType: "application/json",
-                             "{" + fields.joined(separator: ",") + "}\n")
+        return Self.readinessResponse(failing: failing.map(\.rawValue), fields: fields)
     }
 
     /// The HTTP server as a ServiceLifecycle service, bound to `host:port`; it stops on graceful shutdown.
     /// A failure (such as the port being taken) is thrown as `WorkerHTTPError.serving`.
     public func service(host: String, port: Int, logger: Logger) -> some Service {
+        Self.service(router(), host: host, port: port, logger: logger)
+    }
+
+    /// `router` served as a ServiceLifecycle service on `host:port`, stopping on graceful shutdown; a failure (such
+    /// as the port being taken) is thrown as `WorkerHTTPError.serving`.
+    public static func service(_ router: Router<BasicRequestContext>, host: String, port: Int, logger: Logger) -> some Service {
         EndpointService(
-            application: Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "annals"),
+            application: Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "annals"),
                                      logger: logger),
             host: host, port: port)
     }
@@ -68,7 +82,8 @@ public struct WorkerEndpoints: Sendable {
         Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    private static func jsonString(_ text: String) -> String {
+    /// `text` as a JSON string literal.
+    public static func jsonString(_ text: String) -> String {
         var escaped = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

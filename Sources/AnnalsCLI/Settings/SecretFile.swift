@@ -19,6 +19,22 @@ enum SecretFile {
         return secret
     }
 
+    /// The value of `variable`, else the contents of the file `file` names, else nil; both set is an error.
+    static func environment(_ variable: String, file: String, environment: [String: String]) throws -> String? {
+        let value = environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+        let path = environment[file].flatMap { $0.isEmpty ? nil : $0 }
+        switch (value, path) {
+        case (.some, .some):
+            throw CLIError("\(variable) and \(file) are both set: unset one")
+        case (.some(let value), nil):
+            return value
+        case (nil, .some(let path)):
+            return try SecretFile.read(path, for: file)
+        case (nil, nil):
+            return nil
+        }
+    }
+
     /// Why a file could not be read, in the system's words ("No such file or directory").
     struct ReadFailure: Error {
         var reason: String
