@@ -1,5 +1,6 @@
-# One image with every Annals executable: the `annals` CLI, the four workers and `annals-api`. The service to run is
-# chosen by the command (Compose/docker-compose.yml, Compose/ecs/), e.g. `docker run IMAGE annals-story-worker`.
+# One image with every Annals executable: the `annals` CLI, the four workers, `annals-api` and the GPU instances' sidecar
+# `annals-metrics-agent`. The service to run is chosen by the command (Compose/docker-compose.yml, Compose/ecs/), e.g.
+# `docker run IMAGE annals-story-worker`.
 #
 #   docker build -t annals .
 #
@@ -44,7 +45,7 @@ COPY Tests ./Tests
 # /staging with the crash backtracer for statically linked executables (see SWIFT_BACKTRACE below). No target has a
 # SwiftPM resource bundle to ship beside them: ReadAPI embeds its resources in code.
 RUN set -eu; \
-    products="annals annals-kb-worker annals-story-worker annals-metrics-worker annals-scaling-worker annals-api"; \
+    products="annals annals-kb-worker annals-story-worker annals-metrics-worker annals-scaling-worker annals-api annals-metrics-agent"; \
     for product in $products; do \
         swift build -c release --static-swift-stdlib --product "$product"; \
     done; \
@@ -86,6 +87,7 @@ COPY --from=build \
     /staging/annals-metrics-worker \
     /staging/annals-scaling-worker \
     /staging/annals-api \
+    /staging/annals-metrics-agent \
     /staging/swift-backtrace-static \
     /staging/annals-healthcheck \
     /staging/annals-setup \

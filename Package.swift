@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "annals-story-worker", targets: ["annals-story-worker"]),
         .executable(name: "annals-kb-worker", targets: ["annals-kb-worker"]),
         .executable(name: "annals-metrics-worker", targets: ["annals-metrics-worker"]),
+        .executable(name: "annals-metrics-agent", targets: ["annals-metrics-agent"]),
         .executable(name: "annals-scaling-worker", targets: ["annals-scaling-worker"]),
         .executable(name: "annals-api", targets: ["annals-api"]),
     ],
@@ -114,6 +115,26 @@ let package = Package(
             ]
         ),
 
+        // Prometheus text and OpenMetrics exposition: a parser, and quantiles over the interval between two scrapes of
+        // a cumulative histogram, as Prometheus's histogram_quantile interpolates them (pure).
+        .target(name: "PrometheusExposition"),
+
+        // The GPU instance's sidecar: dcgm-exporter, the inference server's metrics and EC2's instance metadata,
+        // sampled every interval into metric-sample.
+        .target(
+            name: "MetricsAgent",
+            dependencies: [
+                "PrometheusExposition", "AnnalsEvents", "AnnalsMetrics", "Kafka",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // metric-sample → metrics.* (raw samples, minute rollups, the policy's state and decisions) and the outbox
         // that publishes the decisions to scale-decision.
         .target(
@@ -165,6 +186,7 @@ let package = Package(
             dependencies: [
                 "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
                 "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation", "WorkerHTTP", "ReadAPI", "LoadGeneration",
+                "MetricsAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -175,6 +197,7 @@ let package = Package(
         .executableTarget(name: "annals-story-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-kb-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-metrics-worker", dependencies: ["AnnalsCLI"]),
+        .executableTarget(name: "annals-metrics-agent", dependencies: ["AnnalsCLI"]),
         // Regenerates Samples/load-traces from LoadTrace (or checks them with --check).
         .executableTarget(name: "annals-traces", dependencies: ["AnnalsMetrics"]),
         .executableTarget(name: "annals-scaling-worker", dependencies: ["AnnalsCLI"]),
@@ -251,6 +274,17 @@ let package = Package(
             ]
         ),
         .testTarget(name: "MetricsTests", dependencies: ["AnnalsMetrics", "AnnalsEvents"]),
+        .testTarget(name: "PrometheusExpositionTests", dependencies: ["PrometheusExposition"]),
+        .testTarget(
+            name: "MetricsAgentTests",
+            dependencies: [
+                "MetricsAgent", "PrometheusExposition", "AnnalsEvents", "Kafka", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "LoadGenerationTests", dependencies: ["LoadGeneration", "AnnalsEvents"]),
         .testTarget(
             name: "MetricsProjectionTests",

@@ -1,0 +1,110 @@
+import AnnalsEvents
+import Foundation
+import Kafka
+import Logging
+import MetricsAgent
+import ServiceLifecycle
+import Testing
+import TestSupport
+
+/// The agent against a simulated instance (dcgm-exporter, vLLM, IMDSv2) and the dev broker.
+@Suite(.timeLimit(.minutes(4))) struct MetricsAgentServiceTests {
+    static let logger = Logger(label: "test.metrics-agent")
+
+    @Test func samplesCarryTheReadingsSurviveSourceAndBrokerOutagesAndAreFlushedOnStop() async throws {
+        try await FakeFleet.run { fleet, base in
+            let kafka = try TestKafkaCluster(topics: ["metric-sample": 3])
+            let settings = AgentSettings(
+                tier: .gold, dcgmURL: base + "/dcgm/metrics", inferenceURL: base + "/vllm/metrics",
+                queueMetric: "vllm:num_requests_waiting", latencyHistogram: "vllm:e2e_request_latency_seconds",
+                imdsURL: base, interval: .seconds(1), scrapeTimeout: .milliseconds(800))
+            let agent = try MetricsAgentService(settings: settings, kafka: kafka.config, logger: Self.logger)
+            let group = ServiceGroup(services: [agent], logger: Self.logger)
+            let running = Task { try await group.run() }
+
+            // The first samples: the instance from IMDS, GPU and queue readings, no latency before a second scrape.
+            let first = try await Self.waitForSamples(kafka, "the first two samples") { $0.count >= 2 }[0]
+            #expect(first.instanceID == fleet.instanceID)
+            #expect(first.tier == .gold)
+            #expect(first.gpuUtilization == 0.5, "mean of 40% and 60%")
+            #expect(first.gpuMemoryUtilization == 0.5, "the fuller GPU: 8000 of 16000 MiB")
+            #expect(first.hasQueueDepth && first.queueDepth == 3)
+            #expect(!first.hasLatencyP95Seconds, "no interval before the second scrape")
+            #expect(!first.hasActivePlayers, "no players gauge was named")
+            #expect(!first.spotInterruptionNotice)
+            let milliseconds = first.sampledAt.seconds * 1_000 + Int64(first.sampledAt.nanos / 1_000_000)
+            #expect(first.meta.eventID == "\(fleet.instanceID)@\(milliseconds)")
+
+            // 19 requests of 0.2 s and one of 3 s: the interval's P95 is in the 0.1–0.25 bucket, at its top.
+            await fleet.finish(Array(repeating: 0.2, count: 19) + [3.0])
+            let withLatency = try await Self.waitForSamples(kafka, "a sample with the interval's P95") {
+                $0.contains { $0.hasLatencyP95Seconds }
+            }.first { $0.hasLatencyP95Seconds }
+            #expect(withLatency?.latencyP95Seconds == 0.25)
+
+            // dcgm-exporter stops answering: its fields are absent, the rest still sampled; then it comes back.
+            await fleet.set(dcgmAnswers: false)
+            try await Self.waitForSamples(kafka, "a sample without GPU readings") {
+                $0.contains { !$0.hasGpuUtilization && !$0.hasGpuMemoryUtilization && $0.hasQueueDepth }
+            }
+            await fleet.set(dcgmAnswers: true)
+            await fleet.set(spotNotice: true)
+            let notice = try await Self.waitForSamples(kafka, "a sample with the spot notice") {
+                $0.contains { $0.spotInterruptionNotice }
+            }.first { $0.spotInterruptionNotice }
+            #expect(notice?.hasGpuUtilization == true, "dcgm-exporter answers again")
+
+            // The broker is down for 30 s: sampling goes on into the buffer, and nothing is lost.
+            try kafka.cluster.setBrokerDown(1)
+            let downAt = agent.snapshot.samplesTaken
+            try await waitUntil(timeout: .seconds(60), description: "30 s of sampling with the broker down") {
+                agent.snapshot.samplesTaken >= downAt + 30
+            }
+            #expect(agent.snapshot.buffered > 0)
+            try kafka.cluster.setBrokerUp(1)
+            let upAt = agent.snapshot.samplesTaken
+            try await Self.waitForSamples(kafka, "every sample taken during the outage") { $0.count >= upAt }
+
+            // The broker goes down again; samples wait; it comes back and the agent is stopped at once: it sends
+            // what is buffered before it exits.
+            try kafka.cluster.setBrokerDown(1)
+            let secondDown = agent.snapshot.samplesTaken
+            try await waitUntil(timeout: .seconds(30), description: "samples buffered") {
+                agent.snapshot.samplesTaken >= secondDown + 3 && agent.snapshot.buffered >= 3
+            }
+            try kafka.cluster.setBrokerUp(1)
+            await group.triggerGracefulShutdown()
+            try await running.value
+            let taken = agent.snapshot.samplesTaken
+            let published = try await Self.waitForSamples(kafka, "every sample taken, after the stop") { $0.count >= taken }
+            #expect(published.count == taken, "each sample once")
+            #expect(Set(published.map(\.meta.eventID)).count == published.count)
+            #expect(agent.snapshot.dropped == 0)
+            #expect(await fleet.refusedTokens == 0, "every metadata request carried a token")
+            #expect(await fleet.tokensIssued >= 1)
+        }
+    }
+
+    /// Every sample on metric-sample so far, in offset order per partition, once `condition` holds of them.
+    @discardableResult
+    static func waitForSamples(_ kafka: TestKafkaCluster, _ what: String, timeout: Duration = .seconds(60),
+                               _ condition: @escaping @Sendable ([MetricSample]) -> Bool) async throws -> [MetricSample] {
+        var samples: [MetricSample] = []
+        try await waitUntil(timeout: timeout, pollInterval: .milliseconds(500), description: what) {
+            samples = try await Self.samples(kafka)
+            return condition(samples)
+        }
+        return samples
+    }
+
+    static func samples(_ kafka: TestKafkaCluster) async throws -> [MetricSample] {
+        let config = kafka.config
+        return try await onOwnThread {
+            let ranges = try KafkaAdmin(config: config, logger: Self.logger).watermarks(ofTopics: ["metric-sample"])
+            let messages = try KafkaConsumer.read(ranges, config: config, groupID: "agent-test-reader", logger: Self.logger)
+            return try messages.compactMap { message in
+                try message.value.map { try MetricSample(serializedBytes: $0) }
+            }.sorted { ($0.sampledAt.seconds, $0.sampledAt.nanos) < ($1.sampledAt.seconds, $1.sampledAt.nanos) }
+        }
+    }
+}
