@@ -135,6 +135,18 @@ let package = Package(
             ]
         ),
 
+        // Simulated GPU instances (dcgm-exporter, vLLM and IMDSv2 pages, scripted) served over HTTP: the agent's tests
+        // and the local stack's stand-in for a GPU fleet.
+        .target(
+            name: "GPUSimulation",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // metric-sample → metrics.* (raw samples, minute rollups, the policy's state and decisions) and the outbox
         // that publishes the decisions to scale-decision.
         .target(
@@ -278,8 +290,7 @@ let package = Package(
         .testTarget(
             name: "MetricsAgentTests",
             dependencies: [
-                "MetricsAgent", "PrometheusExposition", "AnnalsEvents", "Kafka", "TestSupport",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "MetricsAgent", "PrometheusExposition", "GPUSimulation", "AnnalsEvents", "Kafka", "TestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

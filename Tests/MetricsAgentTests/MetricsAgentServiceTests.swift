@@ -1,5 +1,6 @@
 import AnnalsEvents
 import Foundation
+import GPUSimulation
 import Kafka
 import Logging
 import MetricsAgent
@@ -12,7 +13,9 @@ import TestSupport
     static let logger = Logger(label: "test.metrics-agent")
 
     @Test func samplesCarryTheReadingsSurviveSourceAndBrokerOutagesAndAreFlushedOnStop() async throws {
-        try await FakeFleet.run { fleet, base in
+        let fleet = SimulatedInstance(instanceID: "i-0fake0000000000001")
+        try await SimulationServer.run([fleet]) { bases in
+            let base = bases[0]
             let kafka = try TestKafkaCluster(topics: ["metric-sample": 3])
             let settings = AgentSettings(
                 tier: .gold, dcgmURL: base + "/dcgm/metrics", inferenceURL: base + "/vllm/metrics",

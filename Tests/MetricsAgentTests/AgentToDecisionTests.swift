@@ -1,0 +1,108 @@
+import AnnalsEvents
+import Foundation
+import GPUSimulation
+import Kafka
+import Logging
+import Testing
+import TestSupport
+
+/// Three agents of one tier → metric-sample → annals-metrics-worker → scale-decision, every piece a real process
+/// over the Kafka protocol and PostgreSQL, the GPUs simulated.
+@Suite(.timeLimit(.minutes(6))) struct AgentToDecisionTests {
+    static let logger = Logger(label: "test.agent-to-decision")
+    static let interval: Int64 = 2
+
+    @Test func aQueueRiseScalesOutWithinAnIntervalAndAMinuteAndASpotNoticeIsReplaced() async throws {
+        let instances = (0..<3).map { SimulatedInstance(instanceID: "i-gold-\($0)") }
+        for instance in instances {
+            await instance.set(gpuUtilization: 10)
+            await instance.set(waiting: 0)
+        }
+        let kafka = try TestKafkaCluster(topics: ["metric-sample": 3, "scale-decision": 3])
+        let database = try TestDatabase.create(prefix: "agent_to_decision")
+        defer { try? database.drop() }
+        try await SimulationServer.run(instances) { bases in
+            let worker = try ChildProcess.annals("annals-metrics-worker", arguments: [
+                "--brokers", kafka.bootstrapServers, "--database-url", database.url, "--batch-size", "50",
+                "--linger-ms", "5", "--http-port", "0",
+            ], logPath: ChildProcess.temporaryPath(name: "agent-to-decision-worker", suffix: ".log"))
+            let agents = try bases.enumerated().map { index, base in
+                try ChildProcess.annals("annals-metrics-agent", arguments: [
+                    "--tier", "gold", "--brokers", kafka.bootstrapServers, "--dcgm-url", base + "/dcgm/metrics",
+                    "--inference-url", base + "/vllm/metrics", "--inference-server", "vllm", "--imds-url", base,
+                    "--interval", "\(Self.interval)s", "--scrape-timeout", "1s", "--http-port", "0",
+                ], logPath: ChildProcess.temporaryPath(name: "agent-\(index)", suffix: ".log"))
+            }
+            defer {
+                for process in agents + [worker] { try? process.kill(SIGKILL) }
+            }
+
+            // Quiet at first: a GPU at 10% and nothing waiting on each instance keeps the tier at its minimum.
+            try await Self.waitForSamples(kafka, from: Set(instances.map(\.instanceID)), processes: agents + [worker])
+
+            // The queue rises to 60 waiting requests per instance: 180 in all, far above 10 per instance.
+            let rise = Int64(Date().timeIntervalSince1970 * 1_000)
+            for instance in instances { await instance.set(waiting: 60) }
+            let scaleOut = try await Self.waitForDecision(kafka, processes: agents + [worker]) {
+                $0.desiredCapacity > $0.currentCapacity
+            }
+            let windowEnd = scaleOut.inputs.windowEnd.seconds * 1_000 + Int64(scaleOut.inputs.windowEnd.nanos / 1_000_000)
+            #expect(windowEnd > rise, "no scale-out before the rise")
+            #expect(windowEnd - rise <= (Self.interval + 60) * 1_000,
+                    "the scale-out's minute ends \(windowEnd - rise) ms after the rise: within one interval and a minute")
+            #expect(scaleOut.inputs.queueDepth >= 180)
+
+            // EC2 announces instance 1's interruption: the policy replaces it.
+            await instances[1].set(spotNotice: true)
+            let replacement = try await Self.waitForDecision(kafka, processes: agents + [worker]) {
+                $0.inputs.spotInterruptionNotice && $0.desiredCapacity == $0.currentCapacity
+            }
+            #expect(replacement.reason.contains("i-gold-1"), "\(replacement.reason)")
+
+            for agent in agents { try agent.kill(SIGTERM) }
+            for agent in agents {
+                #expect(try await agent.waitForExit(timeout: .seconds(30)) == .exited(0), "\(agent.logTail())")
+            }
+            try worker.kill(SIGTERM)
+            #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0), "\(worker.logTail())")
+        }
+    }
+
+    static func waitForSamples(_ kafka: TestKafkaCluster, from instances: Set<String>, processes: [ChildProcess]) async throws {
+        try await waitUntil(timeout: .seconds(60), pollInterval: .milliseconds(500), description: "a sample from every agent") {
+            try Self.check(processes)
+            let messages = try await Self.read(kafka, topic: "metric-sample")
+            let seen = Set(messages.compactMap { try? MetricSample(serializedBytes: $0.value ?? []).instanceID })
+            return seen.isSuperset(of: instances)
+        }
+    }
+
+    static func waitForDecision(_ kafka: TestKafkaCluster, processes: [ChildProcess],
+                                _ matching: @escaping @Sendable (ScaleDecision) -> Bool) async throws -> ScaleDecision {
+        var found: ScaleDecision?
+        try await waitUntil(timeout: .seconds(150), pollInterval: .seconds(1), description: "the decision") {
+            try Self.check(processes)
+            let decisions = try await Self.read(kafka, topic: "scale-decision").compactMap {
+                try? ScaleDecision(serializedBytes: $0.value ?? [])
+            }
+            found = decisions.first(where: matching)
+            return found != nil
+        }
+        return try #require(found)
+    }
+
+    static func check(_ processes: [ChildProcess]) throws {
+        for process in processes {
+            if let status = process.status() { throw TestSupportFailure("a process ended (\(status)): \(process.logTail())") }
+        }
+    }
+
+    static func read(_ kafka: TestKafkaCluster, topic: String) async throws -> [KafkaMessage] {
+        let config = kafka.config
+        return try await onOwnThread {
+            let ranges = try KafkaAdmin(config: config, logger: Self.logger).watermarks(ofTopics: [topic])
+            return try KafkaConsumer.read(ranges, config: config, groupID: "agent-to-decision-reader", logger: Self.logger)
+                .sorted { ($0.partition, $0.offset) < ($1.partition, $1.offset) }
+        }
+    }
+}
