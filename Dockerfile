@@ -1,5 +1,6 @@
-# One image with every Annals executable: the `annals` CLI, the four workers, `annals-api` and the GPU instances' sidecar
-# `annals-metrics-agent`. The service to run is chosen by the command (Compose/docker-compose.yml, Compose/ecs/), e.g.
+# One image with every Annals executable: the `annals` CLI, the four workers, `annals-api`, the GPU instances' sidecar
+# `annals-metrics-agent` and the local stack's GPU stand-in `annals-gpu-sim`. The service to run is chosen by the
+# command (Compose/docker-compose.yml, Compose/ecs/), e.g.
 # `docker run IMAGE annals-story-worker`.
 #
 #   docker build -t annals .
@@ -45,7 +46,7 @@ COPY Tests ./Tests
 # /staging with the crash backtracer for statically linked executables (see SWIFT_BACKTRACE below). No target has a
 # SwiftPM resource bundle to ship beside them: ReadAPI embeds its resources in code.
 RUN set -eu; \
-    products="annals annals-kb-worker annals-story-worker annals-metrics-worker annals-scaling-worker annals-api annals-metrics-agent"; \
+    products="annals annals-kb-worker annals-story-worker annals-metrics-worker annals-scaling-worker annals-api annals-metrics-agent annals-gpu-sim"; \
     for product in $products; do \
         swift build -c release --static-swift-stdlib --product "$product"; \
     done; \
@@ -88,6 +89,7 @@ COPY --from=build \
     /staging/annals-scaling-worker \
     /staging/annals-api \
     /staging/annals-metrics-agent \
+    /staging/annals-gpu-sim \
     /staging/swift-backtrace-static \
     /staging/annals-healthcheck \
     /staging/annals-setup \

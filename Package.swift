@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "annals-kb-worker", targets: ["annals-kb-worker"]),
         .executable(name: "annals-metrics-worker", targets: ["annals-metrics-worker"]),
         .executable(name: "annals-metrics-agent", targets: ["annals-metrics-agent"]),
+        .executable(name: "annals-gpu-sim", targets: ["annals-gpu-sim"]),
         .executable(name: "annals-scaling-worker", targets: ["annals-scaling-worker"]),
         .executable(name: "annals-api", targets: ["annals-api"]),
     ],
@@ -210,6 +211,16 @@ let package = Package(
         .executableTarget(name: "annals-kb-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-metrics-worker", dependencies: ["AnnalsCLI"]),
         .executableTarget(name: "annals-metrics-agent", dependencies: ["AnnalsCLI"]),
+        .executableTarget(
+            name: "annals-gpu-sim",
+            dependencies: [
+                "GPUSimulation",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Regenerates Samples/load-traces from LoadTrace (or checks them with --check).
         .executableTarget(name: "annals-traces", dependencies: ["AnnalsMetrics"]),
         .executableTarget(name: "annals-scaling-worker", dependencies: ["AnnalsCLI"]),

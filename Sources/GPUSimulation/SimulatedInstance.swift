@@ -45,6 +45,8 @@ public actor SimulatedInstance {
     public func set(running: Double) { self.running = running }
     public func set(spotNotice: Bool) { self.spotNotice = spotNotice }
     public func set(gpuUtilization percent: Double) { gpus = gpus.map { (percent, $0.used, $0.free) } }
+    /// Every GPU's framebuffer: `used` MiB of `total`.
+    public func set(memoryUsed used: Double, of total: Double) { gpus = gpus.map { ($0.utilization, used, max(0, total - used)) } }
 
     /// dcgm-exporter's page, nil while it does not answer.
     public func dcgmText() -> String? {
