@@ -112,6 +112,8 @@ public struct MetricsAgentCommand: WorkerCommand {
 
     public func run() async throws {
         let logger = Logger(label: Self.loggerLabel)
+        // Before any instrument is made: instruments made before the backend is installed would record nowhere.
+        let registry = PrometheusBootstrap.registry
         let settings = try settings()
         let kafka = try kafka.kafkaConfig()
         let httpPort = try WorkerOptions.port(httpPort)
@@ -130,7 +132,7 @@ public struct MetricsAgentCommand: WorkerCommand {
         let agent = try MetricsAgentService(settings: settings, kafka: kafka, logger: logger)
         var services: [any Service] = []
         if httpPort != 0 {
-            let router = WorkerEndpoints.router(registry: PrometheusBootstrap.registry) {
+            let router = WorkerEndpoints.router(registry: registry) {
                 let health = agent.snapshot
                 return WorkerEndpoints.readinessResponse(failing: health.failing, fields: [
                     "\"sourcesAnswered\":\(health.sourcesAnswered)", "\"sourcesAsked\":\(health.sourcesAsked)",

@@ -26,11 +26,12 @@ import TestSupport
                 "--brokers", kafka.bootstrapServers, "--database-url", database.url, "--batch-size", "50",
                 "--linger-ms", "5", "--http-port", "0",
             ], logPath: ChildProcess.temporaryPath(name: "agent-to-decision-worker", suffix: ".log"))
+            let httpPort = try LocalHTTP.freePort()
             let agents = try bases.enumerated().map { index, base in
                 try ChildProcess.annals("annals-metrics-agent", arguments: [
                     "--tier", "gold", "--brokers", kafka.bootstrapServers, "--dcgm-url", base + "/dcgm/metrics",
                     "--inference-url", base + "/vllm/metrics", "--inference-server", "vllm", "--imds-url", base,
-                    "--interval", "\(Self.interval)s", "--scrape-timeout", "1s", "--http-port", "0",
+                    "--interval", "\(Self.interval)s", "--scrape-timeout", "1s", "--http-port", index == 0 ? "\(httpPort)" : "0",
                 ], logPath: ChildProcess.temporaryPath(name: "agent-\(index)", suffix: ".log"))
             }
             defer {
@@ -51,6 +52,14 @@ import TestSupport
             #expect(windowEnd - rise <= (Self.interval + 60) * 1_000,
                     "the scale-out's minute ends \(windowEnd - rise) ms after the rise: within one interval and a minute")
             #expect(scaleOut.inputs.queueDepth >= 180)
+
+            // The first agent is ready and counts what it did on /metrics.
+            let ready = try await onOwnThread { try LocalHTTP.get(port: httpPort, path: "/readyz") }
+            #expect(ready?.status == 200, "\(ready?.body ?? "no answer")")
+            let exposition = try await onOwnThread { try LocalHTTP.get(port: httpPort, path: "/metrics") }?.body ?? ""
+            #expect(exposition.contains("annals_agent_samples_published_total"), "\(exposition)")
+            #expect(exposition.contains(#"annals_agent_scrapes_total{source="dcgm",outcome="ok"}"#)
+                    || exposition.contains(#"annals_agent_scrapes_total{outcome="ok",source="dcgm"}"#), "\(exposition)")
 
             // EC2 announces instance 1's interruption: the policy replaces it.
             await instances[1].set(spotNotice: true)
