@@ -44,7 +44,7 @@ public final class MetricsAgentService: Service, Sendable {
     public var snapshot: AgentHealth { health.value }
 
     public func run() async {
-        let metadata = settings.imdsURL.map { InstanceMetadata(baseURL: $0, client: client) }
+        let metadata = settings.imdsURL.map { InstanceMetadata(baseURL: $0, client: client, timeout: settings.scrapeTimeout) }
         let instanceID = await resolveInstanceID(metadata)
         logger.info("sampling", metadata: [
             "tier": "\(settings.tier.name)", "instance": "\(instanceID)", "interval": "\(settings.interval)",
@@ -108,18 +108,24 @@ public final class MetricsAgentService: Service, Sendable {
         }
     }
 
-    /// `--instance-id`, else the metadata service's answer, else the host name (said once, so the samples of two
-    /// hosts with one name are not mistaken for one instance).
+    /// `--instance-id`, else the metadata service's answer (asked three times: a busy host may miss one timeout),
+    /// else the host name, said once. It is fixed for the agent's life: an instance must not change its id
+    /// mid-stream.
     private func resolveInstanceID(_ metadata: InstanceMetadata?) async -> String {
         if let given = settings.instanceID { return given }
         if let metadata {
-            do {
-                return try await metadata.instanceID()
-            } catch {
-                logger.warning(
-                    "the instance metadata service does not answer: not on EC2? The host name is the instance id, and spot notices are read if it answers later",
-                    metadata: ["error": "\(error)"])
+            var lastError: SourceError?
+            for attempt in 1...3 {
+                do {
+                    return try await metadata.instanceID()
+                } catch {
+                    lastError = error
+                    if attempt < 3, (try? await Task.sleep(for: .milliseconds(500 * attempt))) == nil { break }
+                }
             }
+            logger.warning(
+                "the instance metadata service does not answer: not on EC2? The host name is the instance id, and spot notices are read if it answers later",
+                metadata: ["error": "\(lastError.map { "\($0)" } ?? "cancelled")"])
         }
         return ProcessInfo.processInfo.hostName
     }

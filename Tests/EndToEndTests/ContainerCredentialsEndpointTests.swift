@@ -80,7 +80,7 @@ final class CredentialsEndpointServer: Sendable {
             executable: Self.python, arguments: [path, String(port)],
             environment: ["SERVED_KEYS": String(decoding: try JSONEncoder().encode(keys), as: UTF8.self),
                           "REJECTED_KEYS": String(decoding: try JSONEncoder().encode(rejectedKeys), as: UTF8.self)])
-        try await waitUntil(timeout: .seconds(20), pollInterval: .milliseconds(50), description: "the credentials endpoint on \(port)") {
+        try await waitUntil(timeout: .seconds(90), pollInterval: .milliseconds(50), description: "the credentials endpoint on \(port)") {
             [process, port] in
             if let status = process.status() { throw TestSupportFailure("credentials endpoint \(status): \(process.logTail())") }
             return try await onOwnThread { try LocalHTTP.get(port: port, path: "/log") } != nil

@@ -17,7 +17,7 @@ import Testing
 ///
 /// Deterministic: `ANNALS_FUZZ_SEED` replays another seed, `ANNALS_FUZZ_SCALE` multiplies the case counts. The default
 /// (300,000 cases) takes about two minutes in a debug build on two busy cores.
-@Suite struct PipelineFuzzTests {
+@Suite(.serialized) struct PipelineFuzzTests {
     static let environment = ProcessInfo.processInfo.environment
     static let seed = environment["ANNALS_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x00A1_1A15_0013
     static let scale = environment["ANNALS_FUZZ_SCALE"].flatMap { Double($0) } ?? 1
@@ -124,7 +124,7 @@ import Testing
         var concepts: [String: ConceptState] = [:]
         var edges: [RelationshipChange.Key: RelationshipChange] = [:]
         var valid = 0
-        let count = Self.cases(20_000)
+        let count = Self.cases(10_000)
         for index in 0..<count {
             let document = values.document()
             guard let projected = Self.decode(Self.message(document, topic: .documentIngested, offset: index, values: &values)),
@@ -192,7 +192,7 @@ import Testing
         var recent: [MetricSample] = []
         var pending: [SampleAt] = []
         var valid = 0
-        let count = Self.cases(95_000)
+        let count = Self.cases(115_000)
         for index in 0..<count {
             let sample = values.sample()
             guard let projected = Self.decode(Self.message(sample, topic: .metricSample, offset: index, values: &values)),
@@ -270,7 +270,7 @@ import Testing
         let target = ActuationTarget(actuator: "dry-run", resource: "fuzz")
         var batch: [(decision: ScaleDecision, coordinates: EventCoordinates)] = []
         var valid = 0
-        let count = Self.cases(85_000)
+        let count = Self.cases(75_000)
         for index in 0..<count {
             let decision = values.decision()
             guard let projected = Self.decode(Self.message(decision, topic: .scaleDecision, offset: index, values: &values)),

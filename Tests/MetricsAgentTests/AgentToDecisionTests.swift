@@ -31,7 +31,7 @@ import TestSupport
                 try ChildProcess.annals("annals-metrics-agent", arguments: [
                     "--tier", "gold", "--brokers", kafka.bootstrapServers, "--dcgm-url", base + "/dcgm/metrics",
                     "--inference-url", base + "/vllm/metrics", "--inference-server", "vllm", "--imds-url", base,
-                    "--interval", "\(Self.interval)s", "--scrape-timeout", "1s", "--http-port", index == 0 ? "\(httpPort)" : "0",
+                    "--interval", "\(Self.interval)s", "--scrape-timeout", "1500ms", "--http-port", index == 0 ? "\(httpPort)" : "0",
                 ], logPath: ChildProcess.temporaryPath(name: "agent-\(index)", suffix: ".log"))
             }
             defer {

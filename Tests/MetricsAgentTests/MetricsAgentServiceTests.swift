@@ -20,19 +20,22 @@ import TestSupport
             let settings = AgentSettings(
                 tier: .gold, dcgmURL: base + "/dcgm/metrics", inferenceURL: base + "/vllm/metrics",
                 queueMetric: "vllm:num_requests_waiting", latencyHistogram: "vllm:e2e_request_latency_seconds",
-                imdsURL: base, interval: .seconds(1), scrapeTimeout: .milliseconds(800))
+                imdsURL: base, interval: .seconds(2), scrapeTimeout: .milliseconds(1_500))
             let agent = try MetricsAgentService(settings: settings, kafka: kafka.config, logger: Self.logger)
             let group = ServiceGroup(services: [agent], logger: Self.logger)
             let running = Task { try await group.run() }
 
-            // The first samples: the instance from IMDS, GPU and queue readings, no latency before a second scrape.
-            let first = try await Self.waitForSamples(kafka, "the first two samples") { $0.count >= 2 }[0]
+            // A sample of a round every source answered (a busy host may miss the first): the instance from IMDS, the
+            // GPU and queue readings, and no latency before any request finished.
+            let first = try #require(try await Self.waitForSamples(kafka, "a sample of every source") {
+                $0.contains { $0.hasGpuUtilization && $0.hasQueueDepth }
+            }.first { $0.hasGpuUtilization && $0.hasQueueDepth })
             #expect(first.instanceID == fleet.instanceID)
             #expect(first.tier == .gold)
             #expect(first.gpuUtilization == 0.5, "mean of 40% and 60%")
             #expect(first.gpuMemoryUtilization == 0.5, "the fuller GPU: 8000 of 16000 MiB")
             #expect(first.hasQueueDepth && first.queueDepth == 3)
-            #expect(!first.hasLatencyP95Seconds, "no interval before the second scrape")
+            #expect(!first.hasLatencyP95Seconds, "no request finished yet: no P95, not zero")
             #expect(!first.hasActivePlayers, "no players gauge was named")
             #expect(!first.spotInterruptionNotice)
             let milliseconds = first.sampledAt.seconds * 1_000 + Int64(first.sampledAt.nanos / 1_000_000)
@@ -60,8 +63,8 @@ import TestSupport
             // The broker is down for 30 s: sampling goes on into the buffer, and nothing is lost.
             try kafka.cluster.setBrokerDown(1)
             let downAt = agent.snapshot.samplesTaken
-            try await waitUntil(timeout: .seconds(60), description: "30 s of sampling with the broker down") {
-                agent.snapshot.samplesTaken >= downAt + 30
+            try await waitUntil(timeout: .seconds(90), description: "30 s of sampling with the broker down") {
+                agent.snapshot.samplesTaken >= downAt + 15
             }
             #expect(agent.snapshot.buffered > 0)
             try kafka.cluster.setBrokerUp(1)
@@ -90,7 +93,7 @@ import TestSupport
 
     /// Every sample on metric-sample so far, in offset order per partition, once `condition` holds of them.
     @discardableResult
-    static func waitForSamples(_ kafka: TestKafkaCluster, _ what: String, timeout: Duration = .seconds(60),
+    static func waitForSamples(_ kafka: TestKafkaCluster, _ what: String, timeout: Duration = .seconds(120),
                                _ condition: @escaping @Sendable ([MetricSample]) -> Bool) async throws -> [MetricSample] {
         var samples: [MetricSample] = []
         try await waitUntil(timeout: timeout, pollInterval: .milliseconds(500), description: what) {
