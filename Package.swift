@@ -71,11 +71,19 @@ let package = Package(
         .target(
             name: "KnowledgeBase",
             dependencies: ["Projection", "AnnalsEvents", "Postgres", .product(name: "Crypto", package: "swift-crypto")]),
+        // What every AsyncHTTPClient user here needs beyond the client: a body collected under a deadline.
+        .target(
+            name: "HTTPClientSupport",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // Network I/O for the knowledge base, kept out of it: the OpenAI-compatible embeddings client.
         .target(
             name: "RemoteEmbedding",
             dependencies: [
-                "KnowledgeBase",
+                "KnowledgeBase", "HTTPClientSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -107,7 +115,7 @@ let package = Package(
         .target(
             name: "AWSActuation",
             dependencies: [
-                "Scaling",
+                "Scaling", "HTTPClientSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -125,7 +133,7 @@ let package = Package(
         .target(
             name: "MetricsAgent",
             dependencies: [
-                "PrometheusExposition", "AnnalsEvents", "AnnalsMetrics", "Kafka",
+                "PrometheusExposition", "AnnalsEvents", "AnnalsMetrics", "Kafka", "HTTPClientSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

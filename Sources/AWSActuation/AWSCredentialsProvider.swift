@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HTTPClientSupport
 import Foundation
 import Logging
 import NIOCore
@@ -172,7 +173,7 @@ actor ContainerCredentialsSource {
         let body: [UInt8]
         do {
             let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(timeout))
-            guard let bytes = try await AWSServiceClient.collect(response.body, upTo: responseByteLimit, until: deadline) else {
+            guard let bytes = try await response.body.collect(upTo: responseByteLimit, until: deadline) else {
                 return .failure(ActuationFailure(.transient, "AWS credentials: the answer of \(place) did not finish within \(timeout); retrying"))
             }
             status = Int(response.status.code)

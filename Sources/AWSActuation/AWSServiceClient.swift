@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HTTPClientSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -76,7 +77,7 @@ public struct AWSServiceClient: Sendable {
         let deadline = ContinuousClock.now + timeout
         do {
             let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(timeout))
-            guard let bytes = try await Self.collect(response.body, upTo: Self.responseByteLimit, until: deadline) else {
+            guard let bytes = try await response.body.collect(upTo: Self.responseByteLimit, until: deadline) else {
                 throw ActuationFailure(.transient, "\(operation): the response from \(endpoint) did not finish within \(timeout); retrying")
             }
             return Response(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
@@ -94,19 +95,6 @@ public struct AWSServiceClient: Sendable {
         }
     }
 
-    /// The whole body (at most `limit` bytes), or nil when `deadline` passes first.
-    static func collect(_ body: HTTPClientResponse.Body, upTo limit: Int,
-                        until deadline: ContinuousClock.Instant) async throws -> ByteBuffer? {
-        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await body.collect(upTo: limit) }
-            group.addTask {
-                try await Task.sleep(until: deadline)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
-        }
-    }
 
     static let timeouts: [HTTPClientError] = [
         .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout,

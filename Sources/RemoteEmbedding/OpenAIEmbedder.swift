@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HTTPClientSupport
 import Foundation
 import KnowledgeBase
 import Logging
@@ -142,7 +143,7 @@ public struct OpenAIEmbedder: Embedder {
             // The client's own deadline ends with the response head and, when it passes while
             // connecting, reports the connection error rather than a bare timeout.
             let response = try await httpClient.execute(httpRequest(body), deadline: .now() + TimeAmount(settings.requestTimeout))
-            guard let bytes = try await Self.collect(response.body, upTo: responseByteLimit, until: deadline) else {
+            guard let bytes = try await response.body.collect(upTo: responseByteLimit, until: deadline) else {
                 return .timedOut
             }
             return .response(status: Int(response.status.code), retryAfter: response.headers.first(name: "Retry-After"),
@@ -157,20 +158,6 @@ public struct OpenAIEmbedder: Embedder {
         }
     }
 
-    /// The whole body, or nil when `deadline` passes first (a body that trickles in); the
-    /// loser is cancelled, which cancels the request.
-    private static func collect(_ body: HTTPClientResponse.Body, upTo byteLimit: Int,
-                                until deadline: ContinuousClock.Instant) async throws -> ByteBuffer? {
-        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await body.collect(upTo: byteLimit) }
-            group.addTask {
-                try await Task.sleep(until: deadline)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
-        }
-    }
 
     private func httpRequest(_ body: ByteBuffer) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: settings.endpoint)

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HTTPClientSupport
 import NIOCore
 import NIOHTTP1
 
@@ -39,7 +40,7 @@ struct HTTPFetch: Sendable {
         let deadline = ContinuousClock.now + timeout
         do {
             let response = try await client.execute(request, deadline: .now() + TimeAmount(timeout))
-            guard let bytes = try await Self.collect(response.body, upTo: byteLimit, until: deadline) else {
+            guard let bytes = try await response.body.collect(upTo: byteLimit, until: deadline) else {
                 throw SourceError.timedOut(url: url, after: timeout)
             }
             return Answer(status: Int(response.status.code), body: String(buffer: bytes))
@@ -61,19 +62,6 @@ struct HTTPFetch: Sendable {
         return answer.body
     }
 
-    /// The whole body, or nil when `deadline` passes first; the loser is cancelled, which cancels the request.
-    private static func collect(_ body: HTTPClientResponse.Body, upTo byteLimit: Int,
-                                until deadline: ContinuousClock.Instant) async throws -> ByteBuffer? {
-        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask { try await body.collect(upTo: byteLimit) }
-            group.addTask {
-                try await Task.sleep(until: deadline)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
-        }
-    }
 
     private static let timeouts: [HTTPClientError] = [
         .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout, .getConnectionFromPoolTimeout,
