@@ -13,7 +13,8 @@ import Projection
 /// new decisions in ``DecisionOutbox`` (`queuesDecisions`); a replay rebuilds the same tables and queues nothing.
 public struct MetricsProjection: Projection {
     public let name = "metrics"
-    public let version = 1
+    /// 2: a reading a sample did not carry is NULL in the tables and absent to the policy, not 0.
+    public let version = 2
     public let topics: [AnnalsTopic] = [.metricSample]
     public let schema: String
     public let tables = ["samples", "rollups", "autoscaler_state", "decisions"]

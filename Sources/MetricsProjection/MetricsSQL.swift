@@ -11,18 +11,19 @@ struct MetricsSQL {
 
     static func migrations(schema s: String) -> [String] {
         [
-            // uint64 fields are numeric(20,0): every value round-trips, so a minute refolded from here is exact.
+            // uint64 fields are numeric(20,0): every value round-trips, so a minute refolded from here is exact. A
+            // reading the sample did not carry is NULL, and so is a rollup figure no instance reported.
             """
             CREATE TABLE IF NOT EXISTS \(s).samples (
                 event_id text PRIMARY KEY,
                 tier text NOT NULL,
                 instance_id text NOT NULL,
                 sampled_at timestamptz NOT NULL,
-                gpu_utilization double precision NOT NULL,
-                gpu_memory_utilization double precision NOT NULL,
-                queue_depth numeric(20, 0) NOT NULL,
-                latency_p95_seconds double precision NOT NULL,
-                active_players numeric(20, 0) NOT NULL,
+                gpu_utilization double precision,
+                gpu_memory_utilization double precision,
+                queue_depth numeric(20, 0),
+                latency_p95_seconds double precision,
+                active_players numeric(20, 0),
                 spot_interruption_notice boolean NOT NULL,
                 occurred_at timestamptz NOT NULL,
                 producer text NOT NULL,
@@ -38,13 +39,13 @@ struct MetricsSQL {
                 minute timestamptz NOT NULL,
                 samples integer NOT NULL,
                 instances_reporting integer NOT NULL,
-                mean_gpu_utilization double precision NOT NULL,
-                max_gpu_utilization double precision NOT NULL,
-                mean_gpu_memory_utilization double precision NOT NULL,
-                max_gpu_memory_utilization double precision NOT NULL,
-                queue_depth numeric(20, 0) NOT NULL,
-                latency_p95_seconds double precision NOT NULL,
-                active_players numeric(20, 0) NOT NULL,
+                mean_gpu_utilization double precision,
+                max_gpu_utilization double precision,
+                mean_gpu_memory_utilization double precision,
+                max_gpu_memory_utilization double precision,
+                queue_depth numeric(20, 0),
+                latency_p95_seconds double precision,
+                active_players numeric(20, 0),
                 spot_interruption_notice boolean NOT NULL,
                 PRIMARY KEY (tier, minute)
             )
@@ -106,11 +107,11 @@ struct MetricsSQL {
                 .textArray(samples.map(\.sample.tier.name)),
                 .textArray(samples.map(\.sample.instanceID)),
                 Self.timestamps(samples.map(\.sample.sampledAt.microsecondsSinceEpoch)),
-                Self.doubles(samples.map(\.sample.gpuUtilization)),
-                Self.doubles(samples.map(\.sample.gpuMemoryUtilization)),
-                .textArray(samples.map { String($0.sample.queueDepth) }),
-                Self.doubles(samples.map(\.sample.latencyP95Seconds)),
-                .textArray(samples.map { String($0.sample.activePlayers) }),
+                Self.doubles(samples.map { $0.sample.hasGpuUtilization ? $0.sample.gpuUtilization : nil }),
+                Self.doubles(samples.map { $0.sample.hasGpuMemoryUtilization ? $0.sample.gpuMemoryUtilization : nil }),
+                Self.numerics(samples.map { $0.sample.hasQueueDepth ? $0.sample.queueDepth : nil }),
+                Self.doubles(samples.map { $0.sample.hasLatencyP95Seconds ? $0.sample.latencyP95Seconds : nil }),
+                Self.numerics(samples.map { $0.sample.hasActivePlayers ? $0.sample.activePlayers : nil }),
                 Self.booleans(samples.map(\.sample.spotInterruptionNotice)),
                 Self.timestamps(samples.map(\.sample.meta.occurredAt.microsecondsSinceEpoch)),
                 .textArray(samples.map(\.sample.meta.producer)),
@@ -167,9 +168,9 @@ struct MetricsSQL {
                 Self.doubles(refolded.map(\.maxGPUUtilization)),
                 Self.doubles(refolded.map(\.meanGPUMemoryUtilization)),
                 Self.doubles(refolded.map(\.maxGPUMemoryUtilization)),
-                .textArray(refolded.map { String($0.queueDepth) }),
+                Self.numerics(refolded.map(\.queueDepth)),
                 Self.doubles(refolded.map(\.latencyP95Seconds)),
-                .textArray(refolded.map { String($0.activePlayers) }),
+                Self.numerics(refolded.map(\.activePlayers)),
                 Self.booleans(refolded.map(\.spotInterruptionNotice)),
             ])
     }
@@ -185,11 +186,12 @@ struct MetricsSQL {
         sample.tier = tier
         sample.instanceID = try row.string("instance_id")
         sample.sampledAt = Minute.timestamp(microseconds: try row.int64("sampled_us"))
-        sample.gpuUtilization = try row.double("gpu_utilization")
-        sample.gpuMemoryUtilization = try row.double("gpu_memory_utilization")
-        sample.queueDepth = try unsigned(row, "queue_depth")
-        sample.latencyP95Seconds = try row.double("latency_p95_seconds")
-        sample.activePlayers = try unsigned(row, "active_players")
+        // A NULL reading stays unset, as the sample carried it.
+        if !row.isNull("gpu_utilization") { sample.gpuUtilization = try row.double("gpu_utilization") }
+        if !row.isNull("gpu_memory_utilization") { sample.gpuMemoryUtilization = try row.double("gpu_memory_utilization") }
+        if !row.isNull("queue_depth") { sample.queueDepth = try unsigned(row, "queue_depth") }
+        if !row.isNull("latency_p95_seconds") { sample.latencyP95Seconds = try row.double("latency_p95_seconds") }
+        if !row.isNull("active_players") { sample.activePlayers = try unsigned(row, "active_players") }
         sample.spotInterruptionNotice = try row.bool("spot_interruption_notice")
         return sample
     }
@@ -277,8 +279,14 @@ struct MetricsSQL {
     }
 
     /// A float8[] literal; each element is Swift's shortest exact form, so the stored bits are the value's.
-    private static func doubles(_ values: [Double]) -> PostgresValue {
-        PostgresValue("{" + values.map { PostgresValue.double($0).text }.joined(separator: ",") + "}")
+    /// An array literal of `values`, NULL for nil.
+    private static func doubles(_ values: [Double?]) -> PostgresValue {
+        PostgresValue("{" + values.map { $0.map { PostgresValue.double($0).text } ?? "NULL" }.joined(separator: ",") + "}")
+    }
+
+    /// An array literal of `values` for a numeric[] parameter, NULL for nil.
+    private static func numerics(_ values: [UInt64?]) -> PostgresValue {
+        PostgresValue("{" + values.map { $0.map { String($0) } ?? "NULL" }.joined(separator: ",") + "}")
     }
 
     private static func booleans(_ values: [Bool]) -> PostgresValue {

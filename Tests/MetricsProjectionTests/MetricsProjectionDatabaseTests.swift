@@ -125,7 +125,47 @@ import TestSupport
         let after = try #require(stored[key])
         #expect(after.samples == before.samples + 1 && after.instancesReporting == before.instancesReporting + 1)
         #expect(after.latencyP95Seconds == 2.5 && after.spotInterruptionNotice)
-        #expect(after.queueDepth == before.queueDepth + 77)
+        #expect(after.queueDepth == before.queueDepth.map { $0 + 77 })
+    }
+
+    /// Readings a sample did not carry are NULL in metrics.samples, the rollups are the fold over the readings
+    /// present (NULL where none is), and a refold from the table sees them absent again.
+    @Test func absentReadingsAreStoredAsNullAndStayAbsentThroughARefold() async throws {
+        let trace = Array(try MetricTraceFile.samples("spike").prefix(200))
+        // Every sample of the first minute loses its GPU and queue readings, as if dcgm-exporter and the inference
+        // server had not answered; a late sample then refolds that minute from the table.
+        let firstMinute = Minute(containing: trace[0].sampledAt)
+        let samples = trace.map { sample -> MetricSample in
+            guard Minute(containing: sample.sampledAt) == firstMinute else { return sample }
+            var blind = sample
+            blind.clearGpuUtilization()
+            blind.clearGpuMemoryUtilization()
+            blind.clearQueueDepth()
+            return blind
+        }
+        var late = samples[0]
+        late.meta.eventID = "late-\(late.meta.eventID)"
+        late.instanceID = "straggler-absent"
+        late.clearLatencyP95Seconds()
+        let key = MinuteRollups.Key(tier: late.tier, minute: firstMinute)
+        let (nulls, stored) = try await Self.withDatabase("metrics_absent") { [samples, late] db in
+            let projection = MetricsProjection()
+            try Self.apply(Self.events(samples), projection, batchSize: 50, connection: db)
+            try Self.apply(Self.events([late], firstOffset: Int64(samples.count)), projection, connection: db)
+            let nulls = try db.execute(
+                "SELECT count(*) FILTER (WHERE gpu_utilization IS NULL AND queue_depth IS NULL) AS n FROM metrics.samples")
+                .rows.first?.int("n")
+            return (nulls, try Self.storedRollups(db))
+        }
+        let expected = MinuteRollups(samples + [late])
+        #expect(nulls == samples.filter { !$0.hasGpuUtilization }.count + 1)
+        let refolded = try #require(stored[key])
+        #expect(refolded.meanGPU == nil && refolded.queueDepth == nil, "\(refolded)")
+        #expect(refolded.latencyP95Seconds != nil, "the other instances still report latency")
+        for rollup in expected.all {
+            #expect(stored[MinuteRollups.Key(tier: rollup.tier, minute: rollup.minute)] == StoredRollup(rollup),
+                    "\(rollup.tier.name) \(rollup.minute)")
+        }
     }
 
     @Test func thePolicyStateSurvivesBatchBoundaries() async throws {
@@ -263,20 +303,20 @@ import TestSupport
     struct StoredRollup: Equatable, Sendable, CustomStringConvertible {
         var samples: Int
         var instancesReporting: Int
-        /// Bit patterns: equal doubles, not merely close ones.
-        var meanGPU: UInt64, maxGPU: UInt64, meanMemory: UInt64, maxMemory: UInt64
-        var queueDepth: UInt64
-        var latencyP95Seconds: Double
-        var activePlayers: UInt64
+        /// Bit patterns: equal doubles, not merely close ones; nil for an absent reading (NULL).
+        var meanGPU: UInt64?, maxGPU: UInt64?, meanMemory: UInt64?, maxMemory: UInt64?
+        var queueDepth: UInt64?
+        var latencyP95Seconds: Double?
+        var activePlayers: UInt64?
         var spotInterruptionNotice: Bool
 
         init(_ rollup: MinuteRollup) {
             samples = rollup.samples
             instancesReporting = rollup.instancesReporting
-            meanGPU = rollup.meanGPUUtilization.bitPattern
-            maxGPU = rollup.maxGPUUtilization.bitPattern
-            meanMemory = rollup.meanGPUMemoryUtilization.bitPattern
-            maxMemory = rollup.maxGPUMemoryUtilization.bitPattern
+            meanGPU = rollup.meanGPUUtilization?.bitPattern
+            maxGPU = rollup.maxGPUUtilization?.bitPattern
+            meanMemory = rollup.meanGPUMemoryUtilization?.bitPattern
+            maxMemory = rollup.maxGPUMemoryUtilization?.bitPattern
             queueDepth = rollup.queueDepth
             latencyP95Seconds = rollup.latencyP95Seconds
             activePlayers = rollup.activePlayers
@@ -286,19 +326,21 @@ import TestSupport
         init(_ row: PostgresRow) throws {
             samples = try row.int("samples")
             instancesReporting = try row.int("instances_reporting")
-            meanGPU = try row.double("mean_gpu_utilization").bitPattern
-            maxGPU = try row.double("max_gpu_utilization").bitPattern
-            meanMemory = try row.double("mean_gpu_memory_utilization").bitPattern
-            maxMemory = try row.double("max_gpu_memory_utilization").bitPattern
-            queueDepth = UInt64(try row.string("queue_depth")) ?? .max
-            latencyP95Seconds = try row.double("latency_p95_seconds")
-            activePlayers = UInt64(try row.string("active_players")) ?? .max
+            func bits(_ column: String) throws -> UInt64? { row.isNull(column) ? nil : try row.double(column).bitPattern }
+            meanGPU = try bits("mean_gpu_utilization")
+            maxGPU = try bits("max_gpu_utilization")
+            meanMemory = try bits("mean_gpu_memory_utilization")
+            maxMemory = try bits("max_gpu_memory_utilization")
+            queueDepth = row.optionalString("queue_depth").map { UInt64($0) ?? .max }
+            latencyP95Seconds = row.isNull("latency_p95_seconds") ? nil : try row.double("latency_p95_seconds")
+            activePlayers = row.optionalString("active_players").map { UInt64($0) ?? .max }
             spotInterruptionNotice = try row.bool("spot_interruption_notice")
         }
 
         var description: String {
-            "\(samples) samples, \(instancesReporting) instances, gpu \(Double(bitPattern: meanGPU))/\(Double(bitPattern: maxGPU)), "
-                + "queue \(queueDepth), p95 \(latencyP95Seconds), players \(activePlayers), spot \(spotInterruptionNotice)"
+            "\(samples) samples, \(instancesReporting) instances, gpu \(meanGPU.map { Double(bitPattern: $0) } ?? .nan)/"
+                + "\(maxGPU.map { Double(bitPattern: $0) } ?? .nan), queue \(queueDepth.map(String.init) ?? "absent"), "
+                + "p95 \(latencyP95Seconds ?? .nan), players \(activePlayers.map(String.init) ?? "absent"), spot \(spotInterruptionNotice)"
         }
     }
 

@@ -42,7 +42,7 @@ public enum Backtest {
 
     /// Instance-equivalents a minute asks for (see ``Backtest``).
     public static func demand(of rollup: MinuteRollup, limits: TierScaleSettings) -> Double {
-        max(Double(rollup.queueDepth) / limits.queueDepthPerInstance, rollup.busyInstances / limits.gpuUtilizationTarget)
+        max(Double(rollup.queueDepth ?? 0) / limits.queueDepthPerInstance, (rollup.busyInstances ?? 0) / limits.gpuUtilizationTarget)
     }
 
     private static func timeline(

@@ -64,6 +64,11 @@ public struct MetricProposal: Sendable, Equatable, CustomStringConvertible {
             description: head + comparison(perInstance, target, tolerance, Figures.short(target)) + " → \(instances)")
     }
 
+    /// A metric no instance reported in the minute: it asks for nothing (0 instances).
+    public static func absent(_ metric: Metric) -> MetricProposal {
+        MetricProposal(metric: metric, value: 0, target: 0, instances: 0, description: "\(metric.rawValue): no reading")
+    }
+
     /// Latency, the safeguard: a P95 above `threshold` seconds asks for `current + step`; otherwise it asks for
     /// nothing (0 instances), so a healthy latency never holds capacity up.
     public static func latency(p95: Double, current: Int, threshold: Double, step: ScaleStep) -> MetricProposal {

@@ -56,19 +56,28 @@ public struct ScalePolicy: Sendable, Equatable {
     /// The metrics' proposals and the recommendation for `rollup` at the current capacity; changes nothing.
     public func evaluate(_ rollup: MinuteRollup) -> PolicyEvaluation {
         let current = state.capacity
+        // A metric no instance reported this minute proposes nothing; with no queue and no GPU reading at all the
+        // capacity holds (an unknown load must not scale in).
         let proposals = [
-            MetricProposal.queueDepth(
-                total: rollup.queueDepth, current: current, target: limits.queueDepthPerInstance, tolerance: effective.tolerance),
-            MetricProposal.gpuUtilization(
-                mean: rollup.meanGPUUtilization, reporting: rollup.instancesReporting, current: current,
-                target: limits.gpuUtilizationTarget, tolerance: effective.tolerance),
-            MetricProposal.latency(
-                p95: rollup.latencyP95Seconds, current: current, threshold: limits.latencyP95ThresholdSeconds,
-                step: effective.latencyStep),
+            rollup.queueDepth.map {
+                MetricProposal.queueDepth(
+                    total: $0, current: current, target: limits.queueDepthPerInstance, tolerance: effective.tolerance)
+            } ?? .absent(.queueDepth),
+            rollup.meanGPUUtilization.map {
+                MetricProposal.gpuUtilization(
+                    mean: $0, reporting: rollup.instancesReporting, current: current,
+                    target: limits.gpuUtilizationTarget, tolerance: effective.tolerance)
+            } ?? .absent(.gpuUtilization),
+            rollup.latencyP95Seconds.map {
+                MetricProposal.latency(
+                    p95: $0, current: current, threshold: limits.latencyP95ThresholdSeconds, step: effective.latencyStep)
+            } ?? .absent(.latency),
         ]
         // max(by:) would return the last of equals; the first in priority order should win a tie.
         let winner = proposals.dropFirst().reduce(proposals[0]) { $1.instances > $0.instances ? $1 : $0 }
-        return PolicyEvaluation(proposals: proposals, winner: winner, recommendation: limits.clamp(winner.instances))
+        let loadUnknown = rollup.queueDepth == nil && rollup.meanGPUUtilization == nil
+        let recommendation = loadUnknown ? max(current, winner.instances) : winner.instances
+        return PolicyEvaluation(proposals: proposals, winner: winner, recommendation: limits.clamp(recommendation))
     }
 
     /// Decides on one closed minute of this tier; nil when the capacity stays. `decidedAt` is the event time the

@@ -6,13 +6,13 @@ public struct InstanceReading: Sendable, Equatable, Codable {
     public var instanceID: String
     public var eventID: String
     public var sampledAtMicroseconds: Int64
-    /// 0...1.
-    public var gpuUtilization: Double
-    /// 0...1.
-    public var gpuMemoryUtilization: Double
-    public var queueDepth: UInt64
-    public var latencyP95Seconds: Double
-    public var activePlayers: UInt64
+    /// 0...1; nil when the sample did not carry the reading (its source did not answer).
+    public var gpuUtilization: Double?
+    /// 0...1; nil when absent.
+    public var gpuMemoryUtilization: Double?
+    public var queueDepth: UInt64?
+    public var latencyP95Seconds: Double?
+    public var activePlayers: UInt64?
     public var spotInterruptionNotice: Bool
 
     /// The reading a sample carries.
@@ -20,11 +20,11 @@ public struct InstanceReading: Sendable, Equatable, Codable {
         instanceID = sample.instanceID
         eventID = sample.meta.eventID
         sampledAtMicroseconds = sample.sampledAt.microsecondsSinceEpoch
-        gpuUtilization = sample.gpuUtilization
-        gpuMemoryUtilization = sample.gpuMemoryUtilization
-        queueDepth = sample.queueDepth
-        latencyP95Seconds = sample.latencyP95Seconds
-        activePlayers = sample.activePlayers
+        gpuUtilization = sample.hasGpuUtilization ? sample.gpuUtilization : nil
+        gpuMemoryUtilization = sample.hasGpuMemoryUtilization ? sample.gpuMemoryUtilization : nil
+        queueDepth = sample.hasQueueDepth ? sample.queueDepth : nil
+        latencyP95Seconds = sample.hasLatencyP95Seconds ? sample.latencyP95Seconds : nil
+        activePlayers = sample.hasActivePlayers ? sample.activePlayers : nil
         spotInterruptionNotice = sample.spotInterruptionNotice
     }
 

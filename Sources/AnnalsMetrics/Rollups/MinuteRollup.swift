@@ -11,6 +11,8 @@ import AnnalsEvents
 ///   `instancesReporting` = how many instances; `queueDepth` and `activePlayers` = sums;
 ///   `meanGPUUtilization`, `meanGPUMemoryUtilization` = arithmetic means; `maxGPUUtilization`,
 ///   `maxGPUMemoryUtilization`, `latencyP95Seconds` = maxima (the tier's P95 is its worst instance's).
+///   Each is over the last readings that carry the value (a sample whose source did not answer leaves it unset),
+///   and nil when none does: an absent reading is never read as zero. SQL's aggregates skip NULLs the same way.
 ///
 /// The same in SQL, over a raw samples table unique on event id:
 /// ```sql
@@ -60,33 +62,35 @@ public struct MinuteRollup: Sendable, Equatable {
     public var samples: Int { eventIDs.count }
     /// Instances with at least one sample in the minute.
     public var instancesReporting: Int { readings.count }
-    /// Sum of the instances' last queue depths.
-    public var queueDepth: UInt64 { saturatingSum(\.queueDepth) }
-    /// Sum of the instances' last active players.
-    public var activePlayers: UInt64 { saturatingSum(\.activePlayers) }
-    /// Mean of the instances' last GPU utilisations; 0 with no instance.
-    public var meanGPUUtilization: Double { mean(\.gpuUtilization) }
-    /// Highest of the instances' last GPU utilisations; 0 with no instance.
-    public var maxGPUUtilization: Double { ordered.map(\.gpuUtilization).max() ?? 0 }
-    /// Mean of the instances' last GPU memory utilisations; 0 with no instance.
-    public var meanGPUMemoryUtilization: Double { mean(\.gpuMemoryUtilization) }
-    /// Highest of the instances' last GPU memory utilisations; 0 with no instance.
-    public var maxGPUMemoryUtilization: Double { ordered.map(\.gpuMemoryUtilization).max() ?? 0 }
-    /// Highest of the instances' last latency P95s, in seconds; 0 with no instance.
-    public var latencyP95Seconds: Double { ordered.map(\.latencyP95Seconds).max() ?? 0 }
-    /// GPU work in instance-equivalents: mean utilisation × instances reporting (the sum of their utilisations).
-    public var busyInstances: Double { meanGPUUtilization * Double(instancesReporting) }
+    /// Sum of the instances' last queue depths; nil when none carries one.
+    public var queueDepth: UInt64? { saturatingSum(\.queueDepth) }
+    /// Sum of the instances' last active players; nil when none carries them.
+    public var activePlayers: UInt64? { saturatingSum(\.activePlayers) }
+    /// Mean of the instances' last GPU utilisations; nil when none carries one.
+    public var meanGPUUtilization: Double? { mean(\.gpuUtilization) }
+    /// Highest of the instances' last GPU utilisations; nil when none carries one.
+    public var maxGPUUtilization: Double? { ordered.compactMap(\.gpuUtilization).max() }
+    /// Mean of the instances' last GPU memory utilisations; nil when none carries one.
+    public var meanGPUMemoryUtilization: Double? { mean(\.gpuMemoryUtilization) }
+    /// Highest of the instances' last GPU memory utilisations; nil when none carries one.
+    public var maxGPUMemoryUtilization: Double? { ordered.compactMap(\.gpuMemoryUtilization).max() }
+    /// Highest of the instances' last latency P95s, in seconds; nil when none carries one.
+    public var latencyP95Seconds: Double? { ordered.compactMap(\.latencyP95Seconds).max() }
+    /// GPU work in instance-equivalents: mean utilisation × instances reporting (instances whose GPU reading is
+    /// absent counted at the mean); nil without any GPU reading.
+    public var busyInstances: Double? { meanGPUUtilization.map { $0 * Double(instancesReporting) } }
 
     /// The rollup as the `inputs` of a `ScaleDecision`: `window_end` is the minute's end.
     public var decisionInputs: DecisionInputs {
         DecisionInputs.with {
             $0.windowEnd = minute.end
             $0.samples = UInt32(clamping: samples)
-            $0.meanGpuUtilization = meanGPUUtilization
-            $0.maxGpuUtilization = maxGPUUtilization
-            $0.queueDepth = queueDepth
-            $0.latencyP95Seconds = latencyP95Seconds
-            $0.activePlayers = activePlayers
+            // DecisionInputs' figures are not optional: an absent reading shows as 0 there.
+            $0.meanGpuUtilization = meanGPUUtilization ?? 0
+            $0.maxGpuUtilization = maxGPUUtilization ?? 0
+            $0.queueDepth = queueDepth ?? 0
+            $0.latencyP95Seconds = latencyP95Seconds ?? 0
+            $0.activePlayers = activePlayers ?? 0
             $0.spotInterruptionNotice = spotInterruptionNotice
         }
     }
@@ -98,17 +102,16 @@ public struct MinuteRollup: Sendable, Equatable {
         readings.values.sorted { utf8Less($0.instanceID, $1.instanceID) }
     }
 
-    private func saturatingSum(_ value: KeyPath<InstanceReading, UInt64>) -> UInt64 {
-        readings.values.reduce(0) { total, reading in
-            let (sum, overflow) = total.addingReportingOverflow(reading[keyPath: value])
-            return overflow ? .max : sum
-        }
+    private func saturatingSum(_ value: KeyPath<InstanceReading, UInt64?>) -> UInt64? {
+        let values = readings.values.compactMap { $0[keyPath: value] }
+        guard !values.isEmpty else { return nil }
+        return values.reduce(UInt64(0)) { $0.saturatingAdding($1) }
     }
 
-    private func mean(_ value: KeyPath<InstanceReading, Double>) -> Double {
-        let values = ordered
-        guard !values.isEmpty else { return 0 }
-        return values.reduce(0) { $0 + $1[keyPath: value] } / Double(values.count)
+    private func mean(_ value: KeyPath<InstanceReading, Double?>) -> Double? {
+        let values = ordered.compactMap { $0[keyPath: value] }
+        guard !values.isEmpty else { return nil }
+        return values.reduce(0, +) / Double(values.count)
     }
 }
 
