@@ -47,6 +47,8 @@ import TestSupport
             let scaleOut = try await Self.waitForDecision(kafka, processes: agents + [worker]) {
                 $0.desiredCapacity > $0.currentCapacity
             }
+            let seen = Int64(Date().timeIntervalSince1970 * 1_000)
+            print("agent-to-decision: the scale-out was on scale-decision \(Double(seen - rise) / 1_000) s after the queue rose")
             let windowEnd = scaleOut.inputs.windowEnd.seconds * 1_000 + Int64(scaleOut.inputs.windowEnd.nanos / 1_000_000)
             #expect(windowEnd > rise, "no scale-out before the rise")
             #expect(windowEnd - rise <= (Self.interval + 60) * 1_000,
