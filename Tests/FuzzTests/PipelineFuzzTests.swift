@@ -68,7 +68,7 @@ import Testing
 
     // MARK: - story-event → story.* and kb concepts
 
-    @Test func storyEventsNeverTrapDecodingValidationOrFolds() {
+    @Test func storyEventsNeverTrapDecodingValidationOrFolds() async {
         var values = HostileValues(random: FuzzRandom(seed: Self.seed))
         let story = StoryProjection()
         // Worlds already at the limits, as a table could hold them.
@@ -89,6 +89,8 @@ import Testing
         var valid = 0
         let count = Self.cases(100_000)
         for index in 0..<count {
+            // Minutes of CPU: give the cooperative pool back now and then, or the suites beside this one starve.
+            if index % 256 == 0 { await Task.yield() }
             if index % 5_000 == 0 { reseed() }
             let event = values.storyEvent(sequenceHint: UInt64(index / 3 + 1))
             guard let projected = Self.decode(Self.message(event, topic: .storyEvent, offset: index, values: &values)),
@@ -115,7 +117,7 @@ import Testing
 
     // MARK: - document-ingested → kb.*
 
-    @Test func documentsNeverTrapDecodingValidationPlansOrConceptFolds() throws {
+    @Test func documentsNeverTrapDecodingValidationPlansOrConceptFolds() async throws {
         var values = HostileValues(random: FuzzRandom(seed: Self.seed ^ 0xD0C))
         let embedders = [try HashingEmbedder(dimension: 8), try HashingEmbedder(dimension: 384)]
         var declared: [String: Set<RelationshipChange.Key>] = [:]
@@ -126,6 +128,8 @@ import Testing
         var valid = 0
         let count = Self.cases(10_000)
         for index in 0..<count {
+            // Minutes of CPU: give the cooperative pool back now and then, or the suites beside this one starve.
+            if index % 256 == 0 { await Task.yield() }
             let document = values.document()
             guard let projected = Self.decode(Self.message(document, topic: .documentIngested, offset: index, values: &values)),
                   case .documentIngested(let decoded) = projected.event else { continue }
@@ -182,7 +186,7 @@ import Testing
         latencyStep: .init(fraction: .greatestFiniteMagnitude, instances: .max), scaleInWindowMinutes: 1,
         missingDataMinutes: .max, spotShare: 1, minOnDemand: 0, spotNoticeMemoryMinutes: .max, allowedLatenessSeconds: .max)
 
-    @Test func metricSamplesNeverTrapDecodingRollupsPolicyOrBacktest() throws {
+    @Test func metricSamplesNeverTrapDecodingRollupsPolicyOrBacktest() async throws {
         #expect(Self.extremeSettings.problems.isEmpty)
         var values = HostileValues(random: FuzzRandom(seed: Self.seed ^ 0x5A3))
         let settingsChoices = [ScalePolicySettings(), Self.extremeSettings]
@@ -194,6 +198,8 @@ import Testing
         var valid = 0
         let count = Self.cases(115_000)
         for index in 0..<count {
+            // Minutes of CPU: give the cooperative pool back now and then, or the suites beside this one starve.
+            if index % 256 == 0 { await Task.yield() }
             let sample = values.sample()
             guard let projected = Self.decode(Self.message(sample, topic: .metricSample, offset: index, values: &values)),
                   case .metricSample(let decoded) = projected.event else { continue }
@@ -261,7 +267,7 @@ import Testing
 
     // MARK: - scale-decision → scaling.* and actuation
 
-    @Test func scaleDecisionsNeverTrapDecodingFoldsOrActuationPlans() {
+    @Test func scaleDecisionsNeverTrapDecodingFoldsOrActuationPlans() async {
         var values = HostileValues(random: FuzzRandom(seed: Self.seed ^ 0xDEC))
         var capacity: [String: TierCapacity] = [:]
         var known: Set<String> = []
@@ -272,6 +278,8 @@ import Testing
         var valid = 0
         let count = Self.cases(75_000)
         for index in 0..<count {
+            // Minutes of CPU: give the cooperative pool back now and then, or the suites beside this one starve.
+            if index % 256 == 0 { await Task.yield() }
             let decision = values.decision()
             guard let projected = Self.decode(Self.message(decision, topic: .scaleDecision, offset: index, values: &values)),
                   case .scaleDecision(let decoded) = projected.event else { continue }

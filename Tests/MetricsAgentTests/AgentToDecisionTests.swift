@@ -31,7 +31,7 @@ import TestSupport
                 try ChildProcess.annals("annals-metrics-agent", arguments: [
                     "--tier", "gold", "--brokers", kafka.bootstrapServers, "--dcgm-url", base + "/dcgm/metrics",
                     "--inference-url", base + "/vllm/metrics", "--inference-server", "vllm", "--imds-url", base,
-                    "--interval", "\(Self.interval)s", "--scrape-timeout", "1500ms", "--http-port", index == 0 ? "\(httpPort)" : "0",
+                    "--interval", "\(Self.interval)s", "--scrape-timeout", "1800ms", "--http-port", index == 0 ? "\(httpPort)" : "0",
                 ], logPath: ChildProcess.temporaryPath(name: "agent-\(index)", suffix: ".log"))
             }
             defer {
@@ -80,7 +80,7 @@ import TestSupport
     }
 
     static func waitForSamples(_ kafka: TestKafkaCluster, from instances: Set<String>, processes: [ChildProcess]) async throws {
-        try await waitUntil(timeout: .seconds(60), pollInterval: .milliseconds(500), description: "a sample from every agent") {
+        try await waitUntil(timeout: .seconds(120), pollInterval: .milliseconds(500), description: "a sample from every agent") {
             try Self.check(processes)
             let messages = try await Self.read(kafka, topic: "metric-sample")
             let seen = Set(messages.compactMap { try? MetricSample(serializedBytes: $0.value ?? []).instanceID })

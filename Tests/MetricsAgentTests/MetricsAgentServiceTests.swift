@@ -20,7 +20,7 @@ import TestSupport
             let settings = AgentSettings(
                 tier: .gold, dcgmURL: base + "/dcgm/metrics", inferenceURL: base + "/vllm/metrics",
                 queueMetric: "vllm:num_requests_waiting", latencyHistogram: "vllm:e2e_request_latency_seconds",
-                imdsURL: base, interval: .seconds(2), scrapeTimeout: .milliseconds(1_500))
+                imdsURL: base, interval: .seconds(3), scrapeTimeout: .milliseconds(2_500))
             let agent = try MetricsAgentService(settings: settings, kafka: kafka.config, logger: Self.logger)
             let group = ServiceGroup(services: [agent], logger: Self.logger)
             let running = Task { try await group.run() }
@@ -64,7 +64,7 @@ import TestSupport
             try kafka.cluster.setBrokerDown(1)
             let downAt = agent.snapshot.samplesTaken
             try await waitUntil(timeout: .seconds(90), description: "30 s of sampling with the broker down") {
-                agent.snapshot.samplesTaken >= downAt + 15
+                agent.snapshot.samplesTaken >= downAt + 10
             }
             #expect(agent.snapshot.buffered > 0)
             try kafka.cluster.setBrokerUp(1)
