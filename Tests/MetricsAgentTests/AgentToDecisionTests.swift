@@ -29,7 +29,10 @@ import TestSupport
             let httpPort = try LocalHTTP.freePort()
             let agents = try bases.enumerated().map { index, base in
                 try ChildProcess.annals("annals-metrics-agent", arguments: [
-                    "--tier", "gold", "--brokers", kafka.bootstrapServers, "--dcgm-url", base + "/dcgm/metrics",
+                    // The instance id is given: reading it from IMDS is MetricsAgentServiceTests' part, and a host
+                    // too busy to answer within the timeout would make every agent the host name.
+                    "--tier", "gold", "--instance-id", "i-gold-\(index)", "--brokers", kafka.bootstrapServers,
+                    "--dcgm-url", base + "/dcgm/metrics",
                     "--inference-url", base + "/vllm/metrics", "--inference-server", "vllm", "--imds-url", base,
                     "--interval", "\(Self.interval)s", "--scrape-timeout", "1800ms", "--http-port", index == 0 ? "\(httpPort)" : "0",
                 ], logPath: ChildProcess.temporaryPath(name: "agent-\(index)", suffix: ".log"))
@@ -80,11 +83,17 @@ import TestSupport
     }
 
     static func waitForSamples(_ kafka: TestKafkaCluster, from instances: Set<String>, processes: [ChildProcess]) async throws {
-        try await waitUntil(timeout: .seconds(120), pollInterval: .milliseconds(500), description: "a sample from every agent") {
-            try Self.check(processes)
-            let messages = try await Self.read(kafka, topic: "metric-sample")
-            let seen = Set(messages.compactMap { try? MetricSample(serializedBytes: $0.value ?? []).instanceID })
-            return seen.isSuperset(of: instances)
+        var seen: Set<String> = []
+        do {
+            try await waitUntil(timeout: .seconds(120), pollInterval: .milliseconds(500), description: "a sample from every agent") {
+                try Self.check(processes)
+                let messages = try await Self.read(kafka, topic: "metric-sample")
+                seen = Set(messages.compactMap { try? MetricSample(serializedBytes: $0.value ?? []).instanceID })
+                return seen.isSuperset(of: instances)
+            }
+        } catch {
+            let logs = processes.map { $0.logTail(15) }.joined(separator: "\n---\n")
+            throw TestSupportFailure("\(error); instances seen: \(seen.sorted()); logs:\n\(logs)")
         }
     }
 
