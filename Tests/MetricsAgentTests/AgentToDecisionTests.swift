@@ -56,7 +56,9 @@ import TestSupport
             #expect(windowEnd > rise, "no scale-out before the rise")
             #expect(windowEnd - rise <= (Self.interval + 60) * 1_000,
                     "the scale-out's minute ends \(windowEnd - rise) ms after the rise: within one interval and a minute")
-            #expect(scaleOut.inputs.queueDepth >= 180)
+            // The minute of the rise may hold, for some instance, a last reading from before it: at least one
+            // instance's 60 is in.
+            #expect(scaleOut.inputs.queueDepth >= 60)
 
             // The first agent is ready and counts what it did on /metrics.
             let ready = try await onOwnThread { try LocalHTTP.get(port: httpPort, path: "/readyz") }

@@ -231,7 +231,8 @@ final class GatedActuator: Actuator {
         try await waitUntil(timeout: .seconds(60), description: "a's late call recorded as an attempt") {
             try await attempts("g1").count == 2
         }
-        #expect(target.history.map(\.worker) == ["b", "b", "a"], "a's call landed after b's")
+        // On a loaded host b's re-assert may already have followed: the order so far is what matters here.
+        #expect(Array(target.history.map(\.worker).prefix(3)) == ["b", "b", "a"], "a's call landed after b's")
         try await waitUntil(timeout: .seconds(60), description: "b sets the target to g2's 9 again") {
             target.value == 9 && target.history.count == 4
         }
