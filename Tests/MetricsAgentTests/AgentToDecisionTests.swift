@@ -61,8 +61,10 @@ import TestSupport
             #expect(scaleOut.inputs.queueDepth >= 60)
 
             // The first agent is ready and counts what it did on /metrics.
-            let ready = try await onOwnThread { try LocalHTTP.get(port: httpPort, path: "/readyz") }
-            #expect(ready?.status == 200, "\(ready?.body ?? "no answer")")
+            // Readiness follows the last round (a round on a loaded host may miss its sources): wait for it.
+            try await waitUntil(timeout: .seconds(60), pollInterval: .milliseconds(500), description: "agent 0 ready") {
+                try await onOwnThread { try LocalHTTP.get(port: httpPort, path: "/readyz") }?.status == 200
+            }
             let exposition = try await onOwnThread { try LocalHTTP.get(port: httpPort, path: "/metrics") }?.body ?? ""
             #expect(exposition.contains("annals_agent_samples_published_total"), "\(exposition)")
             #expect(exposition.contains(#"annals_agent_scrapes_total{source="dcgm",outcome="ok"}"#)
