@@ -149,6 +149,16 @@ let package = Package(
         .target(
             name: "GPUSimulation",
             dependencies: [
+                "LoopbackHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+
+        // An HTTP server on 127.0.0.1 for the length of a closure: the stand-ins tests and the simulation serve.
+        .target(
+            name: "LoopbackHTTP",
+            dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -269,8 +279,8 @@ let package = Package(
             name: "RemoteEmbeddingTests",
             dependencies: [
                 "RemoteEmbedding", "KnowledgeBase", "Kafka", "AnnalsEvents", "Projection", "Postgres", "TestSupport",
+                "LoopbackHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

@@ -1,7 +1,6 @@
 import Hummingbird
-import Logging
+import LoopbackHTTP
 import NIOCore
-import ServiceLifecycle
 
 /// Serves simulated instances on one port, each under `/instances/<index>`: dcgm-exporter at `dcgm/metrics`, vLLM at
 /// `vllm/metrics`, and IMDSv2 (tokens checked) at `latest/...`, so an agent's `--imds-url` is the instance's base.
@@ -47,35 +46,8 @@ public enum SimulationServer {
     public static func run<Value: Sendable>(
         _ instances: [SimulatedInstance], _ body: @Sendable ([String]) async throws -> Value
     ) async throws -> Value {
-        let quiet = Logger(label: "gpu-simulation", factory: { _ in SwiftLogNoOpLogHandler() })
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let application = Application(
-            router: router(instances), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: quiet)
-        let serviceGroup = ServiceGroup(services: [application], logger: quiet)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { portContinuation.finish() }
-                try await serviceGroup.run()
-            }
-            var firstPort = ports.makeAsyncIterator()
-            guard let port = await firstPort.next(), port > 0 else {
-                try await group.waitForAll()
-                throw SimulationServerError()
-            }
-            let result: Result<Value, any Error>
-            do {
-                result = .success(try await body(instances.indices.map { "http://127.0.0.1:\(port)/instances/\($0)" }))
-            } catch {
-                result = .failure(error)
-            }
-            await serviceGroup.triggerGracefulShutdown()
-            try await group.waitForAll()
-            return try result.get()
+        try await LoopbackServer.run(router(instances), label: "gpu-simulation") { port in
+            try await body(instances.indices.map { "http://127.0.0.1:\(port)/instances/\($0)" })
         }
     }
 
@@ -86,9 +58,4 @@ public enum SimulationServer {
     private static func text(_ body: String) -> Response {
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
-}
-
-/// The simulation server did not start listening.
-public struct SimulationServerError: Error, CustomStringConvertible {
-    public var description: String { "the GPU simulation server did not start listening" }
 }

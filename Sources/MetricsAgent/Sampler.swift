@@ -58,10 +58,10 @@ struct Sampler {
                 inferenceReading.queueDepth = InferenceReading.count(of: queue, in: page)
                 if inferenceReading.queueDepth == nil { absent("queue_depth", "the inference server has no \(queue)") }
             }
-            if latency != nil {
-                inferenceReading.latencyP95Seconds = latency?.p95(after: page)
-                if page.histograms(named: latency?.histogram ?? "").isEmpty {
-                    absent("latency_p95_seconds", "the inference server has no histogram \(latency?.histogram ?? "")")
+            if let interval = latency?.interval(after: page) {
+                inferenceReading.latencyP95Seconds = interval.seconds
+                if interval == .histogramAbsent, let name = latency?.histogram {
+                    absent("latency_p95_seconds", "the inference server has no histogram \(name)")
                 }
             }
         } else {

@@ -64,19 +64,22 @@ import Testing
 
     @Test func latencyIsTheP95OfTheIntervalBetweenScrapes() {
         var window = LatencyWindow(histogram: "vllm:e2e_request_latency_seconds", unit: .seconds)
-        #expect(window.p95(after: Self.vllm([10, 10, 10])) == nil, "the first scrape has no interval")
+        #expect(window.interval(after: Self.vllm([10, 10, 10])) == .firstScrape, "the first scrape has no interval")
         // In between: 10 requests ≤ 0.5 s and 10 in (0.5, 1]. Rank 0.95 × 20 = 19 falls in the (0.5, 1] bucket,
         // 9 of its 10: 0.5 + 0.5 × 9/10 = 0.95.
-        #expect(window.p95(after: Self.vllm([20, 30, 30])) == 0.95)
-        #expect(window.p95(after: Self.vllm([20, 30, 30])) == nil, "no request in the interval: no P95, not zero")
+        #expect(window.interval(after: Self.vllm([20, 30, 30])) == .p95(seconds: 0.95))
+        #expect(window.interval(after: Self.vllm([20, 30, 30])) == .noRequests, "no request in the interval: no P95, not zero")
         // A restarted server: 4 requests ≤ 0.5 s since it started. Rank 3.8 of 4 in [0, 0.5]: 0.5 × 3.8/4 = 0.475.
-        #expect(window.p95(after: Self.vllm([4, 4, 4])) == 0.475)
+        #expect(window.interval(after: Self.vllm([4, 4, 4])) == .p95(seconds: 0.475))
+        // A scrape without the histogram says so, and starts the window again.
+        #expect(window.interval(after: Exposition.parse("vllm:num_requests_waiting 3\n")) == .histogramAbsent)
+        #expect(window.interval(after: Self.vllm([30, 30, 30])) == .firstScrape)
         // Milliseconds: 2 requests, both in (100, 250] ms; rank 1.9 of 2: 100 + 150 × 1.9/2 = 242.5 ms.
         var millis = LatencyWindow(histogram: "request_ms", unit: .milliseconds)
         let before = Exposition.parse("request_ms_bucket{le=\"100\"} 0\nrequest_ms_bucket{le=\"250\"} 0\nrequest_ms_bucket{le=\"+Inf\"} 0\n")
         let after = Exposition.parse("request_ms_bucket{le=\"100\"} 0\nrequest_ms_bucket{le=\"250\"} 2\nrequest_ms_bucket{le=\"+Inf\"} 2\n")
-        _ = millis.p95(after: before)
-        #expect(millis.p95(after: after).map { ($0 * 1e6).rounded() / 1e6 } == 0.2425)
+        _ = millis.interval(after: before)
+        #expect(millis.interval(after: after).seconds.map { ($0 * 1e6).rounded() / 1e6 } == 0.2425)
     }
 
     @Test func aSampleCarriesOnlyTheReadingsTakenAndAnIDOfInstanceAndTime() {
@@ -110,6 +113,20 @@ import Testing
         #expect(buffer.waiting.map(\.meta.eventID) == ["i@3", "i@4"], "sample 1 was dropped, sample 2 acknowledged")
         buffer.acknowledge(buffer.head(2), count: 1)
         #expect(buffer.waiting.map(\.meta.eventID) == ["i@4"])
+    }
+
+    @Test func failedRoundsBackOffToThirtySecondsAndAnOutageIsSaidOnceEachWay() {
+        var streak = PublishStreak()
+        #expect(streak.record(succeeded: true) == nil && streak.retryDelay == .zero)
+        #expect(streak.record(succeeded: false) == .outageBegan)
+        var delays = [streak.retryDelay]
+        for _ in 0..<7 {
+            #expect(streak.record(succeeded: false) == nil, "an outage begins once")
+            delays.append(streak.retryDelay)
+        }
+        #expect(delays == [1, 2, 4, 8, 16, 30, 30, 30].map { Duration.seconds($0) })
+        #expect(streak.record(succeeded: true) == .outageEnded)
+        #expect(streak.record(succeeded: true) == nil && streak.retryDelay == .zero)
     }
 
     @Test func settingsSayWhatToGiveInstead() {

@@ -1,9 +1,8 @@
 import Foundation
 import Hummingbird
 import KnowledgeBase
-import Logging
+import LoopbackHTTP
 import NIOCore
-import ServiceLifecycle
 
 /// What the fake server does with one request.
 enum FakeReply: Sendable {
@@ -57,39 +56,10 @@ actor FakeEmbeddingsServer {
         _ body: @Sendable (_ server: FakeEmbeddingsServer, _ baseURL: String) async throws -> Value
     ) async throws -> Value {
         let server = try FakeEmbeddingsServer(dimension: dimension, script: script)
-        let quiet = Logger(label: "fake-embeddings-server", factory: { _ in SwiftLogNoOpLogHandler() })
         let router = Router()
         router.post("v1/embeddings") { request, _ in try await server.respond(to: request) }
-        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let application = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                portContinuation.yield(channel.localAddress?.port ?? 0)
-                portContinuation.finish()
-            },
-            logger: quiet)
-        let serviceGroup = ServiceGroup(services: [application], logger: quiet)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { portContinuation.finish() }
-                try await serviceGroup.run()
-            }
-            var firstPort = ports.makeAsyncIterator()
-            guard let port = await firstPort.next(), port > 0 else {
-                try await group.waitForAll()
-                throw FakeServerFailure("the fake embeddings server did not start listening")
-            }
-            let result: Result<Value, any Error>
-            do {
-                result = .success(try await body(server, "http://127.0.0.1:\(port)/v1"))
-            } catch {
-                result = .failure(error)
-            }
-            await server.releaseStalls()
-            await serviceGroup.triggerGracefulShutdown()
-            try await group.waitForAll()
-            return try result.get()
+        return try await LoopbackServer.run(router, label: "fake-embeddings-server", beforeShutdown: { await server.releaseStalls() }) { port in
+            try await body(server, "http://127.0.0.1:\(port)/v1")
         }
     }
 
@@ -201,14 +171,5 @@ private struct ErrorBody: Encodable {
 
     init(message: String) {
         error = Detail(message: message)
-    }
-}
-
-/// The fake server could not run.
-struct FakeServerFailure: Error, CustomStringConvertible {
-    var description: String
-
-    init(_ description: String) {
-        self.description = description
     }
 }

@@ -15,7 +15,7 @@ final class SamplePublisher: Sendable {
     private let metrics: AgentMetrics
     private let logger: Logger
     private let roundSize = 500
-    private let failures = Atomic<Int>(0)
+    private let streak = Mutex(PublishStreak())
 
     init(producer: KafkaProducer, buffer: SampleBuffer, health: Shared<AgentHealth>, metrics: AgentMetrics, logger: Logger) {
         self.producer = producer
@@ -63,23 +63,23 @@ final class SamplePublisher: Sendable {
         }
     }
 
-    /// How long to wait before the next attempt after `failures` failed rounds in a row: 1 s doubling to 30 s.
-    var retryDelay: Duration {
-        let failures = failures.load(ordering: .relaxed)
-        return failures == 0 ? .zero : .seconds(min(30, 1 << min(failures - 1, 5)))
-    }
+    /// How long to wait before the next round, after the failed rounds in a row.
+    var retryDelay: Duration { streak.withLock { $0.retryDelay } }
 
     private func published(error: String?) {
-        let previous = error == nil ? failures.exchange(0, ordering: .relaxed) : failures.wrappingAdd(1, ordering: .relaxed).oldValue
+        let change = streak.withLock { $0.record(succeeded: error == nil) }
         health.withLock {
             $0.lastPublishSucceeded = error == nil
             $0.lastPublishError = error
         }
-        if let error, previous == 0 {
+        switch change {
+        case .outageBegan?:
             logger.warning("the broker is not taking samples: they stay buffered and are sent in order when it does",
-                           metadata: ["error": "\(error)", "buffered": "\(depth)"])
-        } else if error == nil, previous > 0 {
+                           metadata: ["error": "\(error ?? "")", "buffered": "\(depth)"])
+        case .outageEnded?:
             logger.info("the broker takes samples again", metadata: ["buffered": "\(depth)"])
+        case nil:
+            break
         }
     }
 

@@ -35,16 +35,33 @@ public struct LatencyWindow: Sendable {
         self.unit = unit
     }
 
-    /// The P95 of the requests finished since the previous scrape, in seconds; nil on the first scrape, when no
-    /// request finished in between, or when the histogram is absent. A restarted server (counters reset) counts
-    /// from zero.
-    public mutating func p95(after exposition: Exposition) -> Double? {
+    /// What one scrape tells of the interval since the previous one.
+    public enum Interval: Sendable, Equatable {
+        /// The scrape has no such histogram.
+        case histogramAbsent
+        /// The first scrape with the histogram: there is no interval yet.
+        case firstScrape
+        /// No request finished in the interval: no P95, not zero.
+        case noRequests
+        /// The P95 of the requests finished in the interval, in seconds.
+        case p95(seconds: Double)
+
+        /// The P95 in seconds, when there is one.
+        public var seconds: Double? {
+            if case .p95(let seconds) = self { seconds } else { nil }
+        }
+    }
+
+    /// The interval since the previous scrape, as `exposition` shows it. A restarted server (counters reset) counts
+    /// from zero; a scrape without the histogram starts the window again.
+    public mutating func interval(after exposition: Exposition) -> Interval {
         guard let current = CumulativeHistogram.merged(exposition.histograms(named: histogram)) else {
             previous = nil
-            return nil
+            return .histogramAbsent
         }
         defer { previous = current }
-        guard let previous else { return nil }
-        return current.since(previous).quantile(0.95).map(unit.seconds)
+        guard let previous else { return .firstScrape }
+        guard let p95 = current.since(previous).quantile(0.95) else { return .noRequests }
+        return .p95(seconds: unit.seconds(p95))
     }
 }
