@@ -176,7 +176,7 @@ def test_metric_sample_round_trips_with_absent_readings_left_absent(stack: Stack
 
 def test_leaving_the_with_block_delivers_every_event(stack: Stack, unique: str) -> None:
     world = f"py-with-{unique}"
-    with Publisher(brokers=stack.brokers, producer="python-tests", linger_ms=50) as publisher:
+    with Publisher(brokers=stack.brokers, producer="python-tests", **{"linger.ms": 50}) as publisher:
         publications = [publisher.story_event(world, n, "tick", f"tick {n}") for n in range(1, 51)]
     assert all(p.done() for p in publications)
     rows = stack.wait_for_rows("SELECT sequence FROM story.events WHERE world_id = :'w' ORDER BY sequence", 50, w=world)
@@ -194,7 +194,8 @@ def test_a_delivery_failure_raises_with_the_reason(stack: Stack, unique: str, tm
     try:
         brokers = wait_until(lambda: bootstrap.exists() and bootstrap.read_text().strip() or None, 60,
                              "the second dev broker")
-        publisher = Publisher(brokers=brokers, producer="python-tests", message_timeout_ms=3000)
+        publisher = Publisher(brokers=brokers, producer="python-tests",
+                              **{"message.timeout.ms": 3000})
         publisher.story_event(f"py-fail-{unique}", 1, "first", "delivered").result()
         broker.terminate()
         broker.wait(30)

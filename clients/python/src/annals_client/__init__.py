@@ -16,7 +16,8 @@ from .errors import (APIConnectionError, APIError, AnnalsError, DeliveryError, D
                      UnavailableError, ValidationError)
 from .events import Concept, ConceptUpdate, Relationship, RelationshipUpdate
 from .ids import content_hash, document_event_id, metric_sample_event_id
-from .knowledge_base import KnowledgeBase, __version__
+from ._version import __version__
+from .knowledge_base import KnowledgeBase
 from .models import (ConceptChange, ConceptEdge, ConceptHistory, Document, DocumentChunk, RelatedConcept,
                      RelatedConcepts, ScaleDecision, SearchHit, SearchResults, StoryEvent, StoryPage, TierCapacity,
                      WorldOverview)

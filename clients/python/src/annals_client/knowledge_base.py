@@ -14,10 +14,10 @@ from urllib.parse import quote
 import httpx
 
 from . import models
+from ._version import __version__
 from .errors import (APIConnectionError, APIError, InvalidParameterError, NotFoundError, RateLimitedError,
                      ResponseFormatError, UnavailableError)
 
-__version__ = "0.1.0"
 _RETRIED_STATUSES = {429, 503}
 _ERRORS_BY_CODE: dict[str, type[APIError]] = {
     "not_found": NotFoundError,

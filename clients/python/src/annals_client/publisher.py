@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -35,8 +36,6 @@ _TIERS = {
     "bronze": metric_sample_pb2.TIER_BRONZE,
 }
 _TIER_NAMES = {value: name for name, value in _TIERS.items()}
-# Keys of confluent-kafka's configuration that are Python callbacks or objects, not librdkafka properties.
-_PYTHON_CONFIG_KEYS = {"error_cb", "throttle_cb", "stats_cb", "oauth_cb", "logger", "on_delivery"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -105,8 +104,8 @@ class Publisher:
     """Publishes Annals events: the right topic, key, ``annals-type`` header and ``EventMeta``, validated as the
     workers validate, through an idempotent producer with ``acks=all``.
 
-    ``Publisher(brokers="kafka:9092", producer="narrative-generator")``; any librdkafka property can follow as
-    a keyword, with dots or underscores: ``linger_ms=20`` or ``**{"security.protocol": "SASL_SSL"}``.
+    ``Publisher(brokers="kafka:9092", producer="narrative-generator")``; any librdkafka or confluent-kafka setting
+    can follow, under its own name: ``**{"security.protocol": "SASL_SSL", "linger.ms": 20}``, ``log_level=3``.
 
     Sending is asynchronous: each method returns a ``Publication`` at once; ``flush()`` (or leaving a ``with``
     block) waits for every acknowledgement and raises ``DeliveryError`` with the broker's reason for any event
@@ -171,7 +170,7 @@ class Publisher:
             event.relationship_updates.append(_relationship_update(update, f"relationship_updates[{i}]", problems))
         now = time.time()
         self._fill_meta(event.meta, event_id if event_id is not None else ids.new_event_id(), occurred_at, trace_id, now, problems)
-        problems += validation.story_event_problems(event, now)
+        problems += validation.story_event_problems(event, now, deep=False)
         return self._send(STORY_EVENT_TOPIC, world_id, event, problems)
 
     def document(self, document_id: str, version: int, title: str, content: str, *,
@@ -200,7 +199,7 @@ class Publisher:
         now = time.time()
         default_id = ids.document_event_id(document_id, event.version, digest)
         self._fill_meta(event.meta, event_id if event_id is not None else default_id, occurred_at, trace_id, now, problems)
-        problems += validation.document_problems(event, now)
+        problems += validation.document_problems(event, now, deep=False)
         return self._send(DOCUMENT_INGESTED_TOPIC, document_id, event, problems)
 
     def metric_sample(self, tier: str, instance_id: str, sampled_at: datetime | None = None, *,
@@ -238,7 +237,7 @@ class Publisher:
         millis = int(sample.sampled_at.seconds) * 1000 + int(sample.sampled_at.nanos) // 1_000_000
         self._fill_meta(sample.meta, event_id if event_id is not None else ids.metric_sample_event_id(instance_id, millis),
                         occurred_at if occurred_at is not None else sampled, trace_id, now, problems)
-        problems += validation.metric_sample_problems(sample, now)
+        problems += validation.metric_sample_problems(sample, now, deep=False)
         return self._send(METRIC_SAMPLE_TOPIC, _TIER_NAMES.get(sample.tier, "unspecified"), sample, problems)
 
     # MARK: delivery
@@ -349,9 +348,8 @@ class Publisher:
 
 def _librdkafka_config(brokers: str, extra: Mapping[str, Any]) -> dict[str, Any]:
     config: dict[str, Any] = {}
-    for key, value in extra.items():
-        name = key if "." in key or key in _PYTHON_CONFIG_KEYS else key.replace("_", ".")
-        config[name] = value
+    # Passed as given: librdkafka's names mostly use dots, but some use underscores (log_level, enabled_events).
+    config.update(extra)
     for name, required in (("enable.idempotence", True), ("acks", "all")):
         given = config.get(name)
         if given is not None and str(given).lower() not in {str(required).lower(), "-1" if name == "acks" else "true"}:
@@ -364,7 +362,10 @@ def _librdkafka_config(brokers: str, extra: Mapping[str, Any]) -> dict[str, Any]
 
 
 def _text(value: object, field: str, problems: list[Problem]) -> str:
+    """``value`` if it is a string PostgreSQL can store; else a problem, and ``""``."""
     if isinstance(value, str):
+        if "\x00" in value:
+            problems.append(Problem(field, validation.NUL_PROBLEM))
         return value
     problems.append(Problem(field, f"must be a string, got {type(value).__name__}"))
     return ""
@@ -399,10 +400,7 @@ def _strings(values: Iterable[object], field: str, problems: list[Problem]) -> l
         return []
     out: list[str] = []
     for index, value in enumerate(values):
-        if isinstance(value, str):
-            out.append(value)
-        else:
-            problems.append(Problem(f"{field}[{index}]", f"must be a string, got {type(value).__name__}"))
+        out.append(_text(value, f"{field}[{index}]", problems))
     return out
 
 
@@ -415,7 +413,7 @@ def _attributes(values: object, field: str, problems: list[Problem]) -> dict[str
         if not isinstance(key, str) or not isinstance(value, str):
             problems.append(Problem(f"{field}[{key!r}]", "keys and values must be strings"))
         else:
-            out[key] = value
+            out[_text(key, f"{field}[{key!r}]", problems)] = _text(value, f"{field}[{key!r}]", problems)
     return out
 
 
@@ -424,7 +422,9 @@ def _declared_concept(concept: Concept, field: str, problems: list[Problem]) -> 
         problems.append(Problem(field, f"must be an annals_client.Concept, got {type(concept).__name__}"))
         return document_ingested_pb2.DeclaredConcept()
     return document_ingested_pb2.DeclaredConcept(
-        concept_id=concept.concept_id, name=concept.name, kind=concept.kind, description=concept.description,
+        concept_id=_text(concept.concept_id, f"{field}.concept_id", problems),
+        name=_text(concept.name, f"{field}.name", problems), kind=_text(concept.kind, f"{field}.kind", problems),
+        description=_text(concept.description, f"{field}.description", problems),
         attributes=_attributes(concept.attributes, f"{field}.attributes", problems))
 
 
@@ -433,7 +433,9 @@ def _concept_update(update: ConceptUpdate, field: str, problems: list[Problem]) 
         problems.append(Problem(field, f"must be an annals_client.ConceptUpdate, got {type(update).__name__}"))
         return story_event_pb2.ConceptUpdate()
     return story_event_pb2.ConceptUpdate(
-        concept_id=update.concept_id, name=update.name, kind=update.kind, description=update.description,
+        concept_id=_text(update.concept_id, f"{field}.concept_id", problems),
+        name=_text(update.name, f"{field}.name", problems), kind=_text(update.kind, f"{field}.kind", problems),
+        description=_text(update.description, f"{field}.description", problems),
         attributes=_attributes(update.attributes, f"{field}.attributes", problems))
 
 
@@ -447,8 +449,9 @@ def _relationship(relationship: Relationship, field: str,
         problems.append(Problem(f"{field}.weight", f"must be a number, got {type(weight).__name__}"))
         weight = 0.0
     return document_ingested_pb2.DeclaredRelationship(
-        from_concept_id=relationship.from_concept_id, to_concept_id=relationship.to_concept_id,
-        kind=relationship.kind, weight=float(weight))
+        from_concept_id=_text(relationship.from_concept_id, f"{field}.from_concept_id", problems),
+        to_concept_id=_text(relationship.to_concept_id, f"{field}.to_concept_id", problems),
+        kind=_text(relationship.kind, f"{field}.kind", problems), weight=float(weight))
 
 
 def _relationship_update(update: RelationshipUpdate, field: str,
@@ -469,6 +472,7 @@ def _struct(values: Mapping[Any, Any], path: str, problems: list[Problem]) -> st
         if not isinstance(key, str):
             problems.append(Problem(f"{path}[{key!r}]", "JSON object keys must be strings"))
             continue
+        _text(key, f"{path}[{key!r}]", problems)
         struct.fields[key].CopyFrom(_value(item, f"{path}.{key}", problems))
     return struct
 
@@ -485,9 +489,11 @@ def _value(item: object, path: str, problems: list[Problem]) -> struct_pb2.Value
                                           "send it as a string"))
         value.number_value = float(item)
     elif isinstance(item, float):
-        value.number_value = item  # NaN and infinity are refused by validation, with the path named.
+        if not math.isfinite(item):
+            problems.append(Problem(path, "must be a finite number (JSON has no NaN or infinity)"))
+        value.number_value = item
     elif isinstance(item, str):
-        value.string_value = item
+        value.string_value = _text(item, path, problems)
     elif isinstance(item, Mapping):
         value.struct_value.CopyFrom(_struct(item, path, problems))
     elif isinstance(item, (list, tuple)):

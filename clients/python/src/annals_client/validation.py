@@ -11,6 +11,7 @@ here with the field named, and nothing is sent.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 
 from google.protobuf.descriptor import FieldDescriptor
@@ -32,6 +33,9 @@ MAX_UINT64 = 2**64 - 1
 _VALID_SECONDS = range(-62_135_596_800, 253_402_300_800)
 #: Integers beyond this lose precision as a JSON number (a double).
 _MAX_EXACT_JSON_INTEGER = 2**53
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: The problem of a string PostgreSQL cannot store.
+NUL_PROBLEM = "contains a NUL character (U+0000), which PostgreSQL text cannot hold"
 
 
 def identifier_problems(value: str, field: str) -> list[Problem]:
@@ -40,7 +44,7 @@ def identifier_problems(value: str, field: str) -> list[Problem]:
         return [Problem(field, "is empty")]
     if len(value.encode("utf-8", "surrogatepass")) > MAX_IDENTIFIER_BYTES:
         return [Problem(field, f"is longer than {MAX_IDENTIFIER_BYTES} bytes")]
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
+    if _CONTROL.search(value):
         return [Problem(field, "contains control characters")]
     return []
 
@@ -80,8 +84,9 @@ def _relationship_problems(relationship: document_ingested_pb2.DeclaredRelations
     return problems
 
 
-def story_event_problems(event: story_event_pb2.StoryEvent, now_seconds: float | None = None) -> list[Problem]:
-    """Every rule ``event`` breaks; ``now_seconds`` (Unix time) also checks the event-time horizon."""
+def story_event_problems(event: story_event_pb2.StoryEvent, now_seconds: float | None = None, *, deep: bool = True) -> list[Problem]:
+    """Every rule ``event`` breaks; ``now_seconds`` (Unix time) also checks the event-time horizon, ``deep``
+    every string for NUL characters and every payload number (the publisher checks those as it builds the event)."""
     problems = _meta_problems(event, now_seconds)
     problems += identifier_problems(event.world_id, "world_id")
     if event.sequence == 0:
@@ -97,15 +102,17 @@ def story_event_problems(event: story_event_pb2.StoryEvent, now_seconds: float |
         if update.change not in (story_event_pb2.RelationshipUpdate.CHANGE_UPSERT,
                                  story_event_pb2.RelationshipUpdate.CHANGE_REMOVE):
             problems.append(Problem(f"relationship_updates[{i}].change", "must be CHANGE_UPSERT or CHANGE_REMOVE"))
-    if event.HasField("payload"):
+    if deep and event.HasField("payload"):
         problems += _json_problems(event.payload, "payload")
-    problems += _storage_problems(event)
+    if deep:
+        problems += _storage_problems(event)
     return problems
 
 
 def document_problems(event: document_ingested_pb2.DocumentIngested,
-                      now_seconds: float | None = None) -> list[Problem]:
-    """Every rule ``event`` breaks; ``now_seconds`` (Unix time) also checks the event-time horizon."""
+                      now_seconds: float | None = None, *, deep: bool = True) -> list[Problem]:
+    """Every rule ``event`` breaks; ``now_seconds`` (Unix time) also checks the event-time horizon, ``deep``
+    every string for NUL characters and every payload number (the publisher checks those as it builds the event)."""
     problems = _meta_problems(event, now_seconds)
     problems += identifier_problems(event.document_id, "document_id")
     if event.version == 0:
@@ -119,13 +126,15 @@ def document_problems(event: document_ingested_pb2.DocumentIngested,
         problems += identifier_problems(concept.concept_id, f"concepts[{i}].concept_id")
     for i, relationship in enumerate(event.relationships):
         problems += _relationship_problems(relationship, f"relationships[{i}]")
-    problems += _storage_problems(event)
+    if deep:
+        problems += _storage_problems(event)
     return problems
 
 
 def metric_sample_problems(sample: metric_sample_pb2.MetricSample,
-                           now_seconds: float | None = None) -> list[Problem]:
-    """Every rule ``sample`` breaks; ``now_seconds`` (Unix time) also checks the event-time horizon."""
+                           now_seconds: float | None = None, *, deep: bool = True) -> list[Problem]:
+    """Every rule ``sample`` breaks; ``now_seconds`` (Unix time) also checks the event-time horizon, ``deep``
+    every string for NUL characters and every payload number (the publisher checks those as it builds the event)."""
     problems = _meta_problems(sample, now_seconds)
     if sample.tier not in (metric_sample_pb2.TIER_GOLD, metric_sample_pb2.TIER_SILVER, metric_sample_pb2.TIER_BRONZE):
         problems.append(Problem("tier", "must be gold, silver or bronze"))
@@ -141,7 +150,8 @@ def metric_sample_problems(sample: metric_sample_pb2.MetricSample,
             problems.append(Problem(name, f"must be between 0 and 1, got {value}"))
     if not math.isfinite(sample.latency_p95_seconds) or sample.latency_p95_seconds < 0:
         problems.append(Problem("latency_p95_seconds", "must be a finite number ≥ 0"))
-    problems += _storage_problems(sample)
+    if deep:
+        problems += _storage_problems(sample)
     return problems
 
 
@@ -174,8 +184,7 @@ def _json_problems(value: Message, path: str) -> list[Problem]:
 
 def _storage_problems(event: Message) -> list[Problem]:
     """Text PostgreSQL refuses: a NUL character in any string field (text and jsonb cannot hold U+0000)."""
-    return [Problem(field, "contains a NUL character (U+0000), which PostgreSQL text cannot hold")
-            for field, text in _strings(event, "") if "\x00" in text]
+    return [Problem(field, NUL_PROBLEM) for field, text in _strings(event, "") if "\x00" in text]
 
 
 def _is_repeated(descriptor: FieldDescriptor) -> bool:
