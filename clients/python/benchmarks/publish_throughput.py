@@ -39,15 +39,19 @@ WORDS = ("ember", "warden", "lamp", "tower", "weir", "ash", "keeper", "choir", "
          "brazier", "oath", "storm", "map", "key", "river", "vault", "song")
 
 
-def events(count: int, worlds: int, seed: int = 7) -> list[tuple[str, int, str, str, list[str], dict[str, object]]]:
+Event = tuple[str, int, str, str, list[str], dict[str, "int | str"]]
+
+
+def events(count: int, worlds: int, seed: int = 7) -> list[Event]:
     rng = random.Random(seed)
-    out = []
+    out: list[Event] = []
     sequences = [0] * worlds
     for index in range(count):
         world = index % worlds
         sequences[world] += 1
-        words = []
-        while sum(len(w) + 1 for w in words) < rng.randint(80, 150):
+        words: list[str] = []
+        target = rng.randint(80, 150)
+        while sum(len(w) + 1 for w in words) < target:
             words.append(rng.choice(WORDS))
         actors = [f"actor-{rng.randint(1, 500)}" for _ in range(rng.randint(2, 3))]
         out.append((f"bench-world-{world}", sequences[world], "quest-progressed", " ".join(words).capitalize() + ".",
@@ -106,7 +110,7 @@ def run(brokers: str, count: int, worlds: int, dev_broker: bool) -> int:
         encoded.append((world.encode(), event.SerializeToString()))
     size = sum(len(value) for _, value in encoded) / len(encoded)
     producer = Producer({"bootstrap.servers": brokers, "enable.idempotence": True, "acks": "all"})
-    headers = [("annals-type", b"annals.v1.StoryEvent")]
+    headers: list[tuple[str, str | bytes | None]] = [("annals-type", b"annals.v1.StoryEvent")]
     started = time.perf_counter()
     for key, value in encoded:
         while True:

@@ -26,18 +26,23 @@ def publisher(stack: Stack) -> Iterator[Publisher]:
         yield publisher
 
 
-def read_record(stack: Stack, topic: str, partition: int, offset: int) -> tuple[bytes, list[tuple[str, bytes]]]:
+Headers = list[tuple[str, "str | bytes | None"]]
+
+
+def read_record(stack: Stack, topic: str, partition: int, offset: int) -> tuple[bytes, Headers]:
     """The key and headers of one Kafka record, read back from the broker."""
     consumer = Consumer({"bootstrap.servers": stack.brokers, "group.id": "python-tests-reader",
                          "enable.auto.commit": False})
     try:
         consumer.assign([TopicPartition(topic, partition, offset)])
 
-        def poll() -> tuple[bytes, list[tuple[str, bytes]]] | None:
+        def poll() -> tuple[bytes, Headers] | None:
             message = consumer.poll(0.5)
             if message is None or message.error():
                 return None
-            return message.key() or b"", list(message.headers() or [])
+            key = message.key()
+            headers = message.headers() or []
+            return key if isinstance(key, bytes) else b"", list(headers.items() if isinstance(headers, dict) else headers)
 
         return wait_until(poll, 30, f"{topic}[{partition}]@{offset}")
     finally:

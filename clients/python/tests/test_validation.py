@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from confluent_kafka import Producer
 
-from annals_client import (Concept, ConceptUpdate, Publisher, Relationship, RelationshipUpdate, ValidationError,
-                           validation)
+from annals_client import (Concept, ConceptUpdate, Problem, Publisher, Relationship, RelationshipUpdate,
+                           ValidationError, validation)
 from annals_client.proto import document_ingested_pb2, metric_sample_pb2, story_event_pb2
 from conftest import Stack
 
@@ -171,11 +171,13 @@ def test_what_the_client_refuses_the_workers_dead_letter(stack: Stack, unique: s
 
     now = time.time()
     for index, (topic, event, key, field, _) in enumerate(cases):
-        checker = {"story-event": validation.story_event_problems, "document-ingested": validation.document_problems,
-                   "metric-sample": validation.metric_sample_problems}[topic]
-        assert [p.field for p in checker(event, now)] == [field]
+        checkers: dict[str, Callable[[Any, float], list[Problem]]] = {
+            "story-event": validation.story_event_problems, "document-ingested": validation.document_problems,
+            "metric-sample": validation.metric_sample_problems}
+        assert [p.field for p in checkers[topic](event, now)] == [field]
         producer.produce(topic, value=event.SerializeToString(), key=key.encode(),
-                         headers=[("annals-type", f"annals.v1.{type(event).__name__}".encode())], on_delivery=delivered(index))
+                         headers=[("annals-type", f"annals.v1.{type(event).__name__}".encode())],
+                         on_delivery=delivered(index))
     assert producer.flush(30) == 0 and len(offsets) == len(cases)
 
     projection = {"story-event": "story", "document-ingested": "kb", "metric-sample": "metrics"}
