@@ -32,6 +32,7 @@ let package = Package(
         // C libraries from Debian (librdkafka-dev, libpq-dev).
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // I/O layers.
         .target(name: "Kafka", dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]),
@@ -155,6 +156,9 @@ let package = Package(
             ]
         ),
 
+        // all-MiniLM-L6-v2 in process: the WordPiece tokenizer, the BERT encoder on OpenBLAS, the kb embedder.
+        .target(name: "SentenceEmbedding", dependencies: ["COpenBLAS", "KnowledgeBase"]),
+
         // An HTTP server on 127.0.0.1 for the length of a closure: the stand-ins tests and the simulation serve.
         .target(
             name: "LoopbackHTTP",
@@ -268,6 +272,8 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "AnnalsEventsTests", dependencies: ["AnnalsEvents"]),
+        .testTarget(name: "SentenceEmbeddingTests", dependencies: ["SentenceEmbedding", "KnowledgeBase"],
+                    resources: [.copy("Fixtures")]),
         .testTarget(
             name: "ProjectionTests",
             dependencies: [

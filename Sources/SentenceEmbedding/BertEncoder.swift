@@ -1,0 +1,191 @@
+import COpenBLAS
+import Foundation
+
+/// The BERT encoder of `all-MiniLM-L6-v2` (6 layers, 384 wide, 12 heads, 1536 in the feed-forward layer), with
+/// the sentence-transformers head: the mean of the token states, L2-normalised. Matrix products go through
+/// OpenBLAS's `sgemm`; one call of `sentenceVector` uses one thread, so concurrent calls use the cores.
+public struct BertEncoder: Sendable {
+    /// The shape of the model.
+    public struct Shape: Sendable, Equatable {
+        public var width = 384
+        public var layers = 6
+        public var heads = 12
+        public var feedForward = 1536
+        public var positions = 512
+        public var vocabulary = 30522
+        public init() {}
+    }
+
+    private struct Layer: Sendable {
+        /// Query, key and value weights as one (3 × width) × width matrix, and their biases.
+        var qkv: [Float], qkvBias: [Float]
+        var attentionOut: [Float], attentionOutBias: [Float]
+        var attentionNorm: [Float], attentionNormBias: [Float]
+        var up: [Float], upBias: [Float]
+        var down: [Float], downBias: [Float]
+        var outputNorm: [Float], outputNormBias: [Float]
+    }
+
+    public let shape: Shape
+    private let wordEmbeddings: [Float]
+    private let positionEmbeddings: [Float]
+    private let tokenTypeEmbedding: [Float]
+    private let embeddingNorm: [Float], embeddingNormBias: [Float]
+    private let layers: [Layer]
+    private let epsilon: Float = 1e-12
+
+    /// The encoder whose weights `tensors` holds under the names `transformers`' BertModel gives them.
+    init(_ tensors: SafeTensors, shape: Shape = Shape()) throws(ModelError) {
+        let width = shape.width
+        self.shape = shape
+        wordEmbeddings = try tensors.floats("embeddings.word_embeddings.weight", shape: [shape.vocabulary, width])
+        positionEmbeddings = try tensors.floats("embeddings.position_embeddings.weight", shape: [shape.positions, width])
+        tokenTypeEmbedding = Array(try tensors.floats("embeddings.token_type_embeddings.weight", shape: [2, width]).prefix(width))
+        embeddingNorm = try tensors.floats("embeddings.LayerNorm.weight", shape: [width])
+        embeddingNormBias = try tensors.floats("embeddings.LayerNorm.bias", shape: [width])
+        var layers: [Layer] = []
+        for index in 0..<shape.layers {
+            let prefix = "encoder.layer.\(index)."
+            func matrix(_ name: String, _ rows: Int, _ columns: Int) throws(ModelError) -> [Float] {
+                try tensors.floats(prefix + name + ".weight", shape: [rows, columns])
+            }
+            func vector(_ name: String, _ count: Int) throws(ModelError) -> [Float] {
+                try tensors.floats(prefix + name, shape: [count])
+            }
+            layers.append(Layer(
+                qkv: try matrix("attention.self.query", width, width) + matrix("attention.self.key", width, width)
+                    + matrix("attention.self.value", width, width),
+                qkvBias: try vector("attention.self.query.bias", width) + vector("attention.self.key.bias", width)
+                    + vector("attention.self.value.bias", width),
+                attentionOut: try matrix("attention.output.dense", width, width),
+                attentionOutBias: try vector("attention.output.dense.bias", width),
+                attentionNorm: try vector("attention.output.LayerNorm.weight", width),
+                attentionNormBias: try vector("attention.output.LayerNorm.bias", width),
+                up: try matrix("intermediate.dense", shape.feedForward, width),
+                upBias: try vector("intermediate.dense.bias", shape.feedForward),
+                down: try matrix("output.dense", width, shape.feedForward),
+                downBias: try vector("output.dense.bias", width),
+                outputNorm: try vector("output.LayerNorm.weight", width),
+                outputNormBias: try vector("output.LayerNorm.bias", width)))
+        }
+        self.layers = layers
+    }
+
+    /// The unit-length sentence vector of one tokenized input (`[CLS] … [SEP]`, at most `shape.positions` ids, each
+    /// below `shape.vocabulary`; an id outside it counts as `[UNK]`, 100).
+    public func sentenceVector(_ ids: [Int32]) -> [Float] {
+        let width = shape.width, n = min(ids.count, shape.positions)
+        guard n > 0 else { return [Float](repeating: 0, count: width) }
+        var hidden = [Float](repeating: 0, count: n * width)
+        for position in 0..<n {
+            let raw = Int(ids[position])
+            let id = (0..<shape.vocabulary).contains(raw) ? raw : 100
+            for column in 0..<width {
+                hidden[position * width + column] = wordEmbeddings[id * width + column]
+                    + positionEmbeddings[position * width + column] + tokenTypeEmbedding[column]
+            }
+        }
+        normalizeRows(&hidden, rows: n, weight: embeddingNorm, bias: embeddingNormBias)
+        var scratch = Scratch(tokens: n, shape: shape)
+        for layer in layers { apply(layer, to: &hidden, tokens: n, scratch: &scratch) }
+        var pooled = [Float](repeating: 0, count: width)
+        for position in 0..<n {
+            for column in 0..<width { pooled[column] += hidden[position * width + column] }
+        }
+        let norm = max(pooled.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+        return pooled.map { $0 / norm }
+    }
+
+    /// Buffers one input's pass reuses from layer to layer.
+    private struct Scratch {
+        var qkv: [Float], scores: [Float], context: [Float], projected: [Float], up: [Float]
+        init(tokens n: Int, shape: Shape) {
+            qkv = [Float](repeating: 0, count: n * 3 * shape.width)
+            scores = [Float](repeating: 0, count: n * n)
+            context = [Float](repeating: 0, count: n * shape.width)
+            projected = [Float](repeating: 0, count: n * shape.width)
+            up = [Float](repeating: 0, count: n * shape.feedForward)
+        }
+    }
+
+    private func apply(_ layer: Layer, to hidden: inout [Float], tokens n: Int, scratch: inout Scratch) {
+        let width = shape.width, headWidth = width / shape.heads
+        linear(hidden, rows: n, inputs: width, weight: layer.qkv, bias: layer.qkvBias, outputs: 3 * width, into: &scratch.qkv)
+        let scale = 1 / Float(headWidth).squareRoot()
+        scratch.qkv.withUnsafeBufferPointer { qkv in
+            let base = qkv.baseAddress!
+            for head in 0..<shape.heads {
+                let query = base + head * headWidth, key = base + width + head * headWidth
+                let value = base + 2 * width + head * headWidth
+                scratch.scores.withUnsafeMutableBufferPointer { scores in
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(headWidth), scale,
+                                query, Int32(3 * width), key, Int32(3 * width), 0, scores.baseAddress, Int32(n))
+                    for row in 0..<n { softmax(scores.baseAddress! + row * n, count: n) }
+                    scratch.context.withUnsafeMutableBufferPointer { context in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(headWidth), Int32(n), 1,
+                                    scores.baseAddress, Int32(n), value, Int32(3 * width), 0,
+                                    context.baseAddress! + head * headWidth, Int32(width))
+                    }
+                }
+            }
+        }
+        linear(scratch.context, rows: n, inputs: width, weight: layer.attentionOut, bias: layer.attentionOutBias,
+               outputs: width, into: &scratch.projected)
+        for index in 0..<(n * width) { hidden[index] += scratch.projected[index] }
+        normalizeRows(&hidden, rows: n, weight: layer.attentionNorm, bias: layer.attentionNormBias)
+
+        linear(hidden, rows: n, inputs: width, weight: layer.up, bias: layer.upBias, outputs: shape.feedForward, into: &scratch.up)
+        for index in scratch.up.indices { scratch.up[index] = gelu(scratch.up[index]) }
+        linear(scratch.up, rows: n, inputs: shape.feedForward, weight: layer.down, bias: layer.downBias, outputs: width,
+               into: &scratch.projected)
+        for index in 0..<(n * width) { hidden[index] += scratch.projected[index] }
+        normalizeRows(&hidden, rows: n, weight: layer.outputNorm, bias: layer.outputNormBias)
+    }
+
+    /// `output = input · weightᵀ + bias`, `weight` being outputs × inputs as PyTorch stores it.
+    private func linear(_ input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int,
+                        into output: inout [Float]) {
+        output.withUnsafeMutableBufferPointer { output in
+            for row in 0..<rows {
+                (output.baseAddress! + row * outputs).update(from: bias, count: outputs)
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs), 1,
+                        input, Int32(inputs), weight, Int32(inputs), 1, output.baseAddress, Int32(outputs))
+        }
+    }
+
+    private func normalizeRows(_ values: inout [Float], rows: Int, weight: [Float], bias: [Float]) {
+        let width = weight.count
+        for row in 0..<rows {
+            let start = row * width
+            var mean: Float = 0
+            for column in 0..<width { mean += values[start + column] }
+            mean /= Float(width)
+            var variance: Float = 0
+            for column in 0..<width {
+                let centred = values[start + column] - mean
+                variance += centred * centred
+            }
+            let inverse = 1 / (variance / Float(width) + epsilon).squareRoot()
+            for column in 0..<width {
+                values[start + column] = (values[start + column] - mean) * inverse * weight[column] + bias[column]
+            }
+        }
+    }
+
+    private func softmax(_ row: UnsafeMutablePointer<Float>, count: Int) {
+        var largest = -Float.infinity
+        for index in 0..<count { largest = max(largest, row[index]) }
+        var sum: Float = 0
+        for index in 0..<count {
+            row[index] = expf(row[index] - largest)
+            sum += row[index]
+        }
+        for index in 0..<count { row[index] /= sum }
+    }
+
+    /// BERT's GELU, with the error function (not the tanh approximation).
+    private func gelu(_ x: Float) -> Float {
+        0.5 * x * (1 + erff(x / Float(2).squareRoot()))
+    }
+}

