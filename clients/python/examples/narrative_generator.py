@@ -121,7 +121,7 @@ class TemplateGenerator:
             return Beat("player-action", f"{knowledge.player} {action}.", [knowledge.player])
         concept = knowledge.concepts[0]
         encounters = int(concept.attributes.get("encounters", "0") or 0) + 1
-        remembered = f", remembering {knowledge.story[-1].summary.rstrip('.')}" if knowledge.story else ""
+        remembered = f" (last time: {knowledge.story[-1].summary.rstrip('.')})" if knowledge.story else ""
         summary = (f"{knowledge.player} {action}; {concept.name or concept.concept_id} answers "
                    f"for the {_ordinal(encounters)} time{remembered}.")
         update = ConceptUpdate(concept.concept_id, attributes={"encounters": str(encounters),
