@@ -221,7 +221,7 @@ let package = Package(
             dependencies: [
                 "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
                 "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation", "WorkerHTTP", "ReadAPI", "LoadGeneration",
-                "MetricsAgent",
+                "MetricsAgent", "SentenceEmbedding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

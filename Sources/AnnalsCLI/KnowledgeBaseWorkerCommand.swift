@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KnowledgeBase
 import Logging
+import SentenceEmbedding
 
 /// `annals-kb-worker`: projects document-ingested into the kb schema until SIGTERM.
 public struct KnowledgeBaseWorkerCommand: WorkerCommand {
@@ -11,10 +12,12 @@ public struct KnowledgeBaseWorkerCommand: WorkerCommand {
         discussion: """
         A newer version of a document replaces its chunks in the same transaction; an older one arriving late \
         changes nothing. Concepts and relationships come from documents' declarations and story events' \
-        updates. The embedding dimension must match the tables; a mismatch stops the worker at start-up. \
+        updates. The default embedder is all-MiniLM-L6-v2, run in process (--model-dir); the tables record the \
+        embedder they were built with, and another embedder or dimension stops the worker at start-up with the \
+        `annals replay kb` that switches them. \
         `annals migrate`, `annals replay kb` and `annals search` read the embedder from the same environment \
-        (ANNALS_KB_DIMENSION, ANNALS_EMBEDDER, ANNALS_EMBEDDING_URL, ANNALS_EMBEDDING_MODEL). Remote \
-        embeddings are cached in kb_cache.embeddings, so a replay never pays for one twice. SIGTERM finishes \
+        (ANNALS_KB_DIMENSION, ANNALS_EMBEDDER, ANNALS_MODEL_DIR, ANNALS_EMBEDDING_URL, ANNALS_EMBEDDING_MODEL). \
+        Model and remote embeddings are cached in kb_cache.embeddings, so a replay never pays for one twice. SIGTERM finishes \
         the batch in flight, commits and exits 0.
         """)
 
@@ -41,6 +44,13 @@ public struct KnowledgeBaseWorkerCommand: WorkerCommand {
                                        maxCharacters: max(chunkTarget * 3 / 2, chunkTarget)),
             hnswM: hnswM, hnswEfConstruction: hnswEfConstruction)
         let embedder = try embedding.makeEmbedder(dimension: settings.dimension)
+        if let miniLM = embedder as? MiniLMEmbedder {
+            do {
+                try miniLM.load()  // a missing or broken weights file stops the worker here, not on the first document
+            } catch {
+                throw CLIError("\(error)")
+            }
+        }
         let projection: KnowledgeBaseProjection
         do {
             projection = try KnowledgeBaseProjection(settings: settings, embedder: embedder)

@@ -15,6 +15,10 @@ extension Remedy {
             "run `annals replay \(projection) --resume` to finish it, or `annals replay \(projection) --abandon` to drop it"
         case .abandonReplay(let projection):
             "abandon the replay (`annals replay \(projection) --abandon`) and start again"
+        case .replayWithEmbedder(let projection, let model, let dimension):
+            "rebuild them with `\(EmbedderOptions.environment(model: model, dimension: dimension)) annals replay \(projection)` "
+                + "(blue/green: search keeps serving the old vectors until the swap), then run the kb workers and "
+                + "annals-api with that embedder"
         case .migrate:
             "run `annals migrate` (or start its worker) first"
         case .migrateRoles:

@@ -28,11 +28,18 @@ public struct KnowledgeBaseProjection: Projection {
     public func migrations(schema: String) -> [String] {
         KnowledgeBaseSQL.migrations(schema: quoteIdentifier(schema), settings: settings)
             + ConceptSQL.migrations(schema: quoteIdentifier(schema)) + EmbeddingCache.migrations
+            + KnowledgeBaseSQL.embedderRecord(schema: quoteIdentifier(schema), model: embedder.model, dimension: embedder.dimension)
     }
 
-    /// The table's embedding dimension must be the embedder's: say so at start-up, not on the first insert.
+    /// The tables' vectors must come from this embedder (its model, its dimension): say so at start-up, and when a
+    /// replay's swap brings tables of another, not on the first insert nor as silently wrong search results.
     public func checkCompatibility(schema: String, connection: PostgresConnection) throws {
         let sql = KnowledgeBaseSQL(schema: quoteIdentifier(schema))
+        if let recorded = try sql.recordedEmbedder(connection: connection),
+           recorded.model != embedder.model || recorded.dimension != embedder.dimension {
+            throw EmbedderError.modelMismatch(embedder: embedder.model, dimension: embedder.dimension,
+                                              tables: recorded.model, tableDimension: recorded.dimension)
+        }
         if let table = try sql.embeddingDimension(connection: connection), table != embedder.dimension {
             throw EmbedderError.dimensionMismatch(embedder: embedder.dimension, table: table)
         }

@@ -57,6 +57,38 @@ struct KnowledgeBaseSQL {
         ]
     }
 
+    /// The record of the embedder the chunks' vectors come from (one row), created with the tables. Tables that
+    /// have chunks from before the record existed were embedded with `hashing-v1`, the only default there was, unless
+    /// the embedding cache holds vectors of this embedder's model (a remote embedder then).
+    static func embedderRecord(schema s: String, model: String, dimension: Int) -> [String] {
+        let model = "'" + model.replacingOccurrences(of: "'", with: "''") + "'"
+        return [
+            """
+            CREATE TABLE IF NOT EXISTS \(s).embedder (
+                only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+                model text NOT NULL,
+                dimension integer NOT NULL
+            )
+            """,
+            """
+            INSERT INTO \(s).embedder (model, dimension)
+            SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM \(s).chunks)
+                          OR EXISTS (SELECT 1 FROM \(EmbeddingCache.table) WHERE model = \(model)) THEN \(model)
+                        ELSE 'hashing-v1' END,
+                   \(dimension)
+            WHERE NOT EXISTS (SELECT 1 FROM \(s).embedder)
+            """,
+        ]
+    }
+
+    /// The embedder the tables record (model, dimension), nil before the record exists.
+    func recordedEmbedder(connection: PostgresConnection) throws -> (model: String, dimension: Int)? {
+        let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL AS present", [PostgresValue("\(schema).embedder")])
+        guard try exists.rows.first?.bool("present") == true else { return nil }
+        let result = try connection.execute("SELECT model, dimension FROM \(schema).embedder")
+        return try result.rows.first.map { (try $0.string("model"), try $0.int("dimension")) }
+    }
+
     /// The dimension of the table's embedding column.
     func embeddingDimension(connection: PostgresConnection) throws -> Int? {
         let result = try connection.execute(

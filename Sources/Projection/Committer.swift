@@ -37,11 +37,15 @@ final class Committer: Sendable {
         }
     }
 
-    /// Checks the tables' version, then reads the partitions' checkpoints. After a fence this is how a replay's swap
-    /// (or an in-place replay) is noticed: tables of another version must not be written by this code.
+    /// Checks the tables' version and compatibility, then reads the partitions' checkpoints. After a fence this is how
+    /// a replay's swap (or an in-place replay) is noticed: tables of another version, or built for another embedder,
+    /// must not be written by this code.
     func loadCheckpoints(_ partitions: [TopicPartition]) throws -> [TopicPartition: Int64] {
         try database.runBlocking { [projection, target, checkpoints] connection in
-            if target.isLive { try ProjectionMigrator.requireVersion(of: projection, connection) }
+            if target.isLive {
+                try ProjectionMigrator.requireVersion(of: projection, connection)
+                try projection.checkCompatibility(schema: target.schema, connection: connection)
+            }
             return try checkpoints.load(partitions, connection: connection)
         }
     }

@@ -11,6 +11,9 @@ public enum Remedy: Equatable, Sendable {
     case resumeOrAbandonReplay(projection: String)
     /// Drop the unfinished replay of the projection, then start again.
     case abandonReplay(projection: String)
+    /// Rebuild the projection's tables blue/green with another embedder (its model and vector dimension), then run
+    /// its workers and readers with that embedder.
+    case replayWithEmbedder(projection: String, model: String, dimension: Int)
     /// Create the tables (migrate, or start the projection's worker).
     case migrate
     /// Grant the least-privilege roles (migrate with roles, as a role that may create them).

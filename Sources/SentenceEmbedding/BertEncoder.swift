@@ -74,6 +74,12 @@ public struct BertEncoder: Sendable {
     /// The unit-length sentence vector of one tokenized input (`[CLS] … [SEP]`, at most `shape.positions` ids, each
     /// below `shape.vocabulary`; an id outside it counts as `[UNK]`, 100).
     public func sentenceVector(_ ids: [Int32]) -> [Float] {
+        Self.unitLength(tokenStateSum(ids))
+    }
+
+    /// The sum of the final token states of one input (`[CLS] … [SEP]`): divided by the token count it is the
+    /// sentence-transformers mean pooling; summed over several windows it pools them all.
+    public func tokenStateSum(_ ids: [Int32]) -> [Float] {
         let width = shape.width, n = min(ids.count, shape.positions)
         guard n > 0 else { return [Float](repeating: 0, count: width) }
         var hidden = [Float](repeating: 0, count: n * width)
@@ -88,12 +94,18 @@ public struct BertEncoder: Sendable {
         normalizeRows(&hidden, rows: n, weight: embeddingNorm, bias: embeddingNormBias)
         var scratch = Scratch(tokens: n, shape: shape)
         for layer in layers { apply(layer, to: &hidden, tokens: n, scratch: &scratch) }
-        var pooled = [Float](repeating: 0, count: width)
+        var sum = [Float](repeating: 0, count: width)
         for position in 0..<n {
-            for column in 0..<width { pooled[column] += hidden[position * width + column] }
+            for column in 0..<width { sum[column] += hidden[position * width + column] }
         }
-        let norm = max(pooled.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
-        return pooled.map { $0 / norm }
+        return sum
+    }
+
+    /// `vector` scaled to length 1 (a zero vector stays zero). Mean pooling's division by the token count is absorbed
+    /// here: scaling does not change the direction.
+    public static func unitLength(_ vector: [Float]) -> [Float] {
+        let norm = max(vector.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+        return vector.map { $0 / norm }
     }
 
     /// Buffers one input's pass reuses from layer to layer.

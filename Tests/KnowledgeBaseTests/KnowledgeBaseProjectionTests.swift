@@ -100,8 +100,39 @@ import Testing
         defer { try? database.drop() }
         let db = try database.connect()
         try ProjectionMigrator.migrate(try KnowledgeBaseProjection(settings: .init(dimension: 64)), connection: db)
-        #expect(throws: EmbedderError.dimensionMismatch(embedder: 128, table: 64)) {
+        #expect(throws: EmbedderError.modelMismatch(embedder: "hashing-v1", dimension: 128, tables: "hashing-v1", tableDimension: 64)) {
             try ProjectionMigrator.migrate(try KnowledgeBaseProjection(settings: .init(dimension: 128)), connection: db)
+        }
+    }
+
+    /// Another model of the same dimension fits the column, and would fill one index with vectors of two models:
+    /// search silently wrong. The tables record their embedder, and another one is refused with the replay to run.
+    @Test func anotherEmbedderOfTheSameDimensionIsRefusedAtStartUp() throws {
+        let database = try TestDatabase.create(prefix: "kb_model")
+        defer { try? database.drop() }
+        let db = try database.connect()
+        let hashing = try KnowledgeBaseProjection(settings: .init(dimension: 64))
+        try ProjectionMigrator.migrate(hashing, connection: db)
+        try Self.apply([Self.document("doc", version: 1)], hashing, db)
+        let other = try KnowledgeBaseProjection(settings: .init(dimension: 64), embedder: RenamedEmbedder(model: "other-model-v1"))
+        let expected = EmbedderError.modelMismatch(embedder: "other-model-v1", dimension: 64, tables: "hashing-v1", tableDimension: 64)
+        #expect(throws: expected) { try ProjectionMigrator.migrate(other, connection: db) }
+        #expect(expected.remedy == .replayWithEmbedder(projection: "kb", model: "other-model-v1", dimension: 64))
+        try ProjectionMigrator.migrate(hashing, connection: db)  // the embedder the tables were built with still runs
+    }
+
+    /// Tables built before the record existed, with chunks in them, were embedded with the default then: hashing.
+    @Test func tablesFromBeforeTheRecordAreTakenAsHashing() throws {
+        let database = try TestDatabase.create(prefix: "kb_model_legacy")
+        defer { try? database.drop() }
+        let db = try database.connect()
+        let hashing = try KnowledgeBaseProjection(settings: .init(dimension: 64))
+        try ProjectionMigrator.migrate(hashing, connection: db)
+        try Self.apply([Self.document("doc", version: 1)], hashing, db)
+        try db.execute("DROP TABLE kb.embedder")
+        let other = try KnowledgeBaseProjection(settings: .init(dimension: 64), embedder: RenamedEmbedder(model: "other-model-v1"))
+        #expect(throws: EmbedderError.modelMismatch(embedder: "other-model-v1", dimension: 64, tables: "hashing-v1", tableDimension: 64)) {
+            try ProjectionMigrator.migrate(other, connection: db)
         }
     }
 
@@ -130,4 +161,11 @@ import Testing
         #expect(try db.execute("SELECT count(*) AS n FROM kb.documents WHERE world_id IS NULL").rows.first?.int("n") ?? 0 > 0,
                 "documents without a world are global")
     }
+}
+
+/// The hashing embedder's vectors under another model name: an embedder of the same dimension but another model.
+private struct RenamedEmbedder: Embedder {
+    let model: String
+    let dimension = 64
+    func embed(_ texts: [String]) async throws -> [[Float]] { try await HashingEmbedder(dimension: 64).embed(texts) }
 }
