@@ -151,7 +151,8 @@ class OpenAICompatibleGenerator:
         content = response.json()["choices"][0]["message"]["content"]
         reply = json.loads(content.strip().removeprefix("```json").removeprefix("```").removesuffix("```"))
         known = {concept.concept_id for concept in knowledge.concepts}
-        updates = [ConceptUpdate(str(u["concept_id"]), attributes={str(k): str(v) for k, v in u.get("attributes", {}).items()})
+        updates = [ConceptUpdate(str(u["concept_id"]),
+                                 attributes={str(k): str(v) for k, v in u.get("attributes", {}).items()})
                    for u in reply.get("concept_updates", []) if str(u.get("concept_id")) in known]
         return Beat(str(reply.get("kind") or "player-action"), str(reply["summary"]),
                     [knowledge.player, *(update.concept_id for update in updates)], updates)

@@ -161,7 +161,7 @@ def test_documents_read_back_as_stored(kb: KnowledgeBase, corpus: Corpus) -> Non
 
 
 def test_rate_limited_requests_are_retried_after_retry_after(stack: Stack) -> None:
-    api = stack.start(f"api-limited-{secrets.token_hex(2)}", "annals-api", "--rate-limit", "0.5", "--rate-burst", "1")
+    api = stack.start(f"api-limited-{secrets.token_hex(2)}", "annals-api", "--rate-limit", "0.25", "--rate-burst", "1")
     try:
         stack.wait_ready(api)
         url = f"http://127.0.0.1:{api.port}"
@@ -172,12 +172,16 @@ def test_rate_limited_requests_are_retried_after_retry_after(stack: Stack) -> No
         assert limited.value.status == 429 and limited.value.code == "rate_limited"
         assert limited.value.retry_after is not None and limited.value.retry_after >= 1
 
-        with KnowledgeBase(url, retries=3) as patient:
-            started = time.monotonic()
-            patient.worlds()  # the bucket is empty: 429, then the retry after Retry-After succeeds
-            elapsed = time.monotonic() - started
-        assert patient.retried >= 1
-        assert elapsed >= limited.value.retry_after * 0.9
+        slept: list[float] = []
+
+        def sleep(seconds: float) -> None:
+            slept.append(seconds)
+            time.sleep(seconds)
+
+        with KnowledgeBase(url, retries=3, sleep=sleep) as patient:
+            assert patient.worlds() is not None  # the bucket is empty: 429, then the retry after Retry-After succeeds
+        # It waited what Retry-After said (whole seconds, at least 1), not its own short backoff (under 0.25 s).
+        assert patient.retried >= 1 and slept[0] >= 1 and slept[0] == int(slept[0])
         with urllib.request.urlopen(f"{url}/metrics", timeout=5) as response:
             metrics = response.read().decode()
         limited_total = [line for line in metrics.splitlines() if line.startswith("annals_api_rate_limited_total")]

@@ -199,7 +199,8 @@ def test_a_delivery_failure_raises_with_the_reason(stack: Stack, unique: str, tm
     try:
         brokers = wait_until(lambda: bootstrap.exists() and bootstrap.read_text().strip() or None, 60,
                              "the second dev broker")
-        publisher = Publisher(brokers=brokers, producer="python-tests",
+        # log_level 2: librdkafka would log every reconnect attempt to the stopped broker until the test ends.
+        publisher = Publisher(brokers=brokers, producer="python-tests", log_level=2,
                               **{"message.timeout.ms": 3000})
         publisher.story_event(f"py-fail-{unique}", 1, "first", "delivered").result()
         broker.terminate()

@@ -6,7 +6,8 @@
     with Publisher(brokers="kafka:9092", producer="narrative-generator") as publisher:
         sequence = WorldSequence.from_api(kb, "cindermoor")
         publisher.story_event("cindermoor", sequence.next(), "quest-completed", "Tamsin relights the tower.",
-                              actors=["tamsin-ashe"], concept_updates=[ConceptUpdate("tamsin-ashe", attributes={"mood": "hopeful"})])
+                              actors=["tamsin-ashe"],
+                              concept_updates=[ConceptUpdate("tamsin-ashe", attributes={"mood": "hopeful"})])
     for hit in kb.search("cindermoor", "who guards the brazier tower", k=3):
         print(hit.title, hit.text[:80])
 """

@@ -87,7 +87,8 @@ class Publication:
             self._publisher._mark_reported(self._failure)
             raise DeliveryError(f"event {self.event_id} was not delivered", [self._failure],
                                 broker_error=self._publisher.last_error)
-        assert self._delivered is not None
+        if self._delivered is None:  # unreachable: the event is set after one of the two
+            raise DeliveryError(f"event {self.event_id}: no delivery report")
         return self._delivered
 
     def _on_delivery(self, error: confluent_kafka.KafkaError | None, message: confluent_kafka.Message) -> None:
@@ -126,6 +127,7 @@ class Publisher:
         self._last_error: str | None = None
         self._fatal: str | None = None
         self._closed = False
+        self._released = False
         config = _librdkafka_config(brokers, kafka_config)
         user_error_cb: Callable[[confluent_kafka.KafkaError], None] | None = config.pop("error_cb", None)
 
@@ -169,7 +171,8 @@ class Publisher:
         for i, update in enumerate(relationship_updates):
             event.relationship_updates.append(_relationship_update(update, f"relationship_updates[{i}]", problems))
         now = time.time()
-        self._fill_meta(event.meta, event_id if event_id is not None else ids.new_event_id(), occurred_at, trace_id, now, problems)
+        self._fill_meta(event.meta, event_id if event_id is not None else ids.new_event_id(), occurred_at, trace_id,
+                        now, problems)
         problems += validation.story_event_problems(event, now, deep=False)
         return self._send(STORY_EVENT_TOPIC, world_id, event, problems)
 
@@ -198,7 +201,8 @@ class Publisher:
             event.relationships.append(_relationship(relationship, f"relationships[{i}]", problems))
         now = time.time()
         default_id = ids.document_event_id(document_id, event.version, digest)
-        self._fill_meta(event.meta, event_id if event_id is not None else default_id, occurred_at, trace_id, now, problems)
+        self._fill_meta(event.meta, event_id if event_id is not None else default_id, occurred_at, trace_id, now,
+                        problems)
         problems += validation.document_problems(event, now, deep=False)
         return self._send(DOCUMENT_INGESTED_TOPIC, document_id, event, problems)
 
@@ -235,7 +239,8 @@ class Publisher:
             if count is not None:
                 _set_uint64(sample, name, count, problems)
         millis = int(sample.sampled_at.seconds) * 1000 + int(sample.sampled_at.nanos) // 1_000_000
-        self._fill_meta(sample.meta, event_id if event_id is not None else ids.metric_sample_event_id(instance_id, millis),
+        default_id = ids.metric_sample_event_id(instance_id, millis)
+        self._fill_meta(sample.meta, event_id if event_id is not None else default_id,
                         occurred_at if occurred_at is not None else sampled, trace_id, now, problems)
         problems += validation.metric_sample_problems(sample, now, deep=False)
         return self._send(METRIC_SAMPLE_TOPIC, _TIER_NAMES.get(sample.tier, "unspecified"), sample, problems)
@@ -252,7 +257,7 @@ class Publisher:
         """Waits up to ``timeout`` seconds for every event sent so far to be acknowledged. Raises
         ``DeliveryError`` naming each event not delivered since the last flush (and how many are still in
         flight), with the broker's reasons."""
-        remaining = self._producer.flush(timeout)
+        remaining = 0 if self._released else self._producer.flush(timeout)
         with self._lock:
             failures, self._unreported = self._unreported, []
         if failures or remaining:
@@ -264,11 +269,14 @@ class Publisher:
             raise DeliveryError(", ".join(what), failures, undelivered=remaining, broker_error=self.last_error)
 
     def close(self, timeout: float = 30.0) -> None:
-        """Flushes (raising as ``flush`` does) and refuses further events."""
+        """Flushes (raising as ``flush`` does), then releases librdkafka's handle; later events are refused."""
         if self._closed:
             return
         self._closed = True
-        self.flush(timeout)
+        try:
+            self.flush(timeout)
+        finally:
+            self._release()
 
     def __enter__(self) -> Publisher:
         return self
@@ -281,6 +289,7 @@ class Publisher:
             # Already failing: deliver what can be delivered, without hiding the original error.
             self._closed = True
             self._producer.flush(5.0)
+            self._release()
 
     # MARK: internals
 
@@ -334,7 +343,15 @@ class Publisher:
         return publication
 
     def _poll(self, timeout: float) -> None:
-        self._producer.poll(timeout)
+        if not self._released:
+            self._producer.poll(timeout)
+
+    def _release(self) -> None:
+        # Producer.close() (confluent-kafka 2.10+) frees the handle now; older versions free it when collected.
+        close = getattr(self._producer, "close", None)
+        if not self._released and callable(close):
+            self._released = True
+            close()
 
     def _record_failure(self, failure: DeliveryFailure) -> None:
         with self._lock:

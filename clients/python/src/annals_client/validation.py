@@ -84,7 +84,8 @@ def _relationship_problems(relationship: document_ingested_pb2.DeclaredRelations
     return problems
 
 
-def story_event_problems(event: story_event_pb2.StoryEvent, now_seconds: float | None = None, *, deep: bool = True) -> list[Problem]:
+def story_event_problems(event: story_event_pb2.StoryEvent, now_seconds: float | None = None, *,
+                         deep: bool = True) -> list[Problem]:
     """Every rule ``event`` breaks; ``now_seconds`` (Unix time) also checks the event-time horizon, ``deep``
     every string for NUL characters and every payload number (the publisher checks those as it builds the event)."""
     problems = _meta_problems(event, now_seconds)
