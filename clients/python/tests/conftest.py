@@ -2,7 +2,8 @@
 
 PostgreSQL: the server of ``ANNALS_TEST_DATABASE_URL`` (``dev/test-python`` starts one when it is not set), in a
 database of this session's own, dropped at the end. Kafka: ``annals dev-broker`` (librdkafka's mock cluster, real
-Kafka protocol) with the topics of ``Topics/``. Then ``annals migrate``, ``annals topics apply``, the story,
+Kafka protocol) with the topics of ``Topics/``. The knowledge base embeds with the ``hashing`` embedder unless
+``ANNALS_EMBEDDER`` says otherwise. Then ``annals migrate``, ``annals topics apply``, the story,
 knowledge-base, metrics and scaling workers and ``annals-api``, each waited for on ``/readyz``. Executables come
 from ``ANNALS_BIN_DIR`` (``dev/test`` sets it to ``.build/debug``).
 """
@@ -94,6 +95,9 @@ class Stack:
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update({"DATABASE_URL": self.database_url, "KAFKA_BROKERS": self.brokers, "ANNALS_LOG_FORMAT": "text"})
+        # These tests are about the client, not the embedding model: the hashing embedder (deterministic, no weights,
+        # cheap in a debug build) unless the caller chose one. The workers, the API and `annals migrate` all read it.
+        env.setdefault("ANNALS_EMBEDDER", "hashing")
         return env
 
     def sql(self, query: str, **variables: str) -> list[dict[str, Any]]:
