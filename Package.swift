@@ -254,7 +254,7 @@ let package = Package(
         .executableTarget(
             name: "annals-bench",
             dependencies: [
-                "Story", "KnowledgeBase", "Projection", "Kafka", "Postgres", "AnnalsEvents",
+                "Story", "KnowledgeBase", "Projection", "Kafka", "Postgres", "AnnalsEvents", "SentenceEmbedding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -295,7 +295,7 @@ let package = Package(
             name: "AnnalsCLITests",
             dependencies: [
                 "AnnalsCLI", "AnnalsMetrics", "Kafka", "AnnalsEvents", "DocumentIngest", "KnowledgeBase", "Postgres", "Projection", "TestSupport",
-                "RemoteEmbedding", "Scaling", "AWSActuation",
+                "RemoteEmbedding", "Scaling", "AWSActuation", "SentenceEmbedding",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]

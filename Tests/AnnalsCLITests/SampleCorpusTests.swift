@@ -137,17 +137,20 @@ import Yams
         var expect: String
     }
 
-    static func queries() throws -> [JudgedQuery] {
-        let text = try String(contentsOfFile: root + "/queries.yaml", encoding: .utf8)
-        let raw = try #require(try Yams.load(yaml: text) as? [[String: String]], "queries.yaml: a list of string mappings")
+    /// The judged queries of `file`: queries.yaml (keyword-ish and paraphrases) or paraphrase-queries.yaml (sharing
+    /// no content word with their answer).
+    static func queries(_ file: String = "queries.yaml") throws -> [JudgedQuery] {
+        let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
+        let raw = try #require(try Yams.load(yaml: text) as? [[String: String]], "\(file): a list of string mappings")
         #expect(raw.allSatisfy { Set($0.keys).isSubset(of: ["world", "query", "expect"]) })
         return try YAMLDecoder().decode([JudgedQuery].self, from: text)
     }
 
-    @Test func everyQueryExpectsADocumentVisibleFromItsWorld() throws {
+    @Test(arguments: [("queries.yaml", 24), ("paraphrase-queries.yaml", 40)])
+    func everyQueryExpectsADocumentVisibleFromItsWorld(file: String, atLeast: Int) throws {
         let documents = Dictionary(uniqueKeysWithValues: try Self.load(Self.documentsDirectory).map { ($0.event.documentID, $0.event) })
-        let queries = try Self.queries()
-        #expect(queries.count >= 24)
+        let queries = try Self.queries(file)
+        #expect(queries.count >= atLeast)
         #expect(Set(queries.map(\.query)).count == queries.count, "no query twice")
         for query in queries {
             let expected = try #require(documents[query.expect], "\(query.query): no document \(query.expect)")

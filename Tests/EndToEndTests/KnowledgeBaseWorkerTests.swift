@@ -38,7 +38,7 @@ struct KnowledgeBaseWorkerTests {
         ], with: producer)
 
         let worker = try ChildProcess.annals("annals-kb-worker", arguments: [
-            "--brokers", kafka.bootstrapServers, "--database-url", database.url, "--dimension", "64",
+            "--brokers", kafka.bootstrapServers, "--database-url", database.url, "--embedder", "hashing", "--dimension", "64",
             "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=200",
         ])
         let db = try database.connect()
@@ -68,13 +68,74 @@ struct KnowledgeBaseWorkerTests {
         let database = try TestDatabase.create(prefix: "kb_worker_dimension")
         defer { try? database.drop() }
         let arguments = ["--brokers", kafka.bootstrapServers, "--database-url", database.url]
-        let first = try ChildProcess.annals("annals", arguments: ["migrate"] + arguments, environment: ["ANNALS_KB_DIMENSION": "64"])
+        let first = try ChildProcess.annals("annals", arguments: ["migrate"] + arguments,
+                                            environment: ["ANNALS_EMBEDDER": "hashing", "ANNALS_KB_DIMENSION": "64"])
         #expect(try await first.waitForExit(timeout: .seconds(30)) == .exited(0), "\(first.log())")
 
-        let worker = try ChildProcess.annals("annals-kb-worker", arguments: arguments + ["--dimension", "128"])
+        let worker = try ChildProcess.annals("annals-kb-worker", arguments: arguments + ["--embedder", "hashing", "--dimension", "128"])
         let status = try await worker.waitForExit(timeout: .seconds(30))
         #expect(status != .exited(0))
-        #expect(worker.log().contains("vectors of 128 dimensions but kb.chunks.embedding is vector(64)"), "\(worker.logTail())")
+        #expect(worker.log().contains("embedded with hashing-v1 (64 dimensions) but this embedder is hashing-v1 (128 dimensions)"),
+                "\(worker.logTail())")
+        #expect(worker.log().contains("ANNALS_EMBEDDER=hashing ANNALS_KB_DIMENSION=128 annals replay kb"), "\(worker.logTail())")
+
+        // The default embedder, all-MiniLM-L6-v2, is as many dimensions as the hashing one was by default: the record
+        // of the tables' embedder, not the column, refuses it.
+        let hashing384 = try TestDatabase.create(prefix: "kb_worker_model")
+        defer { try? hashing384.drop() }
+        let other = ["--brokers", kafka.bootstrapServers, "--database-url", hashing384.url]
+        let migrated = try ChildProcess.annals("annals", arguments: ["migrate"] + other, environment: ["ANNALS_EMBEDDER": "hashing"])
+        #expect(try await migrated.waitForExit(timeout: .seconds(30)) == .exited(0), "\(migrated.log())")
+        let miniLM = try ChildProcess.annals("annals-kb-worker", arguments: other)
+        #expect(try await miniLM.waitForExit(timeout: .seconds(30)) != .exited(0))
+        #expect(miniLM.log().contains("ANNALS_EMBEDDER=minilm ANNALS_KB_DIMENSION=384 annals replay kb"), "\(miniLM.logTail())")
+    }
+
+    /// The default embedder, all-MiniLM-L6-v2, finds a document by meaning: a question sharing no word with the
+    /// passage that answers it. The same documents under the hashing embedder (and its full-text half) do not rank it
+    /// first: it matches words, and there are none in common.
+    @Test func theDefaultModelFindsAParaphraseTheHashingEmbedderMisses() async throws {
+        let kafka = try TestKafkaCluster(topics: ["document-ingested": 1])
+        let producer = try KafkaProducer(config: kafka.config, logger: Logger(label: "test"))
+        let documents = [
+            ("tidecounters", "# The Tidecounters\n\nSince the flood, the Tidecounters govern what remains of Tidemark from their council hall."),
+            ("bakery", "# The Quay Bakery\n\nBread and honey pastries are baked before dawn and sold along the quay."),
+            ("shipyard", "# The Shipyard\n\nShipwrights build hulls from salvaged timber and tar the seams each spring."),
+            ("lighthouse", "# The Lighthouse\n\nA keeper trims the lantern wick at dusk so fishing boats find the harbour."),
+            ("market", "# The Fish Market\n\nTraders haggle over eels, crabs and oysters under striped awnings."),
+        ]
+        try await StoryEventGenerator.send(try documents.map { try Self.document($0.0, version: 1, content: $0.1) }, with: producer)
+        let question = "who rules the drowned city now?"
+
+        var firstHits: [String: String] = [:]
+        for embedder in ["minilm", "hashing"] {
+            let database = try TestDatabase.create(prefix: "kb_worker_\(embedder)")
+            defer { try? database.drop() }
+            let worker = try ChildProcess.annals("annals-kb-worker", arguments: [
+                "--brokers", kafka.bootstrapServers, "--database-url", database.url, "--embedder", embedder,
+                "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=200",
+            ])
+            let db = try database.connect()
+            try await waitUntil(timeout: .seconds(90), description: "\(embedder): the documents projected") {
+                if let status = worker.status() { throw TestSupportFailure("worker exited \(status): \(worker.logTail())") }
+                let exists = try db.execute("SELECT to_regclass('kb.documents') IS NOT NULL AS present").rows.first?.bool("present") ?? false
+                guard exists else { return false }
+                return try db.execute("SELECT count(*) AS n FROM kb.documents").rows.first?.int("n") == documents.count
+            }
+            #expect(try db.execute("SELECT model FROM kb.embedder").rows.first?.string("model")
+                == (embedder == "minilm" ? "all-MiniLM-L6-v2" : "hashing-v1"), "the tables record their embedder")
+            try worker.kill(SIGTERM)
+            #expect(try await worker.waitForExit(timeout: .seconds(30)) == .exited(0), "\(worker.logTail())")
+
+            let search = try ChildProcess.annals("annals", arguments: [
+                "search", "--database-url", database.url, "--world", "emberfall", "--embedder", embedder, "--json", "-k", "3", question,
+            ], separateStandardError: true)
+            #expect(try await search.waitForExit(timeout: .seconds(60)) == .exited(0), "\(search.errorLog())")
+            let hits = try JSONSerialization.jsonObject(with: Data(search.log().utf8)) as? [[String: Any]] ?? []
+            firstHits[embedder] = hits.first?["documentID"] as? String ?? "none"
+        }
+        #expect(firstHits["minilm"] == "tidecounters", "MiniLM answers by meaning: \(firstHits)")
+        #expect(firstHits["hashing"] != "tidecounters", "the hashing embedder has no word to match: \(firstHits)")
     }
 
     /// Documents declaring concepts and relationships, and story events changing them, with event times that
@@ -151,7 +212,7 @@ struct KnowledgeBaseWorkerTests {
         try await StoryEventGenerator.send(records, with: producer)
 
         let worker = try ChildProcess.annals("annals-kb-worker", arguments: [
-            "--brokers", kafka.bootstrapServers, "--database-url", database.url, "--dimension", "32",
+            "--brokers", kafka.bootstrapServers, "--database-url", database.url, "--embedder", "hashing", "--dimension", "32",
             "--batch-size", "7", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=200",
         ])
         let db = try database.connect()
@@ -171,7 +232,7 @@ struct KnowledgeBaseWorkerTests {
 
         let replay = try ChildProcess.annals("annals", arguments: [
             "replay", "kb", "--in-place", "--brokers", kafka.bootstrapServers, "--database-url", database.url,
-        ], environment: ["ANNALS_KB_DIMENSION": "32"])
+        ], environment: ["ANNALS_EMBEDDER": "hashing", "ANNALS_KB_DIMENSION": "32"])
         #expect(try await replay.waitForExit(timeout: .seconds(90)) == .exited(0), "\(replay.log())")
         let rebuilt = try TableChecksum.checksums(of: projection, connection: db)
         #expect(rebuilt.map(\.checksum) == live.map(\.checksum))

@@ -22,8 +22,8 @@ struct SearchCommandTests {
         return event
     }
 
-    /// Three documents, one per scope, in a knowledge base of 64 dimensions (not the default 384: the command
-    /// must read the dimension from the table).
+    /// Three documents, one per scope, in a knowledge base of 64 dimensions embedded by the hashing embedder (not the
+    /// default 384: the command must read the dimension from the table).
     static func knowledgeBase() throws -> TestDatabase {
         let database = try TestDatabase.create(prefix: "search_cli")
         let db = try database.connect()
@@ -47,7 +47,7 @@ struct SearchCommandTests {
         let database = try Self.knowledgeBase()
         defer { try? database.drop() }
         let run = try await CommandLineTests.annals(
-            ["search", "--database-url", database.url, "--world", "emberfall", "who guards the library?", "-k", "5"])
+            ["search", "--embedder", "hashing", "--database-url", database.url, "--world", "emberfall", "who guards the library?", "-k", "5"])
         #expect(run.status == .exited(0), "\(run)")
         #expect(run.stdout.contains("The Ember Library  (ember-library #0, v1)  world emberfall"), "\(run)")
         #expect(run.stdout.contains("Almanac of Tides  (almanac #0, v1)  global"), "\(run)")
@@ -60,13 +60,13 @@ struct SearchCommandTests {
         let database = try Self.knowledgeBase()
         defer { try? database.drop() }
         let world = try await CommandLineTests.annals(
-            ["search", "--database-url", database.url, "--world", "saltmarsh", "--json", "guards", "library"])
+            ["search", "--embedder", "hashing", "--database-url", database.url, "--world", "saltmarsh", "--json", "guards", "library"])
         #expect(world.status == .exited(0), "\(world)")
         let hits = try JSONDecoder().decode([SearchHit].self, from: Data(world.stdout.utf8))
         #expect(Set(hits.map(\.documentID)) == ["salt-library", "almanac"])
 
         let global = try await CommandLineTests.annals(
-            ["search", "--database-url", database.url, "--global", "--json", "library"])
+            ["search", "--embedder", "hashing", "--database-url", database.url, "--global", "--json", "library"])
         #expect(global.status == .exited(0), "\(global)")
         #expect(try JSONDecoder().decode([SearchHit].self, from: Data(global.stdout.utf8)).map(\.documentID) == ["almanac"])
     }
@@ -82,7 +82,7 @@ struct SearchCommandTests {
     func mistakesAreExplained(arguments: [String], message: String) async throws {
         let database = try Self.knowledgeBase()
         defer { try? database.drop() }
-        let run = try await CommandLineTests.annals(["search", "--database-url", database.url] + arguments)
+        let run = try await CommandLineTests.annals(["search", "--embedder", "hashing", "--database-url", database.url] + arguments)
         #expect(run.status != .exited(0), "\(run)")
         #expect(run.stderr.contains(message), "\(run)")
         #expect(run.stdout.isEmpty, "\(run)")

@@ -41,6 +41,19 @@ enum LoadedModel {
         #expect(ids.first == miniLM.tokenizer.classifierID && ids.last == miniLM.tokenizer.separatorID)
         #expect(miniLM.tokenCount(long) == 402)
     }
+
+    @Test func aTextLongerThanTheModelReadsIsPooledOverWindowsSoItsTailCounts() throws {
+        let miniLM = try LoadedModel.miniLM.get()
+        let keeper = Array(repeating: "The lighthouse keeper trims the lantern wick at dusk.", count: 30).joined(separator: " ")
+        let text = keeper + " A red dragon burned the whole fleet in the harbour."
+        #expect(miniLM.tokenCount(text) > MiniLM.maximumTokens)
+        let windowed = miniLM.vector(text)
+        let cut = miniLM.encoder.sentenceVector(miniLM.tokenizer.encode(text, maximumLength: MiniLM.maximumTokens))
+        let dragon = miniLM.vector("a dragon destroyed the ships")
+        func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+        #expect(abs(dot(windowed, windowed) - 1) < 1e-4)
+        #expect(dot(windowed, dragon) > dot(cut, dragon) + 0.01, "the sentence past token 256 moves the vector")
+    }
 }
 
 @Suite struct EncoderTests {
