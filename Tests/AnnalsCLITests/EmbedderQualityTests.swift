@@ -12,8 +12,8 @@ import Testing
 /// `queries.yaml`. Prints the table; fails if MiniLM's hybrid recall@5 on the paraphrases drops below what was
 /// measured when the model came in, minus 0.05.
 @Suite(.serialized) struct EmbedderQualityTests {
-    /// MiniLM hybrid recall@5 on the paraphrase set, measured when the model came in (see the README's table).
-    static let measuredParaphraseRecall = 0.0
+    /// MiniLM hybrid recall@5 on the paraphrase set, measured when the model came in: 54 of 57 (the README's table).
+    static let measuredParaphraseRecall = 54.0 / 57
 
     struct Score {
         var found = 0, queries = 0, reciprocalRanks = 0.0
@@ -100,5 +100,7 @@ import Testing
         #expect(miniLMParaphrases.recall >= Self.measuredParaphraseRecall - 0.05, "\(lines.joined(separator: "\n"))")
         #expect(miniLMParaphrases.recall > hashingParaphrases.recall, "\(lines.joined(separator: "\n"))")
         #expect(try #require(table["minilm queries.yaml"]?[.hybrid]).recall >= 0.9, "\(lines.joined(separator: "\n"))")
+        // The no-model fallback still finds the keyword-ish questions.
+        #expect(try #require(table["hashing queries.yaml"]?[.hybrid]).recall >= 0.85, "\(lines.joined(separator: "\n"))")
     }
 }
