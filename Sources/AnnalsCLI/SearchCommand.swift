@@ -67,6 +67,11 @@ struct SearchCommand: AsyncParsableCommand {
         let settings = SearchSettings(efSearch: efSearch, candidatesPerMethod: candidates, iterativeScan: scan)
         do { try settings.validate() } catch { throw CLIError("\(error)") }
         let search = KnowledgeBaseSearch(schema: schema, embedder: embedder, settings: settings)
+        do {
+            try search.requireTablesEmbedder(connection: db)
+        } catch let error as EmbedderError {
+            throw RenderedError.rendering(error)
+        }
         let searchQuery = SearchQuery(worldID: world, text: query.joined(separator: " "), limit: k)
         let hits: [SearchHit]
         do {

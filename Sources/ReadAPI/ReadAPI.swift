@@ -208,6 +208,12 @@ public final class ReadAPI: Sendable {
             logger.error("cannot make the query embedder", metadata: ["error": "\(error)"])
             throw APIError.unavailable("the query embedder cannot be set up; see the server's log")
         }
+        do {
+            try await database("the knowledge base") { try search.requireTablesEmbedder(connection: $0) }
+        } catch let error as EmbedderError {
+            logger.error("the query embedder is not the knowledge base's", metadata: ["error": "\(error)"])
+            throw APIError.unavailable("the knowledge base was embedded with another model than this server's; see the server's log")
+        }
         engine.withLockedValue { $0 = search }
         return search
     }

@@ -47,11 +47,12 @@ import Testing
         return database
     }
 
-    /// Recall and MRR of `queries` under each method.
+    /// Recall and MRR of `queries` under each method, and each query's hybrid rank.
     static func scores(_ queries: [SampleCorpusTests.JudgedQuery], embedder: any Embedder,
-                       connection db: PostgresConnection) async throws -> [Method: Score] {
+                       connection db: PostgresConnection) async throws -> (scores: [Method: Score], hybridRanks: [String: Int]) {
         let search = KnowledgeBaseSearch(embedder: embedder)
         var scores: [Method: Score] = [:]
+        var hybridRanks: [String: Int] = [:]
         for judged in queries {
             let embedding = try await search.embedding(for: judged.query)
             let ranked: [Method: [String]] = [
@@ -63,8 +64,9 @@ import Testing
             for (method, documents) in ranked {
                 scores[method, default: Score()].add(rank: documents.firstIndex(of: judged.expect).map { $0 + 1 })
             }
+            hybridRanks[judged.query] = ranked[.hybrid]?.firstIndex(of: judged.expect).map { $0 + 1 }
         }
-        return scores
+        return (scores, hybridRanks)
     }
 
     @Test func miniLMFindsWhatParaphrasesMeanAndTheTableIsPrinted() async throws {
@@ -72,12 +74,13 @@ import Testing
         let embedders: [(String, any Embedder)] = [("hashing", try HashingEmbedder()), ("minilm", miniLM)]
         let sets = [("paraphrases", try SampleCorpusTests.queries("paraphrase-queries.yaml")), ("queries.yaml", try SampleCorpusTests.queries())]
         var table: [String: [Method: Score]] = [:]
+        var ranks: [String: [String: Int]] = [:]
         for (name, embedder) in embedders {
             let database = try Self.knowledgeBase(embedder)
             defer { try? database.drop() }
             let db = try database.connect()
             for (set, queries) in sets {
-                table["\(name) \(set)"] = try await Self.scores(queries, embedder: embedder, connection: db)
+                (table["\(name) \(set)"], ranks["\(name) \(set)"]) = try await Self.scores(queries, embedder: embedder, connection: db)
             }
         }
         func cell(_ score: Score?) -> String {
@@ -94,6 +97,9 @@ import Testing
             }
         }
         print("search quality by embedder and method (recall@5, MRR):\n" + lines.joined(separator: "\n"))
+        let onlyMiniLM = sets[0].1.filter { ranks["minilm paraphrases"]?[$0.query] == 1 && ranks["hashing paraphrases"]?[$0.query] == nil }
+        print("paraphrases MiniLM answers first and the hashing embedder misses (hybrid, top 5):\n"
+            + onlyMiniLM.map { "  \($0.world ?? "global"): \($0.query) → \($0.expect)" }.joined(separator: "\n"))
 
         let miniLMParaphrases = try #require(table["minilm paraphrases"]?[.hybrid])
         let hashingParaphrases = try #require(table["hashing paraphrases"]?[.hybrid])

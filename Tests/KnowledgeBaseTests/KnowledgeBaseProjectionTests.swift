@@ -119,6 +119,12 @@ import Testing
         #expect(throws: expected) { try ProjectionMigrator.migrate(other, connection: db) }
         #expect(expected.remedy == .replayWithEmbedder(projection: "kb", model: "other-model-v1", dimension: 64))
         try ProjectionMigrator.migrate(hashing, connection: db)  // the embedder the tables were built with still runs
+        // Searches (annals search, annals-api) check it once when they are set up: another model's query vectors
+        // would be compared with these.
+        #expect(throws: expected) {
+            try KnowledgeBaseSearch(embedder: RenamedEmbedder(model: "other-model-v1")).requireTablesEmbedder(connection: db)
+        }
+        try KnowledgeBaseSearch(embedder: try HashingEmbedder(dimension: 64)).requireTablesEmbedder(connection: db)
     }
 
     /// Tables built before the record existed, with chunks in them, were embedded with the default then: hashing.

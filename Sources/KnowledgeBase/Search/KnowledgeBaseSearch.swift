@@ -136,6 +136,19 @@ public struct KnowledgeBaseSearch: Sendable {
         try KnowledgeBaseSQL(schema: quoteIdentifier(schema)).embeddingDimension(connection: connection)
     }
 
+    /// Throws `EmbedderError.modelMismatch` when the tables record another embedder than this search's: its query
+    /// vectors would be compared with another model's, and the answers would be quietly wrong. Checked once, when a
+    /// search is set up (`annals search`, `annals-api`), not per query.
+    public func requireTablesEmbedder(connection: PostgresConnection) throws {
+        let recorded = try explainingFailures(embeddingDimension: embedder.dimension, connection: connection) {
+            try KnowledgeBaseSQL(schema: quoteIdentifier(schema)).recordedEmbedder(connection: connection)
+        }
+        if let recorded, recorded.model != embedder.model || recorded.dimension != embedder.dimension {
+            throw EmbedderError.modelMismatch(embedder: embedder.model, dimension: embedder.dimension,
+                                              tables: recorded.model, tableDimension: recorded.dimension)
+        }
+    }
+
     /// Fuses the two candidate lists by reciprocal rank into the best `limit` hits; pure.
     /// Equal scores are ordered by document id, then ordinal.
     public static func fuse(vector: [SearchCandidate], text: [SearchCandidate], limit: Int, rrfK: Int) -> [SearchHit] {
