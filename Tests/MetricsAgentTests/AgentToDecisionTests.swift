@@ -54,15 +54,24 @@ import TestSupport
             print("agent-to-decision: the scale-out was on scale-decision \(Double(seen - rise) / 1_000) s after the queue rose")
             let windowEnd = scaleOut.inputs.windowEnd.seconds * 1_000 + Int64(scaleOut.inputs.windowEnd.nanos / 1_000_000)
             #expect(windowEnd > rise, "no scale-out before the rise")
-            // In event time: from the first sample that carries the rise to the end of the minute that decided. (On
-            // a loaded host an agent's round can start late; the wall clock then measures the host, not the policy.)
+            // In event time: from the first sample that carries the rise, and reached the worker while its minute was
+            // open, to the end of the minute that decided. (On a loaded host an agent's round can start or publish
+            // late: the wall clock then measures the host, and a sample arriving after a later minute's has closed
+            // its own minute counts for the rollup but not for the policy, by design.) The tier's samples share one
+            // partition, so its order is the order the worker read them in.
             let samples: [MetricSample] = try await Self.read(kafka, topic: "metric-sample")
                 .compactMap { try? MetricSample(serializedBytes: $0.value ?? []) }
-            let risenTimes: [Int64] = samples.filter { $0.hasQueueDepth && $0.queueDepth >= 60 }.map { sample in
-                let milliseconds: Int64 = Int64(sample.sampledAt.nanos / 1_000_000)
-                return sample.sampledAt.seconds * 1_000 + milliseconds
+            var latestMinute: Int64 = .min
+            var risenOnTime: [Int64] = []
+            for sample in samples {
+                let minute = sample.sampledAt.seconds / 60
+                if sample.hasQueueDepth, sample.queueDepth >= 60, minute >= latestMinute {
+                    let milliseconds: Int64 = Int64(sample.sampledAt.nanos / 1_000_000)
+                    risenOnTime.append(sample.sampledAt.seconds * 1_000 + milliseconds)
+                }
+                latestMinute = max(latestMinute, minute)
             }
-            let firstRisen = risenTimes.min()
+            let firstRisen = risenOnTime.min()
             let risenAt = try #require(firstRisen, "a sample carries the rise")
             #expect(windowEnd - risenAt <= (Self.interval + 60) * 1_000,
                     "the scale-out's minute ends \(windowEnd - risenAt) ms after the first sample of the rise: within one interval and a minute")
