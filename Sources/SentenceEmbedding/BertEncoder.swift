@@ -17,7 +17,8 @@ public struct BertEncoder: Sendable {
     }
 
     private struct Layer: Sendable {
-        /// Query, key and value weights as one (3 × width) × width matrix, and their biases.
+        /// Query, key and value weights as one width × (3 × width) matrix (inputs × outputs), and their biases; the
+        /// other matrices are inputs × outputs too.
         var qkv: [Float], qkvBias: [Float]
         var attentionOut: [Float], attentionOutBias: [Float]
         var attentionNorm: [Float], attentionNormBias: [Float]
@@ -49,21 +50,25 @@ public struct BertEncoder: Sendable {
             func matrix(_ name: String, _ rows: Int, _ columns: Int) throws(ModelError) -> [Float] {
                 try tensors.floats(prefix + name + ".weight", shape: [rows, columns])
             }
+            func transposed(_ names: [String], _ rows: Int, _ columns: Int) throws(ModelError) -> [Float] {
+                var stacked: [Float] = []
+                for name in names { stacked += try matrix(name, rows, columns) }
+                return Self.transposed(stacked, rows: rows * names.count, columns: columns)
+            }
             func vector(_ name: String, _ count: Int) throws(ModelError) -> [Float] {
                 try tensors.floats(prefix + name, shape: [count])
             }
             layers.append(Layer(
-                qkv: try matrix("attention.self.query", width, width) + matrix("attention.self.key", width, width)
-                    + matrix("attention.self.value", width, width),
+                qkv: try transposed(["attention.self.query", "attention.self.key", "attention.self.value"], width, width),
                 qkvBias: try vector("attention.self.query.bias", width) + vector("attention.self.key.bias", width)
                     + vector("attention.self.value.bias", width),
-                attentionOut: try matrix("attention.output.dense", width, width),
+                attentionOut: try transposed(["attention.output.dense"], width, width),
                 attentionOutBias: try vector("attention.output.dense.bias", width),
                 attentionNorm: try vector("attention.output.LayerNorm.weight", width),
                 attentionNormBias: try vector("attention.output.LayerNorm.bias", width),
-                up: try matrix("intermediate.dense", shape.feedForward, width),
+                up: try transposed(["intermediate.dense"], shape.feedForward, width),
                 upBias: try vector("intermediate.dense.bias", shape.feedForward),
-                down: try matrix("output.dense", width, shape.feedForward),
+                down: try transposed(["output.dense"], width, shape.feedForward),
                 downBias: try vector("output.dense.bias", width),
                 outputNorm: try vector("output.LayerNorm.weight", width),
                 outputNormBias: try vector("output.LayerNorm.bias", width)))
@@ -154,16 +159,26 @@ public struct BertEncoder: Sendable {
         normalizeRows(&hidden, rows: n, weight: layer.outputNorm, bias: layer.outputNormBias)
     }
 
-    /// `output = input · weightᵀ + bias`, `weight` being outputs × inputs as PyTorch stores it.
+    /// `output = input · weight + bias`, `weight` being inputs × outputs (PyTorch's outputs × inputs, transposed
+    /// once at load: the product then reads it in the order it is stored).
     private func linear(_ input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int,
                         into output: inout [Float]) {
         output.withUnsafeMutableBufferPointer { output in
             for row in 0..<rows {
                 (output.baseAddress! + row * outputs).update(from: bias, count: outputs)
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs), 1,
-                        input, Int32(inputs), weight, Int32(inputs), 1, output.baseAddress, Int32(outputs))
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(outputs), Int32(inputs), 1,
+                        input, Int32(inputs), weight, Int32(outputs), 1, output.baseAddress, Int32(outputs))
         }
+    }
+
+    /// `matrix` (rows × columns, row-major) transposed.
+    static func transposed(_ matrix: [Float], rows: Int, columns: Int) -> [Float] {
+        var result = [Float](repeating: 0, count: matrix.count)
+        for row in 0..<rows {
+            for column in 0..<columns { result[column * rows + row] = matrix[row * columns + column] }
+        }
+        return result
     }
 
     private func normalizeRows(_ values: inout [Float], rows: Int, weight: [Float], bias: [Float]) {
