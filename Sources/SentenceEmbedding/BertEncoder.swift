@@ -85,25 +85,43 @@ public struct BertEncoder: Sendable {
     /// The sum of the final token states of one input (`[CLS] … [SEP]`): divided by the token count it is the
     /// sentence-transformers mean pooling; summed over several windows it pools them all.
     public func tokenStateSum(_ ids: [Int32]) -> [Float] {
-        let width = shape.width, n = min(ids.count, shape.positions)
-        guard n > 0 else { return [Float](repeating: 0, count: width) }
-        var hidden = [Float](repeating: 0, count: n * width)
-        for position in 0..<n {
-            let raw = Int(ids[position])
-            let id = (0..<shape.vocabulary).contains(raw) ? raw : 100
-            for column in 0..<width {
-                hidden[position * width + column] = wordEmbeddings[id * width + column]
-                    + positionEmbeddings[position * width + column] + tokenTypeEmbedding[column]
+        tokenStateSums([ids])[0]
+    }
+
+    /// `tokenStateSum` of several inputs in one pass: their tokens are stacked, so each layer's weights are read
+    /// (and packed by the BLAS) once for all of them; attention stays within each input.
+    public func tokenStateSums(_ inputs: [[Int32]]) -> [[Float]] {
+        let width = shape.width
+        var spans: [Range<Int>] = []
+        var total = 0
+        for ids in inputs {
+            let n = min(ids.count, shape.positions)
+            spans.append(total..<(total + n))
+            total += n
+        }
+        guard total > 0 else { return inputs.map { _ in [Float](repeating: 0, count: width) } }
+        var hidden = [Float](repeating: 0, count: total * width)
+        for (ids, span) in zip(inputs, spans) {
+            for position in 0..<span.count {
+                let raw = Int(ids[position])
+                let id = (0..<shape.vocabulary).contains(raw) ? raw : 100
+                let row = (span.lowerBound + position) * width
+                for column in 0..<width {
+                    hidden[row + column] = wordEmbeddings[id * width + column]
+                        + positionEmbeddings[position * width + column] + tokenTypeEmbedding[column]
+                }
             }
         }
-        normalizeRows(&hidden, rows: n, weight: embeddingNorm, bias: embeddingNormBias)
-        var scratch = Scratch(tokens: n, shape: shape)
-        for layer in layers { apply(layer, to: &hidden, tokens: n, scratch: &scratch) }
-        var sum = [Float](repeating: 0, count: width)
-        for position in 0..<n {
-            for column in 0..<width { sum[column] += hidden[position * width + column] }
+        normalizeRows(&hidden, rows: total, weight: embeddingNorm, bias: embeddingNormBias)
+        var scratch = Scratch(tokens: total, longest: spans.map(\.count).max() ?? 0, shape: shape)
+        for layer in layers { apply(layer, to: &hidden, spans: spans, scratch: &scratch) }
+        return spans.map { span in
+            var sum = [Float](repeating: 0, count: width)
+            for row in span {
+                for column in 0..<width { sum[column] += hidden[row * width + column] }
+            }
+            return sum
         }
-        return sum
     }
 
     /// `vector` scaled to length 1 (a zero vector stays zero). Mean pooling's division by the token count is absorbed
@@ -113,35 +131,39 @@ public struct BertEncoder: Sendable {
         return vector.map { $0 / norm }
     }
 
-    /// Buffers one input's pass reuses from layer to layer.
+    /// Buffers a pass reuses from layer to layer.
     private struct Scratch {
         var qkv: [Float], scores: [Float], context: [Float], projected: [Float], up: [Float]
-        init(tokens n: Int, shape: Shape) {
+        init(tokens n: Int, longest: Int, shape: Shape) {
             qkv = [Float](repeating: 0, count: n * 3 * shape.width)
-            scores = [Float](repeating: 0, count: n * n)
+            scores = [Float](repeating: 0, count: longest * longest)
             context = [Float](repeating: 0, count: n * shape.width)
             projected = [Float](repeating: 0, count: n * shape.width)
             up = [Float](repeating: 0, count: n * shape.feedForward)
         }
     }
 
-    private func apply(_ layer: Layer, to hidden: inout [Float], tokens n: Int, scratch: inout Scratch) {
+    private func apply(_ layer: Layer, to hidden: inout [Float], spans: [Range<Int>], scratch: inout Scratch) {
         let width = shape.width, headWidth = width / shape.heads
+        let n = spans.last?.upperBound ?? 0
         linear(hidden, rows: n, inputs: width, weight: layer.qkv, bias: layer.qkvBias, outputs: 3 * width, into: &scratch.qkv)
         let scale = 1 / Float(headWidth).squareRoot()
         scratch.qkv.withUnsafeBufferPointer { qkv in
-            let base = qkv.baseAddress!
-            for head in 0..<shape.heads {
-                let query = base + head * headWidth, key = base + width + head * headWidth
-                let value = base + 2 * width + head * headWidth
-                scratch.scores.withUnsafeMutableBufferPointer { scores in
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(headWidth), scale,
-                                query, Int32(3 * width), key, Int32(3 * width), 0, scores.baseAddress, Int32(n))
-                    for row in 0..<n { softmax(scores.baseAddress! + row * n, count: n) }
-                    scratch.context.withUnsafeMutableBufferPointer { context in
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(headWidth), Int32(n), 1,
-                                    scores.baseAddress, Int32(n), value, Int32(3 * width), 0,
-                                    context.baseAddress! + head * headWidth, Int32(width))
+            for span in spans where !span.isEmpty {
+                let tokens = span.count
+                let base = qkv.baseAddress! + span.lowerBound * 3 * width
+                for head in 0..<shape.heads {
+                    let query = base + head * headWidth, key = base + width + head * headWidth
+                    let value = base + 2 * width + head * headWidth
+                    scratch.scores.withUnsafeMutableBufferPointer { scores in
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(tokens), Int32(tokens), Int32(headWidth),
+                                    scale, query, Int32(3 * width), key, Int32(3 * width), 0, scores.baseAddress, Int32(tokens))
+                        for row in 0..<tokens { softmax(scores.baseAddress! + row * tokens, count: tokens) }
+                        scratch.context.withUnsafeMutableBufferPointer { context in
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(tokens), Int32(headWidth), Int32(tokens),
+                                        1, scores.baseAddress, Int32(tokens), value, Int32(3 * width), 0,
+                                        context.baseAddress! + span.lowerBound * width + head * headWidth, Int32(width))
+                        }
                     }
                 }
             }

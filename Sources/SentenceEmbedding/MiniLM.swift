@@ -39,17 +39,38 @@ public struct MiniLM: Sendable {
     /// windows of 254 pieces (each between `[CLS]` and `[SEP]`), and the token states of every window are pooled
     /// together, so the whole chunk counts.
     public func vector(_ text: String) -> [Float] {
-        let pieces = tokenizer.pieces(text)
+        vectors([text])[0]
+    }
+
+    /// The vectors of `texts`, in order, their windows encoded together in passes of at most `tokensPerPass` tokens:
+    /// each layer's weights are read once per pass, not once per text (64 queries at once cost half as much each as
+    /// one at a time). A vector may then differ in its last bits from the same text encoded alone, so this is for
+    /// queries, never for the vectors a projection stores.
+    public func vectors(_ texts: [String], tokensPerPass: Int = 2_048) -> [[Float]] {
         let window = Self.maximumTokens - 2
-        guard pieces.count > window else {
-            return encoder.sentenceVector([tokenizer.classifierID] + pieces + [tokenizer.separatorID])
+        var windows: [(text: Int, ids: [Int32])] = []
+        for (index, text) in texts.enumerated() {
+            let pieces = tokenizer.pieces(text)
+            for start in stride(from: 0, to: max(pieces.count, 1), by: window) {
+                let slice = pieces.isEmpty ? [] : pieces[start..<min(start + window, pieces.count)]
+                windows.append((index, [tokenizer.classifierID] + slice + [tokenizer.separatorID]))
+            }
         }
-        var sum = [Float](repeating: 0, count: Self.dimension)
-        for start in stride(from: 0, to: pieces.count, by: window) {
-            let ids = [tokenizer.classifierID] + pieces[start..<min(start + window, pieces.count)] + [tokenizer.separatorID]
-            for (index, value) in encoder.tokenStateSum(ids).enumerated() { sum[index] += value }
+        var sums = [[Float]](repeating: [Float](repeating: 0, count: Self.dimension), count: texts.count)
+        var start = 0
+        while start < windows.count {
+            var end = start, tokens = 0
+            while end < windows.count, end == start || tokens + windows[end].ids.count <= tokensPerPass {
+                tokens += windows[end].ids.count
+                end += 1
+            }
+            let pass = windows[start..<end]
+            for (window, sum) in zip(pass, encoder.tokenStateSums(pass.map(\.ids))) {
+                for index in 0..<Self.dimension { sums[window.text][index] += sum[index] }
+            }
+            start = end
         }
-        return BertEncoder.unitLength(sum)
+        return sums.map(BertEncoder.unitLength)
     }
 
     /// How many tokens `text` is, `[CLS]` and `[SEP]` included, before the cut at `maximumTokens`.

@@ -1,10 +1,11 @@
 import Dispatch
+import Foundation
 import KnowledgeBase
 import Synchronization
 
 /// The knowledge base's default embedder: `all-MiniLM-L6-v2` run in process. Not a `LocalEmbedder`: a vector costs
 /// milliseconds, so the projection embeds through the embedding cache, and a replay computes nothing twice. Work
-/// runs on Dispatch's threads, a text per core at once, never on the caller's (cooperative) thread. The weights are
+/// runs on Dispatch's threads, a share of the texts per core, never on the caller's (cooperative) thread. The weights are
 /// read on first use, or by `load()` (a worker calls it at start-up, so a broken file stops it there).
 public final class MiniLMEmbedder: Embedder, CustomStringConvertible {
     public let model: String = MiniLM.modelName
@@ -44,17 +45,17 @@ public final class MiniLMEmbedder: Embedder, CustomStringConvertible {
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         guard !texts.isEmpty else { return [] }
         let miniLM = try load()
+        // One share of the texts per core. Each text is encoded alone, so its vector depends on its text only, never
+        // on which other texts shared its batch (stacked products may round differently in the last bits).
+        let shares = min(texts.count, ProcessInfo.processInfo.activeProcessorCount)
+        let bounds = (0...shares).map { $0 * texts.count / shares }
         return await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                if texts.count == 1 {
-                    continuation.resume(returning: [miniLM.vector(texts[0])])
-                    return
+                let vectors = VectorSlots(count: shares)
+                DispatchQueue.concurrentPerform(iterations: shares) { share in
+                    vectors.store(texts[bounds[share]..<bounds[share + 1]].map(miniLM.vector), at: share)
                 }
-                let vectors = VectorSlots(count: texts.count)
-                DispatchQueue.concurrentPerform(iterations: texts.count) { index in
-                    vectors.store(miniLM.vector(texts[index]), at: index)
-                }
-                continuation.resume(returning: vectors.values)
+                continuation.resume(returning: vectors.values.flatMap { $0 })
             }
         }
     }
@@ -71,12 +72,12 @@ public struct ModelLoadFailure: EmbedderFailure, CustomStringConvertible {
     }
 }
 
-/// One slot per text, each written by exactly one iteration of `concurrentPerform` before it returns.
+/// One slot per share of the texts, each written by exactly one iteration of `concurrentPerform` before it returns.
 private final class VectorSlots: @unchecked Sendable {
-    private var slots: [[Float]]
+    private var slots: [[[Float]]]
     init(count: Int) { slots = Array(repeating: [], count: count) }
-    func store(_ vector: [Float], at index: Int) {
-        slots.withUnsafeMutableBufferPointer { $0[index] = vector }
+    func store(_ vectors: [[Float]], at index: Int) {
+        slots.withUnsafeMutableBufferPointer { $0[index] = vectors }
     }
-    var values: [[Float]] { slots }
+    var values: [[[Float]]] { slots }
 }

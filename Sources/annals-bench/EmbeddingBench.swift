@@ -54,6 +54,13 @@ struct EmbeddingBench: AsyncParsableCommand {
             }
         }
         let parallelSeconds = now() - parallelStart
+        let batchedStart = now()
+        _ = miniLM.vectors(batch)
+        let batchedSeconds = now() - batchedStart
+        let queryBatch = (0..<64).map { queryTexts[$0 % queryTexts.count] }
+        let queryBatchStart = now()
+        _ = miniLM.vectors(queryBatch)
+        let queryBatchSeconds = now() - queryBatchStart
 
         print("all-MiniLM-L6-v2 on OpenBLAS (one thread per product), model loaded in \(format(loadSeconds, 2)) s")
         print("query embedding, one thread, \(queries) queries of \(queryTokens) tokens on average: "
@@ -64,6 +71,10 @@ struct EmbeddingBench: AsyncParsableCommand {
             + "\(format(Double(chunkTokens) / oneSeconds, 0)) tokens/s")
         print("  \(threads) threads: \(format(Double(batch.count) / parallelSeconds, 1)) chunks/s, "
             + "\(format(Double(chunkTokens) / parallelSeconds, 0)) tokens/s")
+        print("  1 thread, encoded in passes of up to 2,048 tokens: \(format(Double(batch.count) / batchedSeconds, 1)) chunks/s, "
+            + "\(format(Double(chunkTokens) / batchedSeconds, 0)) tokens/s")
+        print("queries embedded 64 at once, one thread: \(format(Double(queryBatch.count) / queryBatchSeconds, 0)) queries/s "
+            + "(\(format(queryBatchSeconds * 1_000 / Double(queryBatch.count), 2)) ms each)")
         print("peak RSS \(format(Double(Memory.processPeak()) / 1024, 1)) MiB")
     }
 

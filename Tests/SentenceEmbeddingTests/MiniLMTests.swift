@@ -92,7 +92,15 @@ enum LoadedModel {
         func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
         for vector in vectors { #expect(abs(dot(vector, vector) - 1) < 1e-4) }
         #expect(dot(vectors[0], vectors[1]) > dot(vectors[0], vectors[2]) + 0.1)
-        #expect(try await embedder.embed(["Who rules the drowned city now?"]) == [vectors[0]], "batched and alone agree")
+        #expect(try await embedder.embed(["Who rules the drowned city now?"]) == [vectors[0]],
+                "a text's vector depends on the text alone, not on the others embedded with it")
+        // Encoded together in one pass (queries), the vectors agree with the ones made alone to rounding.
+        let miniLM = try LoadedModel.miniLM.get()
+        let long = Array(repeating: "The keeper trims the lantern wick at dusk.", count: 40).joined(separator: " ")
+        let texts = ["Who rules the drowned city now?", "", long, "Bake the bread."]
+        for (together, alone) in zip(miniLM.vectors(texts, tokensPerPass: 300), texts.map(miniLM.vector)) {
+            #expect(zip(together, alone).allSatisfy { abs($0 - $1) < 1e-5 })
+        }
     }
 }
 
