@@ -125,7 +125,8 @@ struct EmbedderOptions: ParsableArguments {
     static func environment(model: String, dimension: Int) -> String {
         if model == MiniLM.modelName { return "ANNALS_EMBEDDER=minilm ANNALS_KB_DIMENSION=\(dimension)" }
         if model.hasPrefix("hashing-") { return "ANNALS_EMBEDDER=hashing ANNALS_KB_DIMENSION=\(dimension)" }
-        let quoted = model.allSatisfy { $0.isLetter || $0.isNumber || "-._/:".contains($0) } ? model : "'\(model)'"
+        let quoted = model.allSatisfy { $0.isLetter || $0.isNumber || "-._/:".contains($0) }
+            ? model : "'" + model.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
         return "ANNALS_EMBEDDER=openai ANNALS_EMBEDDING_MODEL=\(quoted) ANNALS_KB_DIMENSION=\(dimension)"
     }
 

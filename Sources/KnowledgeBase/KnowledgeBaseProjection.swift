@@ -35,11 +35,7 @@ public struct KnowledgeBaseProjection: Projection {
     /// replay's swap brings tables of another, not on the first insert nor as silently wrong search results.
     public func checkCompatibility(schema: String, connection: PostgresConnection) throws {
         let sql = KnowledgeBaseSQL(schema: quoteIdentifier(schema))
-        if let recorded = try sql.recordedEmbedder(connection: connection),
-           recorded.model != embedder.model || recorded.dimension != embedder.dimension {
-            throw EmbedderError.modelMismatch(embedder: embedder.model, dimension: embedder.dimension,
-                                              tables: recorded.model, tableDimension: recorded.dimension)
-        }
+        try sql.requireRecordedEmbedder(matching: embedder, connection: connection)
         if let table = try sql.embeddingDimension(connection: connection), table != embedder.dimension {
             throw EmbedderError.dimensionMismatch(embedder: embedder.dimension, table: table)
         }

@@ -61,7 +61,7 @@ struct KnowledgeBaseSQL {
     /// have chunks from before the record existed were embedded with `hashing-v1`, the only default there was, unless
     /// the embedding cache holds vectors of this embedder's model (a remote embedder then).
     static func embedderRecord(schema s: String, model: String, dimension: Int) -> [String] {
-        let model = "'" + model.replacingOccurrences(of: "'", with: "''") + "'"
+        let model = quoteLiteral(model)
         return [
             """
             CREATE TABLE IF NOT EXISTS \(s).embedder (
@@ -81,12 +81,17 @@ struct KnowledgeBaseSQL {
         ]
     }
 
-    /// The embedder the tables record (model, dimension), nil before the record exists.
-    func recordedEmbedder(connection: PostgresConnection) throws -> (model: String, dimension: Int)? {
+    /// Throws `EmbedderError.modelMismatch` when the tables record another embedder (model or dimension) than
+    /// `embedder`; tables without the record pass.
+    func requireRecordedEmbedder(matching embedder: any Embedder, connection: PostgresConnection) throws {
         let exists = try connection.execute("SELECT to_regclass($1) IS NOT NULL AS present", [PostgresValue("\(schema).embedder")])
-        guard try exists.rows.first?.bool("present") == true else { return nil }
-        let result = try connection.execute("SELECT model, dimension FROM \(schema).embedder")
-        return try result.rows.first.map { (try $0.string("model"), try $0.int("dimension")) }
+        guard try exists.rows.first?.bool("present") == true,
+              let row = try connection.execute("SELECT model, dimension FROM \(schema).embedder").rows.first else { return }
+        let (model, dimension) = (try row.string("model"), try row.int("dimension"))
+        if model != embedder.model || dimension != embedder.dimension {
+            throw EmbedderError.modelMismatch(embedder: embedder.model, dimension: embedder.dimension,
+                                              tables: model, tableDimension: dimension)
+        }
     }
 
     /// The dimension of the table's embedding column.

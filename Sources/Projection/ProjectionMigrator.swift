@@ -137,3 +137,8 @@ public func rfc3339UTC(_ column: String) -> String {
 public func quoteIdentifier(_ name: String) -> String {
     "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
+
+/// Quotes an SQL string literal (standard_conforming_strings, PostgreSQL's default: only `'` is special).
+public func quoteLiteral(_ text: String) -> String {
+    "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+}

@@ -146,8 +146,3 @@ enum VerifySQL {
             onlyRebuiltSamples: try onlyRebuilt.map { try $0.string("row") })
     }
 }
-
-/// An SQL string literal.
-func quoteLiteral(_ text: String) -> String {
-    "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
-}

@@ -73,7 +73,7 @@ public struct MiniLM: Sendable {
         return sums.map(BertEncoder.unitLength)
     }
 
-    /// How many tokens `text` is, `[CLS]` and `[SEP]` included, before the cut at `maximumTokens`.
+    /// How many tokens `text` is, with one `[CLS]` and `[SEP]` (a text over `maximumTokens` has a pair per window).
     public func tokenCount(_ text: String) -> Int {
         tokenizer.pieces(text).count + 2
     }

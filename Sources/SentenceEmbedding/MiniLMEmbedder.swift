@@ -44,13 +44,20 @@ public final class MiniLMEmbedder: Embedder, CustomStringConvertible {
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         guard !texts.isEmpty else { return [] }
-        let miniLM = try load()
         // One share of the texts per core. Each text is encoded alone, so its vector depends on its text only, never
         // on which other texts shared its batch (stacked products may round differently in the last bits).
         let shares = min(texts.count, ProcessInfo.processInfo.activeProcessorCount)
         let bounds = (0...shares).map { $0 * texts.count / shares }
-        return await withCheckedContinuation { continuation in
+        return try await withCheckedThrowingContinuation { continuation in
+            // Reading the weights (the first call, unless `load()` ran at start-up) blocks too: here, not on the caller's thread.
             DispatchQueue.global().async {
+                let miniLM: MiniLM
+                do {
+                    miniLM = try self.load()
+                } catch {
+                    continuation.resume(throwing: error)
+                    return
+                }
                 let vectors = VectorSlots(count: shares)
                 DispatchQueue.concurrentPerform(iterations: shares) { share in
                     vectors.store(texts[bounds[share]..<bounds[share + 1]].map(miniLM.vector), at: share)

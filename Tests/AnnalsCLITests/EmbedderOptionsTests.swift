@@ -49,6 +49,8 @@ import Testing
         #expect(EmbedderOptions.environment(model: "hashing-v1", dimension: 256) == "ANNALS_EMBEDDER=hashing ANNALS_KB_DIMENSION=256")
         #expect(EmbedderOptions.environment(model: "text-embedding-3-small", dimension: 1536)
             == "ANNALS_EMBEDDER=openai ANNALS_EMBEDDING_MODEL=text-embedding-3-small ANNALS_KB_DIMENSION=1536")
+        #expect(EmbedderOptions.environment(model: "bob's model", dimension: 8)
+            == #"ANNALS_EMBEDDER=openai ANNALS_EMBEDDING_MODEL='bob'\''s model' ANNALS_KB_DIMENSION=8"#, "quoted for a shell")
         let error = RenderedError.rendering(EmbedderError.modelMismatch(
             embedder: "all-MiniLM-L6-v2", dimension: 384, tables: "hashing-v1", tableDimension: 384))
         #expect("\(error)".contains("embedded with hashing-v1 (384 dimensions) but this embedder is all-MiniLM-L6-v2"))

@@ -140,12 +140,8 @@ public struct KnowledgeBaseSearch: Sendable {
     /// vectors would be compared with another model's, and the answers would be quietly wrong. Checked once, when a
     /// search is set up (`annals search`, `annals-api`), not per query.
     public func requireTablesEmbedder(connection: PostgresConnection) throws {
-        let recorded = try explainingFailures(embeddingDimension: embedder.dimension, connection: connection) {
-            try KnowledgeBaseSQL(schema: quoteIdentifier(schema)).recordedEmbedder(connection: connection)
-        }
-        if let recorded, recorded.model != embedder.model || recorded.dimension != embedder.dimension {
-            throw EmbedderError.modelMismatch(embedder: embedder.model, dimension: embedder.dimension,
-                                              tables: recorded.model, tableDimension: recorded.dimension)
+        try explainingFailures(embeddingDimension: embedder.dimension, connection: connection) {
+            try KnowledgeBaseSQL(schema: quoteIdentifier(schema)).requireRecordedEmbedder(matching: embedder, connection: connection)
         }
     }
 

@@ -119,10 +119,6 @@ enum AccessRolesSQL {
         let result = try connection.execute("SELECT pg_get_serial_sequence('annals.dead_letters', 'id') AS sequence")
         return result.rows.first?.optionalString("sequence")
     }
-
-    private static func quoteLiteral(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
-    }
 }
 
 extension AccessRoles {
