@@ -621,7 +621,7 @@ struct HostileInputTests {
                       "--linger-ms", "20", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=200"]
         let extra: [String: [String]] = [
             "annals-story-worker": [],
-            "annals-kb-worker": [],  // the default embedder, all-MiniLM-L6-v2: hostile text goes through the model
+            "annals-kb-worker": ["--embedder", "hashing", "--dimension", "64"],
             "annals-metrics-worker": ["--batch-size", "50"],
             "annals-scaling-worker": ["--actuator", "dry-run", "--actuation-poll-ms", "200"],
         ]
@@ -665,7 +665,7 @@ struct HostileInputTests {
 
         let migrate = try ChildProcess.annals("annals", arguments: ["migrate", "--brokers", kafka.bootstrapServers,
                                                                     "--database-url", database.url],
-                                              environment: [:])
+                                              environment: ["ANNALS_EMBEDDER": "hashing", "ANNALS_KB_DIMENSION": "64"])
         #expect(try await migrate.waitForExit(timeout: .seconds(60)) == .exited(0), "\(migrate.log())")
 
         var landed = try await Self.send(try Self.storyCases() + Self.documentCases() + Self.metricCases() + Self.decisionCases(),
