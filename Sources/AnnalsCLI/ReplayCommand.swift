@@ -106,8 +106,15 @@ struct ReplayCommand: ParsableCommand {
                                    progress: { display.show($0) })
         }
         display.finish(result)
-        let built = String(format: "%lld messages (%lld in this run) in %.1fs (%.0f events/s)",
-                           result.done, result.done - result.resumedFrom, result.elapsedSeconds, result.eventsPerSecond)
+        if !projection.deferredIndexes(schema: record.shadow.schema).isEmpty {
+            print("building the \(projection.name) shadow's indexes (loaded without them: one build costs less than keeping them up to date row by row)")
+        }
+        let indexing = try rebuilding(hint: hint) {
+            try ShadowReplay.buildIndexes(record, projection: projection, connection: database)
+        }
+        let built = String(format: "%lld messages (%lld in this run) in %.1fs (%.0f events/s), indexes built in %.1fs",
+                           result.done, result.done - result.resumedFrom, result.elapsedSeconds, result.eventsPerSecond,
+                           indexing)
         guard record.swaps else {
             print("built \(projection.name) as of \(record.until ?? "the stop offsets") into \(record.shadow.schema): \(built); "
                 + "the live tables were not touched. Drop it with `annals replay \(projection.name) --abandon`.")
@@ -119,7 +126,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     /// Runs a rebuild, turning a failure other than a refusal to start into one that says how to go on.
-    private func rebuilding(hint: String, _ work: () throws -> RebuildProgress) throws -> RebuildProgress {
+    private func rebuilding<Result>(hint: String, _ work: () throws -> Result) throws -> Result {
         do {
             return try work()
         } catch let error as RebuildError {

@@ -31,6 +31,11 @@ public struct KnowledgeBaseProjection: Projection {
             + KnowledgeBaseSQL.embedderRecord(schema: quoteIdentifier(schema), model: embedder.model, dimension: embedder.dimension)
     }
 
+    /// The chunks' HNSW, GIN and world indexes: a replay loads its shadow without them and builds each once.
+    public func deferredIndexes(schema: String) -> [String] {
+        KnowledgeBaseSQL.indexes(schema: quoteIdentifier(schema), settings: settings)
+    }
+
     /// The tables' vectors must come from this embedder (its model, its dimension): say so at start-up, and when a
     /// replay's swap brings tables of another, not on the first insert nor as silently wrong search results.
     public func checkCompatibility(schema: String, connection: PostgresConnection) throws {

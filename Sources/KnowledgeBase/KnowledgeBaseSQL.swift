@@ -42,6 +42,12 @@ struct KnowledgeBaseSQL {
                 PRIMARY KEY (document_id, ordinal)
             )
             """,
+        ]
+    }
+
+    /// The chunks' secondary indexes: a replay builds them once its shadow is loaded (`Projection.deferredIndexes`).
+    static func indexes(schema s: String, settings: KnowledgeBaseSettings) -> [String] {
+        [
             """
             CREATE INDEX IF NOT EXISTS chunks_embedding ON \(s).chunks USING hnsw (embedding vector_cosine_ops)
             WITH (m = \(settings.hnswM), ef_construction = \(settings.hnswEfConstruction))

@@ -19,6 +19,10 @@ public protocol Projection: Sendable {
     var auxiliarySchemas: [String] { get }
     /// Idempotent DDL creating its tables inside `schema` (a shadow schema during a rebuild).
     func migrations(schema: String) -> [String]
+    /// Idempotent DDL creating secondary indexes inside `schema` that a replay leaves out while it loads the shadow
+    /// and builds once before the swap, where one build costs far less than maintaining the index row by row (HNSW,
+    /// GIN). Live tables get them with `migrations`. Empty by default.
+    func deferredIndexes(schema: String) -> [String]
     /// Throws, saying what to do, when existing tables cannot take this code's rows (e.g. another vector dimension).
     func checkCompatibility(schema: String, connection: PostgresConnection) throws
     /// Pure per-event work done as events arrive, before their batch's transaction and while the previous
@@ -43,6 +47,7 @@ public protocol Projection: Sendable {
 
 extension Projection {
     public var auxiliarySchemas: [String] { [] }
+    public func deferredIndexes(schema: String) -> [String] { [] }
     public func prepare(_ event: ProjectedEvent) -> (any Sendable)? { nil }
     public func complete(_ events: [ProjectedEvent], connection: PostgresConnection) throws -> [ProjectedEvent] { events }
     public func checkCompatibility(schema: String, connection: PostgresConnection) throws {}

@@ -56,8 +56,21 @@ public enum ProjectionMigrator {
         try lockMigrations(tx)
         try runRuntimeSchema(tx)
         try tx.execute("DROP SCHEMA IF EXISTS \(quoteIdentifier(target.schema)) CASCADE")
-        try createTables(projection, schema: target.schema, tx)
+        try createTables(projection, schema: target.schema, deferringIndexes: true, tx)
         try clearLedger(target.ledger, tx)
+    }
+
+    /// Memory each index build may use (`maintenance_work_mem`): an HNSW build whose graph outgrows it goes on
+    /// far slower on disk. 100,000 chunks of 384 dimensions need about 300 MB.
+    static let indexBuildMemory = "1GB"
+
+    /// Creates the projection's deferred indexes in `schema` (a loaded shadow) inside the caller's transaction, with
+    /// `indexBuildMemory` and the server's parallel maintenance workers; indexes that exist are left as they are.
+    static func createDeferredIndexes(_ projection: any Projection, schema: String, in tx: PostgresConnection) throws {
+        let statements = projection.deferredIndexes(schema: schema)
+        guard !statements.isEmpty else { return }
+        try tx.execute("SELECT set_config('maintenance_work_mem', $1, true)", [PostgresValue(indexBuildMemory)])
+        for statement in statements { try tx.execute(statement) }
     }
 
     /// Drops `target`'s schema, checkpoints and dead letters, inside the caller's transaction.
@@ -107,9 +120,13 @@ public enum ProjectionMigrator {
         return try result.rows.first.map { try $0.int("version") }
     }
 
-    private static func createTables(_ projection: any Projection, schema: String, _ tx: PostgresConnection) throws {
+    /// Creates the projection's tables in `schema`, with their deferred indexes unless `deferringIndexes` (a shadow
+    /// about to be loaded).
+    private static func createTables(_ projection: any Projection, schema: String, deferringIndexes: Bool = false,
+                                     _ tx: PostgresConnection) throws {
         try tx.execute("CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))")
-        for statement in projection.migrations(schema: schema) {
+        let indexes = deferringIndexes ? [] : projection.deferredIndexes(schema: schema)
+        for statement in projection.migrations(schema: schema) + indexes {
             try tx.execute(statement)
         }
         try projection.checkCompatibility(schema: schema, connection: tx)

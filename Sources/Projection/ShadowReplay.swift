@@ -1,3 +1,4 @@
+import Dispatch
 import Kafka
 import Logging
 import Postgres
@@ -44,7 +45,20 @@ public enum ShadowReplay {
                                   databaseURL: databaseURL, settings: settings, logger: logger, progress: progress)
     }
 
-    /// Swaps the finished shadow in, in one transaction: waits for the live workers' transactions in flight (by
+    /// Builds the indexes the shadow was loaded without (`Projection.deferredIndexes`), once it is built; returns the
+    /// seconds it took. `swap` builds any still missing, so calling this first only moves the work out of the swap's
+    /// transaction (and lets the caller say what is happening).
+    @discardableResult
+    public static func buildIndexes(_ record: ShadowReplayRecord, projection: any Projection,
+                                    connection: PostgresConnection) throws -> Double {
+        let started = DispatchTime.now().uptimeNanoseconds
+        try connection.transaction { tx in
+            try ProjectionMigrator.createDeferredIndexes(projection, schema: record.shadow.schema, in: tx)
+        }
+        return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+    }
+
+    /// Swaps the finished shadow in, in one transaction: builds its deferred indexes if `buildIndexes` did not, waits for the live workers' transactions in flight (by
     /// locking the live tables), drops the live schema, renames the shadow to it, replaces the live checkpoints and
     /// dead letters with the shadow's, records the code's version and forgets the replay. Live workers are fenced
     /// by the new checkpoints and re-apply from them whatever they had applied past the stop offsets.
@@ -72,6 +86,7 @@ public enum ShadowReplay {
                 throw ReplayError.shadowIncomplete(projection: projection.name, partition: partition,
                                                    reached: reached[partition] ?? 0, stop: stop)
             }
+            try ProjectionMigrator.createDeferredIndexes(projection, schema: record.shadow.schema, in: tx)
             try ShadowReplayStore.swapSchemas(live: projection, shadow: record.shadow, connection: tx)
             try ShadowReplayStore.handOver(record, projection: projection, connection: tx)
             try ShadowReplayStore.delete(projection.name, connection: tx)

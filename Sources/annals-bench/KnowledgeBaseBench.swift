@@ -197,7 +197,9 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
         let schema = quoteIdentifier(projection.schema)
         try connection.execute("DROP SCHEMA IF EXISTS \(schema) CASCADE")
         try connection.execute("CREATE SCHEMA \(schema)")
-        for statement in projection.migrations(schema: projection.schema) { try connection.execute(statement) }
+        for statement in projection.migrations(schema: projection.schema) + projection.deferredIndexes(schema: projection.schema) {
+            try connection.execute(statement)
+        }
 
         var result = Ingested(documents: 0, chunks: 0, generateSeconds: 0, planSeconds: 0, applySeconds: 0, transactions: 0)
         let progress = ProgressLine("ingest chunks")
@@ -287,7 +289,9 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
         let quoted = quoteIdentifier(copySchema)
         try connection.execute("DROP SCHEMA IF EXISTS \(quoted) CASCADE")
         try connection.execute("CREATE SCHEMA \(quoted)")
-        for statement in projection.migrations(schema: copySchema) { try connection.execute(statement) }
+        for statement in projection.migrations(schema: copySchema) + projection.deferredIndexes(schema: copySchema) {
+            try connection.execute(statement)
+        }
         var seconds = 0.0
         var chunks = 0
         let progress = ProgressLine("COPY limit documents")

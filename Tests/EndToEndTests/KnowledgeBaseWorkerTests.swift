@@ -237,4 +237,55 @@ struct KnowledgeBaseWorkerTests {
         let rebuilt = try TableChecksum.checksums(of: projection, connection: db)
         #expect(rebuilt.map(\.checksum) == live.map(\.checksum))
     }
+
+    /// A blue/green replay loads its shadow without the chunks' HNSW, GIN and world indexes (building them row by row
+    /// is what made rebuilds at corpus scale slow), builds them before the swap, and the tables it swaps in have them
+    /// and equal an in-place rebuild's, which keeps its indexes throughout.
+    @Test func aReplayLoadsItsShadowWithoutTheChunkIndexesAndSwapsInTablesThatHaveThem() async throws {
+        let kafka = try TestKafkaCluster(topics: ["document-ingested": 2, "story-event": 2])
+        let database = try TestDatabase.create(prefix: "kb_deferred_indexes")
+        defer { try? database.drop() }
+        let producer = try KafkaProducer(config: kafka.config, logger: Logger(label: "test"))
+        try await StoryEventGenerator.send(try Self.narrative(documents: 60, stories: 240), with: producer)
+        let environment = ["ANNALS_EMBEDDER": "hashing", "ANNALS_KB_DIMENSION": "32"]
+        let connection = ["--brokers", kafka.bootstrapServers, "--database-url", database.url]
+        let projection = try KnowledgeBaseProjection(settings: .init(dimension: 32))
+        let shadow = ShadowReplay.target(projection).schema
+        let chunkIndexes = ["chunks_embedding", "chunks_global_embedding", "chunks_tsv", "chunks_world"]
+        @Sendable func indexes(_ schema: String, _ db: PostgresConnection) throws -> [String] {
+            try db.execute("SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'chunks' ORDER BY 1",
+                           [PostgresValue(schema)]).rows.map { try $0.string("indexname") }
+        }
+
+        let replay = try ChildProcess.annals("annals", arguments: ["replay", "kb", "--batch-size", "7"] + connection,
+                                             environment: environment)
+        let whileLoading = try await onOwnThread { () -> [String] in
+            let db = try database.connect()
+            let deadline = ContinuousClock.now + .seconds(90)
+            while true {
+                if let status = replay.status() { throw TestSupportFailure("replay \(status) early:\n\(replay.logTail())") }
+                try replay.freeze()
+                defer { try? replay.kill(SIGCONT) }
+                let exists = try db.execute("SELECT to_regclass($1) IS NOT NULL AS present", [PostgresValue("\(shadow).chunks")])
+                if try exists.rows.first?.bool("present") == true,
+                   try db.execute("SELECT count(*) AS n FROM \(quoteIdentifier(shadow)).chunks").rows.first?.int("n") ?? 0 > 0 {
+                    return try indexes(shadow, db)
+                }
+                guard ContinuousClock.now < deadline else { throw TestSupportFailure("the shadow never held a chunk") }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+        #expect(whileLoading.allSatisfy { !chunkIndexes.contains($0) }, "the shadow was loaded with \(whileLoading)")
+        #expect(try await replay.waitForExit(timeout: .seconds(90)) == .exited(0), "\(replay.log())")
+        #expect(replay.log().contains("indexes built in"), "\(replay.logTail())")
+        let db = try database.connect()
+        let live = try indexes("kb", db)
+        #expect(Set(chunkIndexes).isSubset(of: live), "the swapped-in chunks lack indexes: \(live)")
+        let swapped = try TableChecksum.checksums(of: projection, connection: db)
+        #expect(swapped.allSatisfy { $0.rows > 0 }, "every kb table has rows: \(swapped.map { "\($0.table) \($0.rows)" })")
+
+        let inPlace = try ChildProcess.annals("annals", arguments: ["replay", "kb", "--in-place"] + connection, environment: environment)
+        #expect(try await inPlace.waitForExit(timeout: .seconds(90)) == .exited(0), "\(inPlace.log())")
+        #expect(try TableChecksum.checksums(of: projection, connection: db).map(\.checksum) == swapped.map(\.checksum))
+    }
 }
