@@ -168,7 +168,15 @@ struct KnowledgeBaseSQL {
 
     /// pgvector's text form, `[0.1,-0.2,…]`; Swift prints the shortest exact decimal, so it is deterministic.
     static func vectorLiteral(_ vector: [Float]) -> String {
-        "[" + vector.map { "\($0)" }.joined(separator: ",") + "]"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(vector.count * 12 + 2)
+        bytes.append(UInt8(ascii: "["))
+        for (index, value) in vector.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: value.description.utf8)  // shortest text that reads back as the same Float
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `{"email": 2, …}` with keys sorted.

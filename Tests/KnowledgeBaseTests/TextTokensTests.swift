@@ -1,4 +1,4 @@
-import KnowledgeBase
+@testable import KnowledgeBase
 import Testing
 
 @Suite struct TextTokensTests {
@@ -12,5 +12,15 @@ import Testing
     func wordsAreRunsOfLettersAndDigits(text: String, expected: Int) {
         #expect(TextTokens.count(in: text) == expected)
         #expect(TextTokens.words(in: text).count == expected)
+    }
+
+    /// The ASCII fast paths answer as the Unicode properties do, for every ASCII Character and "\r\n".
+    @Test func asciiIsAnsweredAsTheUnicodePropertiesWould() {
+        let characters = (0..<128).map { Character(Unicode.Scalar(UInt8($0))) } + ["\r\n"]
+        for character in characters {
+            #expect(TextTokens.isWordCharacter(character) == (character.isLetter || character.isNumber || character == "'"),
+                    "\(character.unicodeScalars.map(\.value))")
+            #expect(TextTokens.isWhitespace(character) == character.isWhitespace, "\(character.unicodeScalars.map(\.value))")
+        }
     }
 }

@@ -19,7 +19,7 @@ struct CharacterTable {
         var offset = 0
         for character in text {
             characters.append(character)
-            isWhitespace.append(character.isWhitespace)
+            isWhitespace.append(TextTokens.isWhitespace(character))
             offset += character.utf8.count
             offsets.append(offset)
         }
