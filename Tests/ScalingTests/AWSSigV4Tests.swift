@@ -1,4 +1,4 @@
-import AWSActuation
+import AWSSupport
 import Foundation
 import Testing
 
