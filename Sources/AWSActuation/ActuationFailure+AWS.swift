@@ -17,7 +17,7 @@ extension AWSServiceClient {
     /// `post`, failing as the actuation loop expects.
     func actuate(headers: [(name: String, value: String)], body: [UInt8],
                  operation: String) async throws(ActuationFailure) -> Response {
-        do {
+        do throws(AWSFailure) {
             return try await post(headers: headers, body: body, operation: operation)
         } catch {
             throw ActuationFailure(error)
