@@ -124,7 +124,7 @@ import Testing
 
     @Test func unknownEmbedderInTheEnvironmentIsNamed() {
         #expect(Self.message { try Self.embedder([], environment: ["ANNALS_EMBEDDER": "bert"]) }
-            == "ANNALS_EMBEDDER=bert is not an embedder: set it to minilm, hashing or openai")
+            == "ANNALS_EMBEDDER=bert is not an embedder: set it to minilm, hashing, openai or bedrock")
     }
 
     @Test(arguments: [["--embedding-batch-size", "0"], ["--embedding-concurrency", "0"], ["--embedding-timeout-seconds", "0"],
@@ -138,7 +138,7 @@ import Testing
 
     @Test func helpListsEveryEmbeddingOption() {
         let help = EmbedderOptions.helpMessage(columns: 200)
-        for option in ["--embedder <minilm|hashing|openai>", "--model-dir <path>", "$ANNALS_MODEL_DIR", "--embedding-url <url>", "--embedding-model <name>",
+        for option in ["--embedder <minilm|hashing|openai|bedrock>", "--aws-region <region>", "--aws-endpoint <url>", "--model-dir <path>", "$ANNALS_MODEL_DIR", "--embedding-url <url>", "--embedding-model <name>",
                        "--embedding-key-env <name>", "--embedding-key-file <path>", "--embedding-no-key",
                        "--embedding-batch-size <n>", "--embedding-concurrency <n>", "--embedding-timeout-seconds <seconds>", "$ANNALS_EMBEDDER"] {
             #expect(help.contains(option), "help lacks \(option)")
