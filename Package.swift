@@ -80,11 +80,25 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        // Network I/O for the knowledge base, kept out of it: the OpenAI-compatible embeddings client.
+        // AWS without any AWS SDK, for whoever calls AWS: Signature V4, credentials (environment, ECS task role), endpoints,
+        // error responses, and the client that signs and posts. Knows nothing of its callers: its own `AWSFailure`.
+        .target(
+            name: "AWSSupport",
+            dependencies: [
+                "HTTPClientSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Network I/O for the knowledge base, kept out of it: the OpenAI-compatible embeddings client and Bedrock's
+        // Titan Text Embeddings v2, sharing one retry rule and one way of running requests concurrently.
         .target(
             name: "RemoteEmbedding",
             dependencies: [
-                "KnowledgeBase", "HTTPClientSupport",
+                "KnowledgeBase", "HTTPClientSupport", "AWSSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -111,19 +125,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // AWS for the scaling actuators, kept out of Scaling: Signature V4, ECS UpdateService, EC2 Auto Scaling
-        // SetDesiredCapacity.
-        .target(
-            name: "AWSActuation",
-            dependencies: [
-                "Scaling", "HTTPClientSupport",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
+        // The scaling actuators on AWS, kept out of Scaling: ECS UpdateService, EC2 Auto Scaling SetDesiredCapacity;
+        // AWSSupport's failures become `ActuationFailure`s here.
+        .target(name: "AWSActuation", dependencies: ["Scaling", "AWSSupport"]),
 
         // Prometheus text and OpenMetrics exposition: a parser, and quantiles over the interval between two scrapes of
         // a cumulative histogram, as Prometheus's histogram_quantile interpolates them (pure).
@@ -220,7 +224,7 @@ let package = Package(
             name: "AnnalsCLI",
             dependencies: [
                 "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
-                "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation", "WorkerHTTP", "ReadAPI", "LoadGeneration",
+                "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSSupport", "AWSActuation", "WorkerHTTP", "ReadAPI", "LoadGeneration",
                 "MetricsAgent", "SentenceEmbedding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -285,7 +289,7 @@ let package = Package(
             name: "RemoteEmbeddingTests",
             dependencies: [
                 "RemoteEmbedding", "KnowledgeBase", "Kafka", "AnnalsEvents", "Projection", "Postgres", "TestSupport",
-                "LoopbackHTTP",
+                "LoopbackHTTP", "AWSSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -295,7 +299,7 @@ let package = Package(
             name: "AnnalsCLITests",
             dependencies: [
                 "AnnalsCLI", "AnnalsMetrics", "Kafka", "AnnalsEvents", "DocumentIngest", "KnowledgeBase", "Postgres", "Projection", "TestSupport",
-                "RemoteEmbedding", "Scaling", "AWSActuation", "SentenceEmbedding",
+                "RemoteEmbedding", "Scaling", "AWSSupport", "AWSActuation", "SentenceEmbedding",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -303,7 +307,7 @@ let package = Package(
         .testTarget(
             name: "ScalingTests",
             dependencies: [
-                "Scaling", "AWSActuation", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport",
+                "Scaling", "AWSSupport", "AWSActuation", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -351,7 +355,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Story", "KnowledgeBase", "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSActuation", "Projection", "Kafka",
+                "Story", "KnowledgeBase", "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSSupport", "AWSActuation", "Projection", "Kafka",
                 "Postgres", "AnnalsEvents",
                 "TestSupport", "TestProbeProjection",
             ]

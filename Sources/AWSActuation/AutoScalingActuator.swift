@@ -1,3 +1,4 @@
+import AWSSupport
 import Scaling
 
 /// Sets a tier's EC2 Auto Scaling group's desired capacity with `SetDesiredCapacity` (Query protocol), one group
@@ -25,16 +26,17 @@ public struct AutoScalingActuator: Actuator {
             throw ActuationFailure(.rejected, "no Auto Scaling group for tier \(request.tier): add --asg \(request.tier)=<group>")
         }
         let operation = "EC2 Auto Scaling SetDesiredCapacity for \(request.tier) (group \(group))"
-        let response = try await client.post(
+        let response = try await client.actuate(
             headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
             body: Self.setDesiredCapacityBody(group: group, desiredCapacity: request.desired),
             operation: operation)
         guard (200..<300).contains(response.status) else {
-            throw AWSErrorResponse(status: response.status, errorTypeHeader: response.headers.first(name: "X-Amzn-ErrorType"),
-                                   body: response.body)
-                .failure(operation: operation, advice: "check --asg \(request.tier)=\(group), that the group exists in region "
-                    + "\(client.region), and that \(request.desired) is within its minimum and maximum size",
-                          credentialAdvice: client.credentials.credentialAdvice)
+            let failure = AWSErrorResponse(response).failure(
+                operation: operation,
+                advice: "check --asg \(request.tier)=\(group), that the group exists in region \(client.region), "
+                    + "and that \(request.desired) is within its minimum and maximum size",
+                credentialAdvice: client.credentials.credentialAdvice)
+            throw ActuationFailure(failure)
         }
         let text = String(decoding: response.body, as: UTF8.self)
         return "group \(group) desiredCapacity=\(request.desired) accepted"

@@ -1,3 +1,4 @@
+import AWSSupport
 import Foundation
 import Scaling
 
@@ -28,7 +29,7 @@ public struct ECSActuator: Actuator {
             throw ActuationFailure(.rejected, "no ECS service for tier \(request.tier): add --ecs-service \(request.tier)=<service>")
         }
         let operation = "ECS UpdateService for \(request.tier) (cluster \(cluster), service \(service))"
-        let response = try await client.post(
+        let response = try await client.actuate(
             headers: [
                 ("Content-Type", "application/x-amz-json-1.1"),
                 ("X-Amz-Target", "AmazonEC2ContainerServiceV20141113.UpdateService"),
@@ -36,11 +37,12 @@ public struct ECSActuator: Actuator {
             body: Self.updateServiceBody(cluster: cluster, service: service, desiredCount: request.desired),
             operation: operation)
         guard (200..<300).contains(response.status) else {
-            throw AWSErrorResponse(status: response.status, errorTypeHeader: response.headers.first(name: "X-Amzn-ErrorType"),
-                                   body: response.body)
-                .failure(operation: operation, advice: "check --ecs-cluster \(cluster) and --ecs-service \(request.tier)=\(service), "
+            let failure = AWSErrorResponse(response).failure(
+                operation: operation,
+                advice: "check --ecs-cluster \(cluster) and --ecs-service \(request.tier)=\(service), "
                     + "and that the service exists and is ACTIVE in region \(client.region)",
-                          credentialAdvice: client.credentials.credentialAdvice)
+                credentialAdvice: client.credentials.credentialAdvice)
+            throw ActuationFailure(failure)
         }
         return try Self.summary(of: response.body, operation: operation)
     }

@@ -1,4 +1,5 @@
 import AWSActuation
+import AWSSupport
 import ArgumentParser
 import Foundation
 import Logging
@@ -16,9 +17,7 @@ enum ActuatorKind: String, ExpressibleByArgument, CaseIterable, Sendable {
 /// role through the container credentials endpoint.
 struct ActuatorOptions: ParsableArguments {
     /// The environment variables standing for these options (see `WorkerCommand`).
-    static let environmentVariables: [String: [String]] = [
-        "aws-region": ["AWS_REGION", "AWS_DEFAULT_REGION"], "aws-endpoint": ["AWS_ENDPOINT_URL"],
-    ]
+    static let environmentVariables = AWSClientSettings.environmentVariables
 
     @Option(help: ArgumentHelp(
         "dry-run (log and record what would be done), ecs (UpdateService) or asg (SetDesiredCapacity).",
@@ -128,24 +127,15 @@ struct ActuatorOptions: ParsableArguments {
 
     private func awsClient(service: String, environment: [String: String],
                            logger: Logger) throws -> (AWSServiceClient, Logger.Metadata) {
-        do {
-            let region = awsRegion ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"]
-            guard let region = region?.trimmingCharacters(in: .whitespaces), !region.isEmpty else {
-                throw AWSSettingsError.missingRegion
-            }
-            try AWSEndpoint.validate(region: region)
-            let override = awsEndpoint ?? environment["AWS_ENDPOINT_URL"].flatMap { $0.isEmpty ? nil : $0 }
-            let endpoint = try override.map { text throws(AWSSettingsError) in try AWSEndpoint(parsing: text) }
-                ?? AWSEndpoint(service: service, region: region)
-            let credentials = try AWSCredentialsProvider.fromEnvironment(
-                environment, timeout: .milliseconds(awsTimeoutMs), logger: logger)
-            let client = AWSServiceClient(endpoint: endpoint, region: region, service: service, credentials: credentials,
-                                          timeout: .milliseconds(awsTimeoutMs))
-            return (client, [
-                "aws-region": "\(region)", "aws-endpoint": "\(endpoint)", "aws-credentials": "\(credentials)",
-                "aws-timeout-ms": "\(awsTimeoutMs)",
-            ])
-        } catch let error as AWSSettingsError {
+        let settings = AWSClientSettings(region: awsRegion, endpoint: awsEndpoint, timeout: .milliseconds(awsTimeoutMs))
+        do throws(AWSSettingsError) {
+            var (client, summary) = try settings.client(endpointPrefix: service, signingName: service,
+                                                        userAgent: "annals-scaling-worker", environment: environment, logger: logger)
+            summary["aws-timeout-ms"] = "\(awsTimeoutMs)"
+            return (client, summary)
+        } catch .missingCredentials(let names) {
+            throw CLIError("\(AWSSettingsError.missingCredentials(names)), or use --actuator dry-run")
+        } catch {
             throw CLIError("\(error)")
         }
     }

@@ -16,14 +16,19 @@ public struct KnowledgeBaseWorkerCommand: WorkerCommand {
         embedder they were built with, and another embedder or dimension stops the worker at start-up with the \
         `annals replay kb` that switches them. \
         `annals migrate`, `annals replay kb` and `annals search` read the embedder from the same environment \
-        (ANNALS_KB_DIMENSION, ANNALS_EMBEDDER, ANNALS_MODEL_DIR, ANNALS_EMBEDDING_URL, ANNALS_EMBEDDING_MODEL). \
+        (ANNALS_KB_DIMENSION, ANNALS_EMBEDDER, ANNALS_MODEL_DIR, ANNALS_EMBEDDING_URL, ANNALS_EMBEDDING_MODEL, and \
+        AWS_REGION, AWS_ENDPOINT_URL and the AWS credentials for bedrock). --embedder bedrock calls Amazon Titan Text \
+        Embeddings v2 (InvokeModel on bedrock-runtime, one text per call, --embedding-concurrency at once) at 256, 512 \
+        or 1024 dimensions, signing with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN or the ECS task role. \
         Model and remote embeddings are cached in kb_cache.embeddings, so a replay never pays for one twice. SIGTERM finishes \
         the batch in flight, commits and exits 0.
         """)
 
     @OptionGroup var worker: WorkerOptions
     @OptionGroup(title: "Embeddings") var embedding: EmbedderOptions
-    @Option(help: "Embedding dimension: the vector(d) of kb.chunks.embedding (default: $ANNALS_KB_DIMENSION, else 384).")
+    @Option(help: ArgumentHelp(
+        "Embedding dimension: the vector(d) of kb.chunks.embedding (default: $ANNALS_KB_DIMENSION, else 384; 1024 with "
+            + "--embedder bedrock)."))
     var dimension: Int?
     @Option(help: "HNSW graph degree (m), used when the index is created.") var hnswM = 16
     @Option(help: "HNSW ef_construction, used when the index is created.") var hnswEfConstruction = 64
@@ -39,7 +44,7 @@ public struct KnowledgeBaseWorkerCommand: WorkerCommand {
 
     public func run() async throws {
         let settings = KnowledgeBaseSettings(
-            dimension: dimension ?? KnowledgeBaseSettings.dimensionFromEnvironment(),
+            dimension: try dimension ?? KnowledgeBaseSettings.dimensionFromEnvironment(default: embedding.defaultDimension()),
             chunking: ChunkingSettings(targetCharacters: chunkTarget, overlapCharacters: chunkOverlap,
                                        maxCharacters: max(chunkTarget * 3 / 2, chunkTarget)),
             hnswM: hnswM, hnswEfConstruction: hnswEfConstruction)
@@ -65,8 +70,8 @@ public struct KnowledgeBaseWorkerCommand: WorkerCommand {
 }
 
 extension KnowledgeBaseSettings {
-    /// ANNALS_KB_DIMENSION, else the default.
-    static func dimensionFromEnvironment() -> Int {
-        ProcessInfo.processInfo.environment["ANNALS_KB_DIMENSION"].flatMap(Int.init) ?? KnowledgeBaseSettings().dimension
+    /// ANNALS_KB_DIMENSION, else `fallback` (the embedder's default).
+    static func dimensionFromEnvironment(default fallback: Int) -> Int {
+        ProcessInfo.processInfo.environment["ANNALS_KB_DIMENSION"].flatMap(Int.init) ?? fallback
     }
 }

@@ -23,8 +23,9 @@ enum ProjectionCatalog {
 
     /// The knowledge base with the embedder and dimension the environment names, as the worker's defaults do.
     static func knowledgeBase() throws -> KnowledgeBaseProjection {
-        let dimension = KnowledgeBaseSettings.dimensionFromEnvironment()
-        let embedder = try EmbedderOptions.parse([]).makeEmbedder(dimension: dimension)
+        let options = try EmbedderOptions.parse([])
+        let dimension = KnowledgeBaseSettings.dimensionFromEnvironment(default: try options.defaultDimension())
+        let embedder = try options.makeEmbedder(dimension: dimension)
         return try KnowledgeBaseProjection(settings: KnowledgeBaseSettings(dimension: dimension), embedder: embedder)
     }
 

@@ -59,66 +59,41 @@ public struct OpenAIEmbedder: Embedder {
         let batches = stride(from: 0, to: texts.count, by: settings.batchSize).map {
             Array(texts[$0..<min($0 + settings.batchSize, texts.count)])
         }
-        var results = [[[Float]]](repeating: [], count: batches.count)
-        try await withThrowingTaskGroup(of: (Int, [[Float]]).self) { group in
-            var next = 0
-            func startNext() {
-                guard next < batches.count else { return }
-                let index = next
-                group.addTask { (index, try await embedBatch(batches[index])) }
-                next += 1
-            }
-            for _ in 0..<settings.concurrentRequests { startNext() }
-            while let (index, vectors) = try await group.next() {
-                results[index] = vectors
-                startNext()
-            }
-        }
-        return results.flatMap { $0 }
+        return try await ConcurrentRequests.map(count: batches.count, limit: settings.concurrentRequests) { index in
+            try await embedBatch(batches[index])
+        }.flatMap { $0 }
     }
 
     /// One batch, attempted up to `maxAttempts` times.
     private func embedBatch(_ texts: [String]) async throws -> [[Float]] {
         let body = try requestBody(texts)
-        var attempt = 1
-        while true {
-            let failure: RetryableFailure
+        return try await retryLoop.run({ () async throws -> AttemptOutcome<[[Float]]> in
             switch try await send(body) {
             case .timedOut:
-                failure = RetryableFailure(cause: "no response within \(settings.requestTimeout)", retryAfter: nil)
+                return .retryable(RetryableFailure(cause: "no response within \(settings.requestTimeout)", retryAfter: nil))
             case .transport(let description):
-                failure = RetryableFailure(cause: "connection failed: \(description)", retryAfter: nil)
+                return .retryable(RetryableFailure(cause: "connection failed: \(description)", retryAfter: nil))
             case .response(let status, let retryAfterHeader, let bytes):
                 switch ResponseDisposition(status: status) {
                 case .accept:
-                    return try EmbeddingsWire.vectors(from: bytes, inputCount: texts.count,
-                                                      dimension: settings.dimension, model: settings.model)
+                    return .success(try EmbeddingsWire.vectors(from: bytes, inputCount: texts.count,
+                                                               dimension: settings.dimension, model: settings.model))
                 case .fail:
                     throw rejection(status: status, message: serverMessage(bytes))
                 case .retry:
-                    failure = RetryableFailure(
+                    return .retryable(RetryableFailure(
                         cause: "HTTP \(status) (\(serverMessage(bytes)))",
-                        retryAfter: ResponseDisposition.retryAfter(status: status, header: retryAfterHeader))
+                        retryAfter: ResponseDisposition.retryAfter(status: status, header: retryAfterHeader)))
                 }
             }
-            guard attempt < settings.maxAttempts else {
-                throw OpenAIEmbedderError.gaveUp(attempts: attempt, endpoint: printableEndpoint, lastFailure: failure.cause)
-            }
-            let delay = failure.retryAfter.map { min($0, settings.retryAfterLimit) }
-                ?? settings.backoff.delay(beforeRetry: attempt, unitRandom: .random(in: 0..<1))
-            logger.warning("embeddings request failed; retrying", metadata: [
-                "endpoint": "\(printableEndpoint)", "attempt": "\(attempt)", "of": "\(settings.maxAttempts)",
-                "cause": "\(failure.cause)", "retry-in": "\(delay)",
-            ])
-            try await Task.sleep(for: delay)
-            attempt += 1
-        }
+        }, gaveUp: { attempts, last in
+            OpenAIEmbedderError.gaveUp(attempts: attempts, endpoint: printableEndpoint, lastFailure: last)
+        })
     }
 
-    /// A retryable failure of one attempt, already redacted.
-    private struct RetryableFailure {
-        var cause: String
-        var retryAfter: Duration?
+    private var retryLoop: RetryLoop {
+        RetryLoop(maxAttempts: settings.maxAttempts, backoff: settings.backoff, retryAfterLimit: settings.retryAfterLimit,
+                  endpoint: printableEndpoint, logger: logger)
     }
 
     /// What one attempt came back with.

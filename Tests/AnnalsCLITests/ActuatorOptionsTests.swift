@@ -1,5 +1,6 @@
 @testable import AnnalsCLI
 import AWSActuation
+import AWSSupport
 import Logging
 import Scaling
 import Testing

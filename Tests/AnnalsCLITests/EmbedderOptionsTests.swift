@@ -57,6 +57,63 @@ import Testing
         #expect("\(error)".contains("`ANNALS_EMBEDDER=minilm ANNALS_KB_DIMENSION=384 annals replay kb`"))
     }
 
+    static let awsKeys = ["AWS_ACCESS_KEY_ID": "AKIDEMBEDDEROPTIONS", "AWS_SECRET_ACCESS_KEY": "options-secret"]
+
+    @Test func bedrockTakesItsRegionEndpointAndCredentialsAsTheScalingWorkerDoes() throws {
+        let fromFlags = try #require(try Self.embedder(["--embedder", "bedrock", "--aws-region", "eu-west-1",
+                                                         "--embedding-concurrency", "8", "--embedding-max-attempts", "3"],
+                                                        environment: Self.awsKeys, dimension: 512) as? BedrockEmbedder)
+        #expect(fromFlags.model == "amazon.titan-embed-text-v2:0" && fromFlags.dimension == 512)
+        #expect(fromFlags.client.endpoint.url == "https://bedrock-runtime.eu-west-1.amazonaws.com/")
+        #expect(fromFlags.client.service == "bedrock" && fromFlags.client.region == "eu-west-1")
+        #expect(fromFlags.settings.concurrentRequests == 8 && fromFlags.settings.maxAttempts == 3)
+        #expect(!"\(fromFlags)".contains("options-secret"))
+
+        let fromEnvironment = try #require(try Self.embedder([], environment: Self.awsKeys.merging([
+            "ANNALS_EMBEDDER": "bedrock", "AWS_DEFAULT_REGION": "us-west-2", "AWS_ENDPOINT_URL": "http://127.0.0.1:8765",
+            "ANNALS_EMBEDDING_MODEL": "us.amazon.titan-embed-text-v2:0",
+        ]) { $1 }, dimension: 1024) as? BedrockEmbedder)
+        #expect(fromEnvironment.client.endpoint.url == "http://127.0.0.1:8765/" && fromEnvironment.client.region == "us-west-2")
+        #expect(fromEnvironment.model == "us.amazon.titan-embed-text-v2:0")
+    }
+
+    @Test func bedrockDefaultsTo1024DimensionsAndRefusesOthersThanTitansAtStartUp() throws {
+        #expect(try EmbedderOptions.parse(["--embedder", "bedrock"]).defaultDimension(environment: [:]) == 1024)
+        #expect(try EmbedderOptions.parse([]).defaultDimension(environment: ["ANNALS_EMBEDDER": "bedrock"]) == 1024)
+        #expect(try EmbedderOptions.parse([]).defaultDimension(environment: [:]) == 384)
+        let message = Self.message {
+            try Self.embedder(["--embedder", "bedrock", "--aws-region", "us-east-1"], environment: Self.awsKeys, dimension: 300)
+        }
+        #expect(message.contains("256, 512 or 1024 dimensions, not 300"), "\(message)")
+        #expect(Self.message { try Self.embedder(["--embedder", "bedrock"], environment: Self.awsKeys, dimension: 1024) }
+            == "--embedder bedrock: no AWS region: pass --aws-region (e.g. us-east-1) or set AWS_REGION")
+        #expect(Self.message { try Self.embedder(["--embedder", "bedrock", "--aws-region", "us-east-1"], dimension: 1024) }
+            .contains("no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are unset or empty"))
+    }
+
+    @Test(arguments: [
+        (["--embedder", "bedrock", "--embedding-url", "http://x/v1"], "--embedding-url applies only to --embedder openai: Bedrock"),
+        (["--embedder", "bedrock", "--embedding-batch-size", "8"], "--embedding-batch-size applies only to --embedder openai"),
+        (["--embedder", "openai", "--embedding-model", "m", "--aws-region", "us-east-1"],
+         "--aws-region applies only to --embedder bedrock"),
+        (["--embedder", "hashing", "--aws-endpoint", "http://x"], "--aws-endpoint applies only to --embedder bedrock"),
+    ])
+    func flagsOfAnotherEmbedderAreRefused(arguments: [String], message: String) {
+        #expect(Self.message { try Self.embedder(arguments, environment: Self.awsKeys, dimension: 1024) }.hasPrefix(message))
+    }
+
+    @Test func theReplayThatSwitchesToBedrockIsSpelledOut() {
+        #expect(EmbedderOptions.environment(model: "amazon.titan-embed-text-v2:0", dimension: 1024)
+            == "ANNALS_EMBEDDER=bedrock ANNALS_KB_DIMENSION=1024")
+        #expect(EmbedderOptions.environment(model: "us.amazon.titan-embed-text-v2:0", dimension: 512)
+            == "ANNALS_EMBEDDER=bedrock ANNALS_EMBEDDING_MODEL=us.amazon.titan-embed-text-v2:0 ANNALS_KB_DIMENSION=512")
+        #expect(EmbedderOptions.environment(model: "arn:aws:bedrock:us-east-1:123:provisioned-model/abc", dimension: 256)
+            == "ANNALS_EMBEDDER=bedrock ANNALS_EMBEDDING_MODEL=arn:aws:bedrock:us-east-1:123:provisioned-model/abc ANNALS_KB_DIMENSION=256")
+        let error = RenderedError.rendering(EmbedderError.modelMismatch(
+            embedder: "amazon.titan-embed-text-v2:0", dimension: 1024, tables: "all-MiniLM-L6-v2", tableDimension: 384))
+        #expect("\(error)".contains("`ANNALS_EMBEDDER=bedrock ANNALS_KB_DIMENSION=1024 annals replay kb`"), "\(error)")
+    }
+
     @Test func environmentChoosesTheOpenAIEmbedder() throws {
         let embedder = try Self.embedder([], environment: [
             "ANNALS_EMBEDDER": "openai", "ANNALS_EMBEDDING_MODEL": "nomic-embed-text",
@@ -124,7 +181,7 @@ import Testing
 
     @Test func unknownEmbedderInTheEnvironmentIsNamed() {
         #expect(Self.message { try Self.embedder([], environment: ["ANNALS_EMBEDDER": "bert"]) }
-            == "ANNALS_EMBEDDER=bert is not an embedder: set it to minilm, hashing or openai")
+            == "ANNALS_EMBEDDER=bert is not an embedder: set it to minilm, hashing, openai or bedrock")
     }
 
     @Test(arguments: [["--embedding-batch-size", "0"], ["--embedding-concurrency", "0"], ["--embedding-timeout-seconds", "0"],
@@ -138,7 +195,7 @@ import Testing
 
     @Test func helpListsEveryEmbeddingOption() {
         let help = EmbedderOptions.helpMessage(columns: 200)
-        for option in ["--embedder <minilm|hashing|openai>", "--model-dir <path>", "$ANNALS_MODEL_DIR", "--embedding-url <url>", "--embedding-model <name>",
+        for option in ["--embedder <minilm|hashing|openai|bedrock>", "--aws-region <region>", "--aws-endpoint <url>", "--model-dir <path>", "$ANNALS_MODEL_DIR", "--embedding-url <url>", "--embedding-model <name>",
                        "--embedding-key-env <name>", "--embedding-key-file <path>", "--embedding-no-key",
                        "--embedding-batch-size <n>", "--embedding-concurrency <n>", "--embedding-timeout-seconds <seconds>", "$ANNALS_EMBEDDER"] {
             #expect(help.contains(option), "help lacks \(option)")

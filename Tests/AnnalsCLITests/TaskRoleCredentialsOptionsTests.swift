@@ -1,6 +1,7 @@
 @testable import AnnalsCLI
 import ArgumentParser
 import AWSActuation
+import AWSSupport
 import Logging
 import Testing
 

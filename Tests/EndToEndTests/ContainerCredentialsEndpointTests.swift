@@ -1,4 +1,5 @@
 import AWSActuation
+import AWSSupport
 import Foundation
 import Logging
 import Scaling

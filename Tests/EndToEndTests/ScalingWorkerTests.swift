@@ -1,4 +1,5 @@
 import AWSActuation
+import AWSSupport
 import AnnalsEvents
 import Foundation
 import Kafka

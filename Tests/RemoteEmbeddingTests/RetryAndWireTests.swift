@@ -1,5 +1,6 @@
 import Foundation
 import KnowledgeBase
+import Logging
 @testable import RemoteEmbedding
 import Testing
 
@@ -12,6 +13,29 @@ import Testing
     ])
     func statusDecidesWhetherToRetry(status: Int, disposition: ResponseDisposition) {
         #expect(ResponseDisposition(status: status) == disposition)
+    }
+
+    /// Bedrock names its transient errors; some come with a status that alone would not be retried.
+    @Test(arguments: [
+        (424, "ModelErrorException", ResponseDisposition.retry), (400, "ThrottlingException", .retry),
+        (429, "ThrottlingException", .retry), (503, "ServiceUnavailableException", .retry),
+        (500, "InternalServerException", .retry), (400, "ValidationException", .fail), (403, "AccessDeniedException", .fail),
+        (404, "ResourceNotFoundException", .fail), (400, nil, .fail), (200, "ThrottlingException", .accept),
+    ] as [(Int, String?, ResponseDisposition)])
+    func anErrorCodeThatPassesByItselfIsRetriedWhateverItsStatus(status: Int, code: String?, disposition: ResponseDisposition) {
+        #expect(ResponseDisposition(status: status, errorCode: code) == disposition)
+    }
+
+    /// Between attempts: Retry-After (capped) when the server sent it, else the backoff; nothing after the last.
+    @Test(arguments: [
+        (1, Duration?.none, Duration?.some(.milliseconds(500))), (2, nil, .seconds(1)), (1, .seconds(3), .seconds(3)),
+        (1, .seconds(600), .seconds(60)), (1, .zero, .zero), (5, nil, nil), (5, .seconds(1), nil),
+    ])
+    func theLoopWaitsAsRetryAfterSaysElseTheBackoffAndStopsAfterTheLastAttempt(retry: Int, retryAfter: Duration?,
+                                                                               wait: Duration?) {
+        let loop = RetryLoop(maxAttempts: 5, backoff: RetryBackoff(jitter: false), retryAfterLimit: .seconds(60),
+                             endpoint: "e", logger: Logger(label: "test"))
+        #expect(loop.wait(beforeRetry: retry, after: RetryableFailure(cause: "c", retryAfter: retryAfter), unitRandom: 0.5) == wait)
     }
 
     @Test(arguments: [

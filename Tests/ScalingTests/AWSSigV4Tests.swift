@@ -1,4 +1,4 @@
-import AWSActuation
+import AWSSupport
 import Foundation
 import Testing
 
@@ -100,6 +100,20 @@ import Testing
     @Test func theSigningKeyDerivationExampleOfTheDocumentationMatches() {
         let key = AWSSigV4.signingKey(secret: Self.credentials.secretAccessKey, date: "20120215", region: "us-east-1", service: "iam")
         #expect(hex(key) == "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d")
+    }
+
+    /// Every service but S3 encodes each path segment twice: once on the wire, once more in the canonical request.
+    /// Bedrock's model ids hold a `:` (botocore signs `/model/amazon.titan-embed-text-v2%253A0/invoke`).
+    @Test func aPathIsSentEncodedOnceAndSignedEncodedTwice() {
+        let path = AWSSigV4.encodedPath(["model", "amazon.titan-embed-text-v2:0", "invoke"])
+        #expect(path == "/model/amazon.titan-embed-text-v2%3A0/invoke")
+        #expect(AWSSigV4.encodedPath(["model", "arn:aws:bedrock:us-east-1:1:provisioned-model/x y", "invoke"])
+            == "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A1%3Aprovisioned-model%2Fx%20y/invoke")
+        #expect(AWSSigV4.encodedPath([]) == "/")
+        let signer = AWSSigV4(credentials: Self.credentials, region: "us-east-1", service: "bedrock")
+        let signed = signer.sign(.init(method: "POST", path: path, headers: [("Host", "bedrock-runtime.us-east-1.amazonaws.com")]),
+                                 at: Self.date)
+        #expect(signed.canonicalRequest.hasPrefix("POST\n/model/amazon.titan-embed-text-v2%253A0/invoke\n\n"))
     }
 
     @Test func headerNamesAreLowerCasedSortedAndValuesTrimmed() {

@@ -1,4 +1,5 @@
 @testable import AWSActuation
+@testable import AWSSupport
 import Foundation
 import Scaling
 import Testing
@@ -57,8 +58,8 @@ import Testing
     ] as [(Int, String?, ActuationFailure.Kind, String)])
     func throttlingAndServerErrorsAreRetriedAndRefusalsSayWhatToCheck(status: Int, code: String?, kind: ActuationFailure.Kind,
                                                                      advice: String) {
-        let failure = AWSErrorResponse(status: status, code: code, message: "said so")
-            .failure(operation: "ECS UpdateService for gold", advice: "check the service")
+        let failure = ActuationFailure(AWSErrorResponse(status: status, code: code, message: "said so")
+            .failure(operation: "ECS UpdateService for gold", advice: "check the service"))
         #expect(failure.kind == kind)
         #expect(failure.code == code)
         #expect(failure.status == status)
@@ -119,6 +120,6 @@ import Testing
         }
         let error = AWSSettingsError.missingCredentials(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])
         #expect(error.description.contains("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are unset or empty"))
-        #expect(error.description.contains("--actuator dry-run"))
+        #expect(error.description.contains("or run in an ECS task with a task role"))
     }
 }

@@ -1,4 +1,4 @@
-@testable import AWSActuation
+@testable import AWSSupport
 import Foundation
 import Logging
 import Scaling

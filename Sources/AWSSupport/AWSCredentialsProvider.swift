@@ -3,7 +3,6 @@ import HTTPClientSupport
 import Foundation
 import Logging
 import NIOCore
-import Scaling
 
 /// Where each signed request gets its credentials: a fixed key from the environment, or the temporary credentials
 /// of the ECS task role from the container credentials endpoint, cached and fetched again before they expire.
@@ -43,7 +42,7 @@ public struct AWSCredentialsProvider: Sendable, CustomStringConvertible {
     }
 
     /// The credentials to sign a request made at `now` with.
-    public func current(at now: Date = Date()) async throws(ActuationFailure) -> AWSCredentials {
+    public func current(at now: Date = Date()) async throws(AWSFailure) -> AWSCredentials {
         switch source {
         case .fixed(let credentials): return credentials
         case .container(let container): return try await container.credentials(at: now)
@@ -89,7 +88,7 @@ actor ContainerCredentialsSource {
     private let httpClient: HTTPClient
     private let logger: Logger
     private var cache = CredentialCache()
-    private var fetching: Task<Result<TemporaryCredentials, ActuationFailure>, Never>?
+    private var fetching: Task<Result<TemporaryCredentials, AWSFailure>, Never>?
     /// Credentials bodies are a few hundred bytes.
     private static let responseByteLimit = 64 * 1024
 
@@ -100,7 +99,7 @@ actor ContainerCredentialsSource {
         self.logger = logger
     }
 
-    func credentials(at now: Date) async throws(ActuationFailure) -> AWSCredentials {
+    func credentials(at now: Date) async throws(AWSFailure) -> AWSCredentials {
         switch cache.action(at: now) {
         case .use(let credentials):
             return credentials
@@ -124,7 +123,7 @@ actor ContainerCredentialsSource {
     }
 
     /// Joins the fetch under way, or starts one; the cache takes what it brings.
-    private func fetchOnce() async -> Result<TemporaryCredentials, ActuationFailure> {
+    private func fetchOnce() async -> Result<TemporaryCredentials, AWSFailure> {
         if let fetching { return await fetching.value }
         let task = Task { [endpoint, timeout, httpClient] in
             await Self.fetch(endpoint, timeout: timeout, httpClient: httpClient)
@@ -143,12 +142,12 @@ actor ContainerCredentialsSource {
 
     /// One GET of the endpoint, with its `Authorization` header.
     static func fetch(_ endpoint: ContainerCredentialsEndpoint, timeout: Duration,
-                      httpClient: HTTPClient) async -> Result<TemporaryCredentials, ActuationFailure> {
+                      httpClient: HTTPClient) async -> Result<TemporaryCredentials, AWSFailure> {
         let place = "the container credentials endpoint \(endpoint.description)"
         var request = HTTPClientRequest(url: endpoint.url)
         request.method = .GET
         request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "annals-scaling-worker")
+        request.headers.add(name: "User-Agent", value: "annals")
         switch endpoint.authorization {
         case .none:
             break
@@ -159,11 +158,11 @@ actor ContainerCredentialsSource {
             do {
                 token = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             } catch {
-                return .failure(ActuationFailure(.rejected, "AWS credentials: cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE "
+                return .failure(AWSFailure(.rejected, "AWS credentials: cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE "
                     + "\(path) (\(error.localizedDescription)): check that the file exists and is readable"))
             }
             guard !token.isEmpty, ContainerCredentialsEndpoint.isHeaderSafe(token) else {
-                return .failure(ActuationFailure(.rejected, "AWS credentials: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \(path) is "
+                return .failure(AWSFailure(.rejected, "AWS credentials: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \(path) is "
                     + "empty or holds more than one line"))
             }
             request.headers.add(name: "Authorization", value: token)
@@ -174,22 +173,22 @@ actor ContainerCredentialsSource {
         do {
             let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(timeout))
             guard let bytes = try await response.body.collect(upTo: responseByteLimit, until: deadline) else {
-                return .failure(ActuationFailure(.transient, "AWS credentials: the answer of \(place) did not finish within \(timeout); retrying"))
+                return .failure(AWSFailure(.transient, "AWS credentials: the answer of \(place) did not finish within \(timeout); retrying"))
             }
             status = Int(response.status.code)
             body = Array(bytes.readableBytesView)
         } catch let error as HTTPClientError where AWSServiceClient.timeouts.contains(error) {
-            return .failure(ActuationFailure(.transient, "AWS credentials: no answer from \(place) within \(timeout); retrying"))
+            return .failure(AWSFailure(.transient, "AWS credentials: no answer from \(place) within \(timeout); retrying"))
         } catch is NIOTooManyBytesError {
-            return .failure(ActuationFailure(.transient, "AWS credentials: the answer of \(place) is larger than \(responseByteLimit) bytes"))
+            return .failure(AWSFailure(.transient, "AWS credentials: the answer of \(place) is larger than \(responseByteLimit) bytes"))
         } catch {
-            return .failure(ActuationFailure(.transient, "AWS credentials: cannot reach \(place) (\(error)): check that the worker "
+            return .failure(AWSFailure(.transient, "AWS credentials: cannot reach \(place) (\(error)): check that the worker "
                 + "runs in an ECS task with a task role, or unset AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/_FULL_URI; retrying"))
         }
         do {
             return .success(try TemporaryCredentials.parse(status: status, body: body))
         } catch {
-            let kind: ActuationFailure.Kind = if case .refused(let status, _, _) = error, status >= 500 || status == 429 {
+            let kind: AWSFailure.Kind = if case .refused(let status, _, _) = error, status >= 500 || status == 429 {
                 .transient
             } else {
                 .rejected
@@ -199,7 +198,7 @@ actor ContainerCredentialsSource {
             } else {
                 "is AWS_CONTAINER_CREDENTIALS_RELATIVE_URI/_FULL_URI the credentials endpoint?"
             }
-            return .failure(ActuationFailure(kind, "AWS credentials: \(place) \(error): \(advice)", status: status))
+            return .failure(AWSFailure(kind, "AWS credentials: \(place) \(error): \(advice)", status: status))
         }
     }
 }

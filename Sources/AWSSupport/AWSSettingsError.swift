@@ -1,4 +1,4 @@
-/// AWS settings the actuators cannot work with; each message says what to set.
+/// AWS settings that cannot work (the scaling actuators', the Bedrock embedder's); each message says what to set.
 public enum AWSSettingsError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The named environment variables are unset or empty.
     case missingCredentials([String])
@@ -19,7 +19,7 @@ public enum AWSSettingsError: Error, Equatable, Sendable, CustomStringConvertibl
             return "no AWS credentials: \(names.joined(separator: " and ")) \(names.count == 1 ? "is" : "are") unset or empty; "
                 + "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials), "
                 + "or run in an ECS task with a task role (ECS sets AWS_CONTAINER_CREDENTIALS_RELATIVE_URI; elsewhere set "
-                + "AWS_CONTAINER_CREDENTIALS_FULL_URI), or use --actuator dry-run"
+                + "AWS_CONTAINER_CREDENTIALS_FULL_URI)"
         case .missingRegion:
             return "no AWS region: pass --aws-region (e.g. us-east-1) or set AWS_REGION"
         case .invalidRegion(let region):

@@ -1,22 +1,26 @@
 import Foundation
-import Scaling
 
 /// What an AWS error response says, from the JSON protocols (`__type`, `message`), the Query protocol's XML
-/// (`<Code>`, `<Message>`) or the `X-Amzn-ErrorType` header; and what that means for the actuation loop.
-struct AWSErrorResponse: Equatable, Sendable {
-    var status: Int
+/// (`<Code>`, `<Message>`) or the `X-Amzn-ErrorType` header; and what that means for the caller.
+public struct AWSErrorResponse: Equatable, Sendable {
+    public var status: Int
     /// The error code without its namespace, e.g. `ServiceNotFoundException`.
-    var code: String?
-    var message: String?
+    public var code: String?
+    public var message: String?
 
-    init(status: Int, code: String?, message: String?) {
+    public init(status: Int, code: String?, message: String?) {
         self.status = status
         self.code = code
         self.message = message
     }
 
+    /// What `response` says.
+    public init(_ response: AWSServiceClient.Response) {
+        self.init(status: response.status, errorTypeHeader: response.headers.first(name: "X-Amzn-ErrorType"), body: response.body)
+    }
+
     /// Reads the code and message from whichever place the service put them.
-    init(status: Int, errorTypeHeader: String?, body: [UInt8]) {
+    public init(status: Int, errorTypeHeader: String?, body: [UInt8]) {
         self.status = status
         let text = String(decoding: body.prefix(64 * 1024), as: UTF8.self)
         if let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] {
@@ -52,42 +56,42 @@ struct AWSErrorResponse: Equatable, Sendable {
     ]
 
     /// Throttled, a server error, or a condition that passes.
-    var isTransient: Bool {
+    public var isTransient: Bool {
         if let code, Self.throttlingCodes.contains(code) || Self.passingCodes.contains(code) { return true }
         return status == 429 || status >= 500
     }
 
-    var isThrottling: Bool {
+    public var isThrottling: Bool {
         status == 429 || code.map(Self.throttlingCodes.contains) == true
     }
 
     /// A refusal that may be the credentials' fault: worth signing again with renewed ones.
-    var blamesCredentials: Bool {
+    public var blamesCredentials: Bool {
         status == 401 || status == 403 || code.map(Self.credentialCodes.contains) == true
     }
 
     /// What to check about credentials taken from the environment.
-    static let environmentCredentialAdvice = "check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, "
+    public static let environmentCredentialAdvice = "check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, "
         + "that the key may make this call, the region, and that this machine's clock is right"
 
     /// The failure to report for `operation` (e.g. `ECS UpdateService for gold (cluster/service)`); `advice` says
     /// what to check when the target refused the request for a reason other than the credentials, `credentialAdvice`
     /// what to check when it blames them.
-    func failure(operation: String, advice: String,
-                 credentialAdvice: String = environmentCredentialAdvice) -> ActuationFailure {
+    public func failure(operation: String, advice: String,
+                 credentialAdvice: String = environmentCredentialAdvice) -> AWSFailure {
         let said = "HTTP \(status)" + (code.map { " \($0)" } ?? "") + (message.map { ": \($0)" } ?? "")
         if isThrottling {
-            return ActuationFailure(.transient, "\(operation) was throttled (\(said)): retrying with backoff",
+            return AWSFailure(.transient, "\(operation) was throttled (\(said)): retrying with backoff",
                                     code: code, status: status)
         }
         if isTransient {
-            return ActuationFailure(.transient, "\(operation) failed (\(said)): the service should recover; retrying with backoff",
+            return AWSFailure(.transient, "\(operation) failed (\(said)): the service should recover; retrying with backoff",
                                     code: code, status: status)
         }
         if blamesCredentials {
-            return ActuationFailure(.rejected, "\(operation) was refused (\(said)): \(credentialAdvice)", code: code, status: status)
+            return AWSFailure(.rejected, "\(operation) was refused (\(said)): \(credentialAdvice)", code: code, status: status)
         }
-        return ActuationFailure(.rejected, "\(operation) was refused (\(said)): \(advice)", code: code, status: status)
+        return AWSFailure(.rejected, "\(operation) was refused (\(said)): \(advice)", code: code, status: status)
     }
 
     /// `com.amazonaws.ecs#ServiceNotFoundException` and `ServiceNotFoundException:http://…` → `ServiceNotFoundException`.
@@ -99,7 +103,7 @@ struct AWSErrorResponse: Equatable, Sendable {
     }
 
     /// The text of the first `<name>…</name>` element, with XML's predefined entities decoded.
-    static func element(_ name: String, in xml: String) -> String? {
+    public static func element(_ name: String, in xml: String) -> String? {
         guard let open = xml.range(of: "<\(name)>"),
               let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex) else { return nil }
         return decodeEntities(String(xml[open.upperBound..<close.lowerBound]))

@@ -7,7 +7,7 @@ public struct AWSEndpoint: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     public var port: Int?
 
-    /// Parses an `http://` or `https://` URL with a host (any path is ignored: these APIs are served at `/`).
+    /// Parses an `http://` or `https://` URL with a host (any path is ignored: requests name their own).
     public init(parsing text: String) throws(AWSSettingsError) {
         guard let components = URLComponents(string: text.trimmingCharacters(in: .whitespaces)),
               let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
@@ -25,8 +25,11 @@ public struct AWSEndpoint: Sendable, Equatable, CustomStringConvertible {
         port = nil
     }
 
-    /// The URL requests are posted to.
-    public var url: String { "\(scheme)://\(hostHeader)/" }
+    /// The URL of the service's root, where the JSON 1.1 and Query protocols post.
+    public var url: String { url(path: "/") }
+
+    /// The URL of `path`, given as sent (percent-encoded), starting with `/`.
+    public func url(path: String) -> String { "\(scheme)://\(hostHeader)\(path)" }
 
     /// The `Host` header: the host, and the port unless it is the scheme's default.
     public var hostHeader: String {

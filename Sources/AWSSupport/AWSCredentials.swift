@@ -1,8 +1,8 @@
 import Foundation
 
-/// An AWS access key, from the standard environment variables. Its description shows only the last four characters
-/// of the key id and never the secret or the session token.
-public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+/// An AWS access key, from the standard environment variables. Its description (and mirror) shows only the last four
+/// characters of the key id and never the secret or the session token.
+public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var accessKeyID: String
     public var secretAccessKey: String
     /// Present for temporary credentials (STS, an assumed role).
@@ -33,4 +33,7 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, Cust
     }
 
     public var debugDescription: String { description }
+
+    /// The description only: a `dump` must not show the secret.
+    public var customMirror: Mirror { Mirror(self, children: ["redacted": description]) }
 }

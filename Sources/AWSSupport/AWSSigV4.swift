@@ -15,7 +15,9 @@ public struct AWSSigV4: Sendable {
         self.service = service
     }
 
-    /// A request to sign. The path is given unencoded; query parameters are given decoded, in any order.
+    /// A request to sign. The path is given as sent, its segments percent-encoded once (`encodedPath`): the canonical
+    /// request encodes each segment once more, as every service but S3 expects. Query parameters are given decoded,
+    /// in any order.
     public struct Request: Sendable, Equatable {
         public var method: String
         public var path: String
@@ -100,6 +102,12 @@ public struct AWSSigV4: Sendable {
         return (canonical, signedHeaders)
     }
 
+    /// The path to send for `segments` (unencoded, e.g. a model id with a `:`): each one percent-encoded, `/`-joined.
+    /// No segments is `/`.
+    public static func encodedPath(_ segments: [String]) -> String {
+        "/" + segments.map(uriEncode).joined(separator: "/")
+    }
+
     /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
     public static func signingKey(secret: String, date: String, region: String, service: String) -> [UInt8] {
         var key = Array("AWS4\(secret)".utf8)
@@ -141,7 +149,7 @@ public struct AWSSigV4: Sendable {
     }
 
     /// RFC 3986 percent-encoding of everything but the unreserved characters, as AWS specifies.
-    static func uriEncode(_ text: String) -> String {
+    public static func uriEncode(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             switch byte {
