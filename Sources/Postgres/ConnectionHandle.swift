@@ -9,6 +9,10 @@ import Darwin
 /// Sole owner of a `PGconn*`: frees it in deinit.
 final class ConnectionHandle {
     let raw: OpaquePointer
+    /// Statements prepared on this session, by SQL text: their server-side names. A new session starts empty.
+    var prepared: [String: String] = [:]
+    /// Names handed out so far: each preparation gets a new one, so a failed one can never collide with a later one.
+    var preparations = 0
 
     private init(raw: OpaquePointer) {
         self.raw = raw

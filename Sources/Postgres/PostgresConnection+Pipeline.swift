@@ -11,7 +11,11 @@ extension PostgresConnection {
     ///
     /// Outside `transaction(_:)` the statements share one implicit transaction: a failure rolls back the earlier ones too.
     /// The thrown error's `statementIndex` names the failing statement; later statements are skipped by the server.
-    public func pipeline(_ statements: [(sql: String, parameters: [PostgresValue?])]) throws -> [PostgresResult] {
+    ///
+    /// `prepared` statements are prepared once per session (in the same round trip, the first time) and executed by
+    /// name afterwards, so the server parses and plans them once instead of every time (after five executions it may
+    /// keep a generic plan: for statements run many times whose best plan does not hinge on their parameters).
+    public func pipeline(_ statements: [(sql: String, parameters: [PostgresValue?])], prepared: Bool = false) throws -> [PostgresResult] {
         guard !statements.isEmpty else { return [] }
         // Reject unsendable values before anything reaches the server.
         for (index, statement) in statements.enumerated() {
@@ -40,9 +44,27 @@ extension PostgresConnection {
             }
         }
 
+        // One slot per result the server sends: a statement's, or (nil) the preparation of the statement after it.
+        var slots: [Int?] = []
+        var preparing: [(sql: String, name: String, slot: Int)] = []
         for (index, statement) in statements.enumerated() {
-            let sent = try withParameterPointers(statement.parameters) { values in
-                PQsendQueryParams(conn, statement.sql, Int32(values.count), nil, values, nil, nil, 0) == 1
+            let sent = try withParameterPointers(statement.parameters) { values -> Bool in
+                guard prepared else {
+                    slots.append(index)
+                    return PQsendQueryParams(conn, statement.sql, Int32(values.count), nil, values, nil, nil, 0) == 1
+                }
+                let name: String
+                if let known = handle.prepared[statement.sql] ?? preparing.first(where: { $0.sql == statement.sql })?.name {
+                    name = known
+                } else {
+                    handle.preparations += 1
+                    name = "annals_\(handle.preparations)"
+                    preparing.append((statement.sql, name, slots.count))
+                    slots.append(nil)
+                    guard PQsendPrepare(conn, name, statement.sql, Int32(values.count), nil) == 1 else { return false }
+                }
+                slots.append(index)
+                return PQsendQueryPrepared(conn, name, Int32(values.count), values, nil, nil, 0) == 1
             }
             guard sent else {
                 var error = sendFailure()
@@ -54,9 +76,20 @@ extension PostgresConnection {
             }
         }
         guard PQpipelineSync(conn) == 1 else { throw sendFailure() }
-        let (results, error) = try awaitSync(conn, count: statements.count)
-        if let error { throw error }
-        return results
+        let (results, error) = try awaitSync(conn, count: slots.count)
+        // A preparation that succeeded holds its name for the session, whatever became of the statements after it.
+        let succeeded = error == nil ? slots.count : (error?.statementIndex ?? 0)
+        for preparation in preparing where preparation.slot < succeeded {
+            handle.prepared[preparation.sql] = preparation.name
+        }
+        if var error {
+            error.statementIndex = error.statementIndex.flatMap { slot in slots[slot...].lazy.compactMap { $0 }.first }
+            // A statement that failed is prepared afresh next time: its plan may be what broke (e.g. "cached plan must
+            // not change result type" after its tables were replaced).
+            if prepared, let index = error.statementIndex { handle.prepared[statements[index].sql] = nil }
+            throw error
+        }
+        return zip(slots, results).compactMap { slot, result in slot.map { _ in result } }
     }
 
     /// Reads results until the pipeline's sync point; returns them with the first error, if any.

@@ -11,7 +11,7 @@ public final class PostgresConnection {
     /// The conninfo this connection was opened with; private because it may hold a password.
     private let conninfo: String
     private let redaction: ConninfoRedaction
-    private var handle: ConnectionHandle
+    private(set) var handle: ConnectionHandle
     private var savepointDepth = 0
 
     /// Connect from a libpq URL or key=value conninfo; empty string = libpq defaults (PG* env vars, .pgpass, sslmode all honoured by libpq).

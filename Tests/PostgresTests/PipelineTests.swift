@@ -53,4 +53,39 @@ import Testing
             #expect(try db.execute("SELECT count(*) AS n FROM p").rows[0].int("n") == 0)
         }
     }
+
+    /// Prepared statements are prepared once per session and run by name afterwards, with the same results; a
+    /// statement that fails is prepared afresh; the error names the statement, not the preparation.
+    @Test func preparedStatementsArePreparedOncePerSession() throws {
+        try withTestConnection("pipeline_prepared") { db in
+            try db.execute("CREATE TABLE p (id int PRIMARY KEY, v text)")
+            let insert = "INSERT INTO p VALUES ($1, $2)"
+            let select = "SELECT v FROM p WHERE id = $1"
+            func preparations() throws -> [String] {
+                try db.execute("SELECT statement FROM pg_prepared_statements ORDER BY name").rows.map { try $0.string("statement") }
+            }
+            let first = try db.pipeline([(insert, [1, PostgresValue("one")]), (insert, [2, PostgresValue("two")]), (select, [2])],
+                                        prepared: true)
+            #expect(try first[2].rows[0].string("v") == "two")
+            #expect(try preparations() == [insert, select], "each statement prepared once, the repeated one too")
+            let second = try db.pipeline([(select, [1]), (select, [2])], prepared: true)
+            #expect(try second.map { try $0.rows[0].string("v") } == ["one", "two"])
+            #expect(try preparations() == [insert, select], "run by name, not prepared again")
+
+            let duplicate = #expect(throws: PostgresError.self) {
+                try db.pipeline([(select, [1]), (insert, [1, PostgresValue("again")])], prepared: true)
+            }
+            #expect(duplicate?.sqlState == "23505")
+            #expect(duplicate?.statementIndex == 1)
+            _ = try db.pipeline([(insert, [3, PostgresValue("three")])], prepared: true)
+            #expect(try preparations().filter { $0 == insert }.count == 2, "the failed statement was prepared afresh")
+
+            let broken = #expect(throws: PostgresError.self) {
+                try db.pipeline([(select, [1]), ("SELECT nope FROM p WHERE id = $1", [1])], prepared: true)
+            }
+            #expect(broken?.sqlState == "42703")
+            #expect(broken?.statementIndex == 1, "the statement whose preparation failed")
+            #expect(try db.pipeline([(select, [3])], prepared: true)[0].rows[0].string("v") == "three")
+        }
+    }
 }

@@ -51,7 +51,9 @@ public struct KnowledgeBaseSearch: Sendable {
     public func search(_ query: SearchQuery, embedding: [Float], connection: PostgresConnection) throws -> [SearchHit] {
         let statements = try candidateStatements(query, embedding: embedding)
         let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
-            try connection.transaction { try $0.pipeline([SearchSQL.scanSettings(settings, exact: false)] + statements.map(\.statement)) }
+            try connection.transaction {
+                try $0.pipeline([SearchSQL.scanSettings(settings, exact: false)] + statements.map(\.statement), prepared: true)
+            }
         }
         var candidates: [Method: [SearchCandidate]] = [:]
         for (method, result) in zip(statements.map(\.method), results.dropFirst()) {
