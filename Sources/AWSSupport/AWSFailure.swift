@@ -1,5 +1,5 @@
 /// Why a call to AWS (or the fetch of its credentials) did not succeed; the message says what failed and what to do.
-/// Callers map it to their own failure type (the scaling actuators to `AWSFailure`, the Bedrock embedder to its
+/// Callers map it to their own failure type (the scaling actuators to `ActuationFailure`, the Bedrock embedder to its
 /// embedder error).
 public struct AWSFailure: Error, Hashable, Sendable, CustomStringConvertible {
     /// Whether the same request may succeed later as it is.

@@ -49,15 +49,9 @@ public struct BedrockEmbedderSettings: Sendable, Equatable, CustomStringConverti
         guard !modelID.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw .invalidSettings("no model id: leave --embedding-model unset for \(Self.titanTextEmbeddingsV2)")
         }
-        guard concurrentRequests >= 1 else {
-            throw .invalidSettings("\(concurrentRequests) concurrent requests: allow at least 1")
-        }
-        guard maxAttempts >= 1 else {
-            throw .invalidSettings("max attempts \(maxAttempts): allow at least 1 attempt")
-        }
-        guard backoff.initial >= .zero, backoff.maximum >= backoff.initial, retryAfterLimit >= .zero else {
-            throw .invalidSettings("backoff from \(backoff.initial) to \(backoff.maximum), Retry-After limit "
-                + "\(retryAfterLimit): waits must not be negative and the maximum not below the initial wait")
+        if let problem = RetryLoop.problem(concurrentRequests: concurrentRequests, maxAttempts: maxAttempts, backoff: backoff,
+                                           retryAfterLimit: retryAfterLimit) {
+            throw .invalidSettings(problem)
         }
     }
 

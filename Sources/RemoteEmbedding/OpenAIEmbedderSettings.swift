@@ -87,18 +87,12 @@ public struct OpenAIEmbedderSettings: Sendable, Equatable, CustomStringConvertib
         guard batchSize >= 1 else {
             throw .invalidSettings("batch size \(batchSize): send at least 1 text per request")
         }
-        guard concurrentRequests >= 1 else {
-            throw .invalidSettings("\(concurrentRequests) concurrent requests: allow at least 1")
-        }
         guard requestTimeout > .zero else {
             throw .invalidSettings("request timeout \(requestTimeout): give a positive timeout")
         }
-        guard maxAttempts >= 1 else {
-            throw .invalidSettings("max attempts \(maxAttempts): allow at least 1 attempt")
-        }
-        guard backoff.initial >= .zero, backoff.maximum >= backoff.initial, retryAfterLimit >= .zero else {
-            throw .invalidSettings("backoff from \(backoff.initial) to \(backoff.maximum), Retry-After limit "
-                + "\(retryAfterLimit): waits must not be negative and the maximum not below the initial wait")
+        if let problem = RetryLoop.problem(concurrentRequests: concurrentRequests, maxAttempts: maxAttempts, backoff: backoff,
+                                           retryAfterLimit: retryAfterLimit) {
+            throw .invalidSettings(problem)
         }
     }
 

@@ -53,3 +53,16 @@ struct RetryLoop: Sendable {
         }
     }
 }
+
+extension RetryLoop {
+    /// What is wrong with the retry settings every remote embedder has, nil when they can work.
+    static func problem(concurrentRequests: Int, maxAttempts: Int, backoff: RetryBackoff, retryAfterLimit: Duration) -> String? {
+        if concurrentRequests < 1 { return "\(concurrentRequests) concurrent requests: allow at least 1" }
+        if maxAttempts < 1 { return "max attempts \(maxAttempts): allow at least 1 attempt" }
+        guard backoff.initial >= .zero, backoff.maximum >= backoff.initial, retryAfterLimit >= .zero else {
+            return "backoff from \(backoff.initial) to \(backoff.maximum), Retry-After limit \(retryAfterLimit): "
+                + "waits must not be negative and the maximum not below the initial wait"
+        }
+        return nil
+    }
+}

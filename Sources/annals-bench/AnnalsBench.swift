@@ -44,14 +44,7 @@ struct StoryBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
-        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-            throw ValidationError("no database: pass --database-url or set DATABASE_URL")
-        }
+        let url = try benchStart(databaseURL: databaseURL)
         let started = now()
         let generator = StoryEventGenerator(worlds: worlds)
         let baselineSample = min(self.baselineSample, events)

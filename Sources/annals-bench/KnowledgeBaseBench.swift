@@ -60,14 +60,7 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
-        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-            throw ValidationError("no database: pass --database-url or set DATABASE_URL")
-        }
+        let url = try benchStart(databaseURL: databaseURL)
         let started = now()
         let generator = LoreGenerator(vocabularySize: vocabulary, worlds: worlds, globalShare: globalShare)
         let projection = try KnowledgeBaseProjection(schema: schema, settings: .init(dimension: dimension))

@@ -45,14 +45,7 @@ struct KnowledgeBaseReplayBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .warning
-            return handler
-        }
-        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-            throw ValidationError("no database: pass --database-url or set DATABASE_URL")
-        }
+        let url = try benchStart(databaseURL: databaseURL)
         let started = now()
         let generator = LoreGenerator(vocabularySize: vocabulary, worlds: worlds, globalShare: 0.1)
         let embedder = try CacheBackedHashingEmbedder(dimension: dimension)

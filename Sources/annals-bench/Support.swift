@@ -1,5 +1,7 @@
 import Dispatch
+import ArgumentParser
 import Foundation
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -110,4 +112,18 @@ func mebibytes(_ kib: Int) -> String { format(Double(kib) / 1024, 0) + " MiB" }
 func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
     let fill = String(repeating: " ", count: max(0, width - text.count))
     return right ? fill + text : text + fill
+}
+
+/// What every bench does first: warnings only on stderr, and the scratch database from `--database-url`, else
+/// `$DATABASE_URL`.
+func benchStart(databaseURL: String?) throws -> String {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = .warning
+        return handler
+    }
+    guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+        throw ValidationError("no database: pass --database-url or set DATABASE_URL")
+    }
+    return url
 }
