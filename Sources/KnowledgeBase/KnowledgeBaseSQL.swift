@@ -52,11 +52,11 @@ struct KnowledgeBaseSQL {
             CREATE INDEX IF NOT EXISTS chunks_embedding ON \(s).chunks USING hnsw (embedding vector_cosine_ops)
             WITH (m = \(settings.hnswM), ef_construction = \(settings.hnswEfConstruction))
             """,
-            // Search takes a world's nearest chunks and the global ones apart (SearchSQL.nearest): the global
-            // chunks get an HNSW index of their own rather than a filter over everyone's.
+            // Search takes a world's nearest chunks and the global ones apart (SearchSQL.Part): the global
+            // chunks get an HNSW index of their own rather than a filter over everyone's, built finer.
             """
             CREATE INDEX IF NOT EXISTS chunks_global_embedding ON \(s).chunks USING hnsw (embedding vector_cosine_ops)
-            WITH (m = \(settings.hnswM), ef_construction = \(settings.hnswEfConstruction)) WHERE world_id IS NULL
+            WITH (m = \(settings.globalHnswM), ef_construction = \(settings.globalHnswEfConstruction)) WHERE world_id IS NULL
             """,
             "CREATE INDEX IF NOT EXISTS chunks_tsv ON \(s).chunks USING gin (tsv)",
             "CREATE INDEX IF NOT EXISTS chunks_world ON \(s).chunks (world_id)",

@@ -51,16 +51,10 @@ public struct KnowledgeBaseSearch: Sendable {
     public func search(_ query: SearchQuery, embedding: [Float], connection: PostgresConnection) throws -> [SearchHit] {
         let statements = try candidateStatements(query, embedding: embedding)
         let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
-            try connection.transaction {
-                try $0.pipeline([SearchSQL.scanSettings(settings, exact: false)] + statements.map(\.statement), prepared: true)
-            }
+            try connection.transaction { try $0.pipeline(statements.map(\.statement), prepared: true) }
         }
-        var candidates: [Method: [SearchCandidate]] = [:]
-        for (method, result) in zip(statements.map(\.method), results.dropFirst()) {
-            candidates[method] = try SearchSQL.candidates(result)
-        }
-        return Self.fuse(vector: candidates[.vector] ?? [], text: candidates[.fullText] ?? [], limit: query.limit,
-                         rrfK: settings.rrfK)
+        let candidates = try Self.candidates(zip(statements.map(\.role), results), limit: max(settings.candidatesPerMethod, query.limit))
+        return Self.fuse(vector: candidates.vector, text: candidates.text, limit: query.limit, rrfK: settings.rrfK)
     }
 
     /// The vector method alone: the `limit` chunks in scope nearest to `embedding`, nearest first; blocking.
@@ -68,13 +62,11 @@ public struct KnowledgeBaseSearch: Sendable {
     public func nearestChunks(to embedding: [Float], worldID: String?, limit: Int, scan: VectorScan = .index,
                               connection: PostgresConnection) throws -> [SearchCandidate] {
         try settings.validate()
-        let sql = SearchSQL(schema: schema)
-        let statements = [SearchSQL.scanSettings(settings, exact: scan == .exact),
-                          sql.nearest(embedding: embedding, scope: .init(worldID: worldID), limit: limit)]
+        let statements = vectorStatements(embedding: embedding, scope: .init(worldID: worldID), limit: limit, exact: scan == .exact)
         let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
-            try connection.transaction { try $0.pipeline(statements) }
+            try connection.transaction { try $0.pipeline(statements.map(\.statement)) }
         }
-        return try SearchSQL.candidates(results[1])
+        return try Self.candidates(zip(statements.map(\.role), results), limit: limit).vector
     }
 
     /// The full-text method alone: the `limit` chunks in scope matching any of the text's words, best first;
@@ -99,37 +91,70 @@ public struct KnowledgeBaseSearch: Sendable {
         let explain = analyze ? "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " : "EXPLAIN (COSTS OFF) "
         let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
             try connection.transaction {
-                try $0.pipeline([SearchSQL.scanSettings(settings, exact: false)]
-                    + statements.map { (sql: explain + $0.statement.sql, parameters: $0.statement.parameters) })
+                try $0.pipeline(statements.map { role, statement in
+                    role == .settings ? statement : (sql: explain + statement.sql, parameters: statement.parameters)
+                })
             }
         }
-        return zip(statements, results.dropFirst()).map { entry, result in
-            ("\(entry.method.rawValue) candidates", result.rows.compactMap { $0[0] })
+        return zip(statements, results).compactMap { entry, result in
+            entry.role == .settings ? nil : ("\(entry.role.rawValue) candidates", result.rows.compactMap { $0[0] })
         }
     }
 
-    /// The two methods whose candidates are fused.
-    private enum Method: String {
-        case vector
+    /// What each statement of a search is for.
+    private enum Role: String {
+        /// The HNSW scan settings of the vector statement after it.
+        case settings
+        /// A world's own chunks' nearest.
+        case worldVector = "vector (world)"
+        /// The global chunks' nearest.
+        case globalVector = "vector (global)"
         case fullText = "full-text"
     }
 
-    /// The candidate queries of one search: vector (unless the embedding is all zeros), then full text.
-    private func candidateStatements(_ query: SearchQuery, embedding: [Float]) throws
-        -> [(method: Method, statement: (sql: String, parameters: [PostgresValue?]))]
-    {
+    private typealias Statement = (sql: String, parameters: [PostgresValue?])
+
+    /// The statements of one search: the vector method's (unless the embedding is all zeros), then full text.
+    private func candidateStatements(_ query: SearchQuery, embedding: [Float]) throws -> [(role: Role, statement: Statement)] {
         try query.validate()
         try settings.validate()
-        let sql = SearchSQL(schema: schema)
         let scope = SearchSQL.Scope(worldID: query.worldID)
         let candidates = max(settings.candidatesPerMethod, query.limit)
-        var statements: [(method: Method, statement: (sql: String, parameters: [PostgresValue?]))] = []
+        var statements: [(role: Role, statement: Statement)] = []
         if embedding.contains(where: { $0 != 0 }) {
-            statements.append((.vector, sql.nearest(embedding: embedding, scope: scope, limit: candidates)))
+            statements = vectorStatements(embedding: embedding, scope: scope, limit: candidates, exact: false)
         }
-        statements.append((.fullText, sql.matching(text: query.text, scope: scope, limit: candidates,
-                                                   commonWordFrequency: settings.commonWordFrequency)))
+        statements.append((.fullText, SearchSQL(schema: schema).matching(
+            text: query.text, scope: scope, limit: candidates, commonWordFrequency: settings.commonWordFrequency)))
         return statements
+    }
+
+    /// The vector method's statements: each part of `scope` after the scan settings of the index it is read with.
+    private func vectorStatements(embedding: [Float], scope: SearchSQL.Scope, limit: Int, exact: Bool)
+        -> [(role: Role, statement: Statement)]
+    {
+        let sql = SearchSQL(schema: schema)
+        return SearchSQL.parts(of: scope).flatMap { part -> [(role: Role, statement: Statement)] in
+            let role: Role = part == .global ? .globalVector : .worldVector
+            return [(.settings, SearchSQL.scanSettings(settings, part: part, exact: exact)),
+                    (role, sql.nearest(embedding: embedding, part: part, limit: limit))]
+        }
+    }
+
+    /// The candidates of a search's results: the vector parts' merged into the `limit` nearest, and full text's.
+    private static func candidates(_ results: some Sequence<(Role, PostgresResult)>, limit: Int) throws
+        -> (vector: [SearchCandidate], text: [SearchCandidate])
+    {
+        var parts: [[SearchCandidate]] = []
+        var text: [SearchCandidate] = []
+        for (role, result) in results {
+            switch role {
+            case .settings: continue
+            case .worldVector, .globalVector: parts.append(try SearchSQL.candidates(result))
+            case .fullText: text = try SearchSQL.candidates(result)
+            }
+        }
+        return (SearchSQL.nearestOfParts(parts, limit: limit), text)
     }
 
     /// The dimension of `schema.chunks.embedding`, nil when there is no such table: the dimension to embed

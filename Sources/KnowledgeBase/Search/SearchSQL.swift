@@ -25,12 +25,14 @@ struct SearchSQL {
     }
 
     /// The transaction-local settings of the HNSW scan (`SET LOCAL`, with parameters).
-    static func scanSettings(_ settings: SearchSettings, exact: Bool) -> (sql: String, parameters: [PostgresValue?]) {
+    /// `part` picks the `ef_search` of the index that part is scanned with.
+    static func scanSettings(_ settings: SearchSettings, part: Part, exact: Bool) -> (sql: String, parameters: [PostgresValue?]) {
         var calls = [
             "set_config('hnsw.ef_search', $1, true)",
             "set_config('hnsw.iterative_scan', $2, true)",
         ]
-        var parameters: [PostgresValue?] = [.int(settings.efSearch), PostgresValue(settings.iterativeScan.rawValue)]
+        let efSearch = if case .global = part { settings.globalEfSearch } else { settings.efSearch }
+        var parameters: [PostgresValue?] = [.int(efSearch), PostgresValue(settings.iterativeScan.rawValue)]
         if let maxScanTuples = settings.maxScanTuples {
             parameters.append(.int(maxScanTuples))
             calls.append("set_config('hnsw.max_scan_tuples', $\(parameters.count), true)")
@@ -42,22 +44,44 @@ struct SearchSQL {
         return ("SELECT " + calls.joined(separator: ", "), parameters)
     }
 
-    /// The `limit` chunks in scope nearest to `embedding` by cosine distance, nearest first.
+    /// One part of a scope for the vector method: a world's own chunks, or the global ones.
     ///
-    /// A world's chunks and the global ones are searched apart and merged: one filter keeping a few percent
-    /// of the rows starves an HNSW scan (it walks far past the nearest neighbours to find rows that pass, and
-    /// its recall drops). Apart, the planner compares a small world's chunks exactly (world index, then a
-    /// top-N sort) and uses the HNSW index for a large one, and the global chunks have an HNSW index of their
-    /// own (`chunks_global_embedding`, partial: `WHERE world_id IS NULL`).
+    /// A world's chunks and the global ones are searched apart and merged (`KnowledgeBaseSearch`): one filter keeping
+    /// a few percent of the rows starves an HNSW scan (it walks far past the nearest neighbours to find rows that
+    /// pass, and its recall drops). Apart, the planner compares a small world's chunks exactly (world index, then a
+    /// top-N sort) and uses the HNSW index for a large one, and the global chunks have an HNSW index of their own
+    /// (`chunks_global_embedding`, partial: `WHERE world_id IS NULL`, built finer), searched with its own `ef_search`.
+    enum Part: Equatable {
+        case world(String)
+        case global
+    }
+
+    /// The parts `scope` is searched in.
+    static func parts(of scope: Scope) -> [Part] {
+        switch scope {
+        case .world(let worldID): [.world(worldID), .global]
+        case .globalOnly: [.global]
+        }
+    }
+
+    /// The `limit` chunks of `part` nearest to `embedding` by cosine distance, nearest first.
     ///
-    /// With `hnsw.iterative_scan = relaxed_order` an index may return rows slightly out of order, so each part
-    /// is materialised and the union sorted again by distance (`+ 0` keeps PostgreSQL 17+ from dropping that
-    /// sort as redundant; pgvector README, "Iterative index scans").
-    func nearest(embedding: [Float], scope: Scope, limit: Int) -> (sql: String, parameters: [PostgresValue?]) {
+    /// With `hnsw.iterative_scan = relaxed_order` an index may return rows slightly out of order, so they are
+    /// materialised and sorted again by distance (`+ 0` keeps PostgreSQL 17+ from dropping that sort as redundant;
+    /// pgvector README, "Iterative index scans").
+    func nearest(embedding: [Float], part: Part, limit: Int) -> (sql: String, parameters: [PostgresValue?]) {
         var parameters: [PostgresValue?] = [PostgresValue(KnowledgeBaseSQL.vectorLiteral(embedding)), .int(limit)]
-        func part(_ name: String, where filter: String) -> String {
+        let filter: String
+        switch part {
+        case .world(let worldID):
+            parameters.append(PostgresValue(worldID))
+            filter = "c.world_id = $3"
+        case .global:
+            filter = "c.world_id IS NULL"
+        }
+        return (
             """
-            \(name) AS MATERIALIZED (
+            WITH nearest AS MATERIALIZED (
                 SELECT c.document_id, c.ordinal, c.version, c.world_id, c.text, c.heading_path,
                        c.embedding <=> $1::vector AS distance
                 FROM \(schema).chunks c
@@ -65,26 +89,22 @@ struct SearchSQL {
                 ORDER BY distance
                 LIMIT $2
             )
-            """
-        }
-        var parts = [part("global_nearest", where: "c.world_id IS NULL")]
-        var union = "SELECT * FROM global_nearest"
-        if case .world(let worldID) = scope {
-            parameters.append(PostgresValue(worldID))
-            parts.insert(part("world_nearest", where: "c.world_id = $3"), at: 0)
-            union = "SELECT * FROM world_nearest UNION ALL " + union
-        }
-        return (
-            """
-            WITH \(parts.joined(separator: ",\n"))
             SELECT n.document_id, n.ordinal, n.version, n.world_id, n.text, to_json(n.heading_path)::text AS heading_path,
                    d.title, n.distance AS score
-            FROM (SELECT * FROM (\(union)) parts ORDER BY distance + 0, document_id, ordinal LIMIT $2) n
+            FROM nearest n
             JOIN \(schema).documents d ON d.document_id = n.document_id
-            ORDER BY n.distance, n.document_id, n.ordinal
+            ORDER BY n.distance + 0, n.document_id, n.ordinal
             """,
             parameters
         )
+    }
+
+    /// The `limit` nearest of several parts' candidates (each nearest first), nearest first; equal distances in
+    /// document id, then ordinal, order.
+    static func nearestOfParts(_ parts: [[SearchCandidate]], limit: Int) -> [SearchCandidate] {
+        Array(parts.joined().sorted {
+            ($0.score, $0.chunk.documentID, $0.chunk.ordinal) < ($1.score, $1.chunk.documentID, $1.chunk.ordinal)
+        }.prefix(limit))
     }
 
     /// The `limit` chunks in scope that best match the query's words, by `ts_rank_cd`, best first.

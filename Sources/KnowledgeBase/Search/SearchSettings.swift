@@ -17,8 +17,13 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     /// Candidates per method allowed.
     public static let candidatesRange = 1...1_000
 
-    /// HNSW candidate list size while searching (`hnsw.ef_search`): higher finds more true neighbours, slower.
+    /// HNSW candidate list size while searching a world's own chunks (`hnsw.ef_search`) when the planner uses the
+    /// index for them (a large world; a small one is compared exactly): higher finds more true neighbours, slower.
     public var efSearch: Int
+    /// `hnsw.ef_search` for the global chunks' own index (`chunks_global_embedding`), which every query reads and
+    /// which is built finer (`KnowledgeBaseSettings.globalHnswM`, `globalHnswEfConstruction`), so a shorter list finds
+    /// as much.
+    public var globalEfSearch: Int
     /// How many candidates each method (vector, full text) brings to the fusion; never fewer than the query's k.
     public var candidatesPerMethod: Int
     /// The RRF constant: a hit scores Σ 1 / (rrfK + rank).
@@ -31,10 +36,11 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     /// (unless the query has no rarer word): 0.05 = more than one chunk in twenty. 1 lets every word bring candidates.
     public var commonWordFrequency: Double
 
-    public init(efSearch: Int = 200, candidatesPerMethod: Int = 40, rrfK: Int = 60,
+    public init(efSearch: Int = 200, globalEfSearch: Int = 100, candidatesPerMethod: Int = 40, rrfK: Int = 60,
                 iterativeScan: IterativeScan = .relaxedOrder, maxScanTuples: Int? = nil,
                 commonWordFrequency: Double = 0.05) {
         self.efSearch = efSearch
+        self.globalEfSearch = globalEfSearch
         self.candidatesPerMethod = candidatesPerMethod
         self.rrfK = rrfK
         self.iterativeScan = iterativeScan
@@ -46,6 +52,9 @@ public struct SearchSettings: Sendable, Equatable, Codable {
     public func validate() throws(SearchError) {
         if !Self.efSearchRange.contains(efSearch) {
             throw .invalidSetting("efSearch is \(efSearch); pgvector allows \(Self.efSearchRange.lowerBound)...\(Self.efSearchRange.upperBound)")
+        }
+        if !Self.efSearchRange.contains(globalEfSearch) {
+            throw .invalidSetting("globalEfSearch is \(globalEfSearch); pgvector allows \(Self.efSearchRange.lowerBound)...\(Self.efSearchRange.upperBound)")
         }
         if !Self.candidatesRange.contains(candidatesPerMethod) {
             throw .invalidSetting("candidatesPerMethod is \(candidatesPerMethod); allowed \(Self.candidatesRange.lowerBound)...\(Self.candidatesRange.upperBound)")
