@@ -36,7 +36,9 @@ public struct APICommand: WorkerCommand {
     @Option(help: "Search answers kept in memory; 0 turns the cache off.") var cacheEntries = 10_000
     @Option(help: "Requests per second each client may make on average; 0 turns rate limiting off.") var rateLimit = 50.0
     @Option(help: "Requests each client may make at once before the average applies.") var rateBurst = 100.0
-    @Option(help: "HNSW candidate list size while searching (hnsw.ef_search).") var efSearch = SearchSettings().efSearch
+    @Option(help: "HNSW candidate list size while searching a world's own chunks (hnsw.ef_search).") var efSearch = SearchSettings().efSearch
+    @Option(help: "HNSW candidate list size while searching the global chunks' index (finer built: a shorter list finds as much).")
+    var globalEfSearch = SearchSettings().globalEfSearch
     @Option(help: "The knowledge-base schema.") var kbSchema = "kb"
     @Option(help: "The story schema.") var storySchema = "story"
     @Option(help: "The scaling schema.") var scalingSchema = "scaling"
@@ -59,8 +61,9 @@ public struct APICommand: WorkerCommand {
         guard cacheEntries >= 0 else { throw ValidationError("--cache-entries \(cacheEntries): use 0 or more") }
         guard rateLimit >= 0, rateLimit.isFinite else { throw ValidationError("--rate-limit \(rateLimit): use 0 (off) or more") }
         guard rateBurst >= 1, rateBurst.isFinite else { throw ValidationError("--rate-burst \(rateBurst): use 1 or more") }
-        guard SearchSettings.efSearchRange.contains(efSearch) else {
-            throw ValidationError("--ef-search \(efSearch): use \(SearchSettings.efSearchRange.lowerBound) to \(SearchSettings.efSearchRange.upperBound)")
+        for (flag, value) in [("--ef-search", efSearch), ("--global-ef-search", globalEfSearch)]
+        where !SearchSettings.efSearchRange.contains(value) {
+            throw ValidationError("\(flag) \(value): use \(SearchSettings.efSearchRange.lowerBound) to \(SearchSettings.efSearchRange.upperBound)")
         }
     }
 
@@ -74,6 +77,7 @@ public struct APICommand: WorkerCommand {
         settings.storySchema = storySchema
         settings.scalingSchema = scalingSchema
         settings.search.efSearch = efSearch
+        settings.search.globalEfSearch = globalEfSearch
         settings.cacheEntries = cacheEntries
         settings.rateLimit = rateLimit == 0 ? nil : (perSecond: rateLimit, burst: rateBurst)
         let embedding = self.embedding
@@ -88,7 +92,7 @@ public struct APICommand: WorkerCommand {
         logger.info("settings", metadata: [
             "database": "\(conninfo.isEmpty ? "libpq defaults (PG* variables)" : redacted(conninfo))",
             "http": "\(httpHost):\(port)", "pool-size": "\(poolSize)", "cache-entries": "\(cacheEntries)",
-            "rate-limit": "\(rateLimit == 0 ? "off" : "\(rateLimit)/s, burst \(rateBurst)")", "ef-search": "\(efSearch)",
+            "rate-limit": "\(rateLimit == 0 ? "off" : "\(rateLimit)/s, burst \(rateBurst)")", "ef-search": "\(efSearch), global \(globalEfSearch)",
             "schemas": "\(kbSchema), \(storySchema), \(scalingSchema)", "embedder": "\(embedderKind.rawValue)",
             "config": "\(report.configPath ?? "none")", "sources": "\(report.sources.isEmpty ? "defaults" : report.sources)",
         ])

@@ -27,6 +27,8 @@ struct SearchCommand: AsyncParsableCommand {
     @Option(help: "Lines of chunk text per hit; 0 prints it whole.") var lines = 4
     @Option(help: "HNSW candidate list while searching (hnsw.ef_search, \(SearchSettings.efSearchRange.lowerBound)-\(SearchSettings.efSearchRange.upperBound)): higher finds more true neighbours, slower.")
     var efSearch = SearchSettings().efSearch
+    @Option(help: "hnsw.ef_search for the global chunks' own index, built finer than the whole table's.")
+    var globalEfSearch = SearchSettings().globalEfSearch
     @Option(help: "Candidates each method (vector, full text) brings to the fusion.")
     var candidates = SearchSettings().candidatesPerMethod
     @Option(help: "hnsw.iterative_scan: what the HNSW scan does when the world filter leaves too few rows (off, relaxed_order, strict_order).")
@@ -64,7 +66,8 @@ struct SearchCommand: AsyncParsableCommand {
         guard let scan = SearchSettings.IterativeScan(rawValue: iterativeScan) else {
             throw CLIError("--iterative-scan \(iterativeScan): choose off, relaxed_order or strict_order")
         }
-        let settings = SearchSettings(efSearch: efSearch, candidatesPerMethod: candidates, iterativeScan: scan)
+        let settings = SearchSettings(efSearch: efSearch, globalEfSearch: globalEfSearch, candidatesPerMethod: candidates,
+                                      iterativeScan: scan)
         do { try settings.validate() } catch { throw CLIError("\(error)") }
         let search = KnowledgeBaseSearch(schema: schema, embedder: embedder, settings: settings)
         do {

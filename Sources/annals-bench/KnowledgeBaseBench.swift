@@ -36,7 +36,7 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
     @Option(help: "World-filtered queries measured per setting.") var queries = 250
     @Option(help: "Queries run with every setting before timing.") var warmup = 50
     @Option(parsing: .singleValue, help: ArgumentHelp(
-        "Search settings to measure, from the defaults: ef=<ef_search>,scan=<off|relaxed_order|strict_order>,"
+        "Search settings to measure, from the defaults: ef=<ef_search>,global-ef=<the global index's>,scan=<off|relaxed_order|strict_order>,"
             + "candidates=<n>,max-scan=<tuples> (repeatable; default: a sweep of ef_search, scan modes and candidates).",
         valueName: "settings"))
     var settings: [String] = []
@@ -47,8 +47,8 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
     @Flag(help: "Skip the COPY limit.") var skipCopyLimit = false
 
     static let defaultSweep = [
-        "ef=40", "ef=100", "ef=200", "ef=400", "ef=200,scan=off", "ef=200,scan=strict_order",
-        "ef=200,candidates=20", "ef=200,candidates=80", "ef=200,common=0.02", "ef=200,common=0.2", "ef=200,common=1",
+        "global-ef=40", "global-ef=60", "global-ef=100", "global-ef=200", "ef=100", "ef=400", "scan=off", "scan=strict_order",
+        "candidates=20", "candidates=80", "common=0.02", "common=0.2", "common=1",
     ]
 
     func validate() throws {
@@ -112,7 +112,7 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
         print("benchmark wall time: \(format(now() - started, 1)) s")
     }
 
-    /// `ef=100,scan=relaxed_order,candidates=40,max-scan=20000` over the defaults.
+    /// `ef=100,global-ef=60,scan=relaxed_order,candidates=40,max-scan=20000` over the defaults.
     static func parseSettings(_ text: String) throws -> SearchSettings {
         var settings = SearchSettings()
         for pair in text.split(separator: ",") {
@@ -120,6 +120,7 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
             guard parts.count == 2 else { throw ValidationError("--settings \(text): expected key=value pairs") }
             switch parts[0] {
             case "ef": settings.efSearch = try int(parts[1], in: text)
+            case "global-ef": settings.globalEfSearch = try int(parts[1], in: text)
             case "candidates": settings.candidatesPerMethod = try int(parts[1], in: text)
             case "max-scan": settings.maxScanTuples = try int(parts[1], in: text)
             case "rrf-k": settings.rrfK = try int(parts[1], in: text)
@@ -131,7 +132,7 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
                     throw ValidationError("--settings \(text): scan is off, relaxed_order or strict_order")
                 }
                 settings.iterativeScan = scan
-            default: throw ValidationError("--settings \(text): unknown key \(parts[0]) (ef, scan, candidates, max-scan, rrf-k, common)")
+            default: throw ValidationError("--settings \(text): unknown key \(parts[0]) (ef, global-ef, scan, candidates, max-scan, rrf-k, common)")
             }
         }
         do {
@@ -149,7 +150,7 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
 
     /// "ef=100 relaxed_order cand=40" for the report.
     static func label(_ settings: SearchSettings) -> String {
-        var label = "ef=\(settings.efSearch) \(settings.iterativeScan.rawValue) cand=\(settings.candidatesPerMethod)"
+        var label = "ef=\(settings.efSearch)/\(settings.globalEfSearch) \(settings.iterativeScan.rawValue) cand=\(settings.candidatesPerMethod)"
         if let maxScan = settings.maxScanTuples { label += " max-scan=\(maxScan)" }
         if settings.commonWordFrequency != SearchSettings().commonWordFrequency { label += " common=\(settings.commonWordFrequency)" }
         return label
