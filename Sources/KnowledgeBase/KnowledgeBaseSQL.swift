@@ -7,11 +7,6 @@ struct KnowledgeBaseSQL {
     /// Quoted schema name.
     let schema: String
 
-    /// The chunks keep their vectors, text and full-text vectors in the row (`toast_tuple_target` 8160, the vector
-    /// `STORAGE PLAIN`): pgvector stores vectors `EXTERNAL` by default, and a 384-dimension vector beside a chunk's text
-    /// passes the 2 kB TOAST threshold, so every distance computed for an exact scan of a world's chunks fetched the
-    /// vector from the TOAST table (three buffers a row; at 100,000 chunks a world's scan went from 2.9 to 1 ms).
-    /// Tables made before keep their storage until a replay rebuilds them.
     static func migrations(schema s: String, settings: KnowledgeBaseSettings) -> [String] {
         [
             "CREATE EXTENSION IF NOT EXISTS vector",
@@ -42,10 +37,10 @@ struct KnowledgeBaseSQL {
                 text text NOT NULL,
                 heading_path text[] NOT NULL,
                 token_count integer NOT NULL,
-                embedding vector(\(settings.dimension)) STORAGE PLAIN NOT NULL,
+                embedding vector(\(settings.dimension)) NOT NULL,
                 tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED,
                 PRIMARY KEY (document_id, ordinal)
-            ) WITH (toast_tuple_target = 8160)
+            )
             """,
         ]
     }
