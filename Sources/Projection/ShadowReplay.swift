@@ -58,9 +58,9 @@ public enum ShadowReplay {
         return Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
     }
 
-    /// Swaps the finished shadow in, in one transaction: builds its deferred indexes if `buildIndexes` did not, waits for the live workers' transactions in flight (by
-    /// locking the live tables), drops the live schema, renames the shadow to it, replaces the live checkpoints and
-    /// dead letters with the shadow's, records the code's version and forgets the replay. Live workers are fenced
+    /// Swaps the finished shadow in, in one transaction: builds its deferred indexes if `buildIndexes` did not, waits
+    /// for the live workers' transactions in flight (by locking the live tables), drops the live schema, renames the
+    /// shadow to it, replaces the live checkpoints and dead letters with the shadow's, records the code's version and forgets the replay. Live workers are fenced
     /// by the new checkpoints and re-apply from them whatever they had applied past the stop offsets.
     /// A deadlock with a live worker's transaction (it waited on one table while holding another) is retried.
     public static func swap(_ record: ShadowReplayRecord, projection: any Projection, connection: PostgresConnection) throws {

@@ -114,8 +114,7 @@ struct StoryBench: AsyncParsableCommand {
         var coordinates: [EventCoordinates]
     }
 
-    /// The librdkafka mock broker keeps at most 5 MiB of messages per partition (`max_size`, hard-coded, no API)
-    /// and deletes the oldest beyond that: more partitions are the only way to hold a large backlog.
+    /// The partitions `count` events need in the mock broker (`MockBroker`), at least `requested`.
     static func partitionsFitting(_ count: Int, generator: StoryEventGenerator, requested: Int, worlds: Int) throws -> Int {
         let sample = min(count, 2_000)
         var bytes = 0
@@ -126,8 +125,7 @@ struct StoryBench: AsyncParsableCommand {
             bytes += value.count + event.worldID.utf8.count + 80
         }
         let perRecord = Double(bytes) / Double(sample)
-        let budget = 4.0 * 1024 * 1024  // of the mock's 5 MiB, leaving room for batch headers
-        let needed = Int((Double(count) * perRecord / budget).rounded(.up))
+        let needed = MockBroker.partitions(holding: Double(count) * perRecord)
         guard needed > requested else { return requested }
         guard needed <= worlds else {
             throw ValidationError("""
@@ -176,16 +174,7 @@ struct StoryBench: AsyncParsableCommand {
         let seconds = now() - started
 
         // Honesty: the whole backlog must still be in the broker (nothing deleted by the mock's size limit).
-        let admin = try KafkaAdmin(config: kafka, logger: Logger(label: "annals.bench.admin"))
-        var held: Int64 = 0
-        for partition in 0..<partitions {
-            let marks = try admin.watermarks(TopicPartition(topic: topic, partition: Int32(partition)))
-            guard marks.low == 0 else {
-                throw ValidationError("partition \(partition) lost its first \(marks.low) messages to the mock broker's size limit")
-            }
-            held += marks.high
-        }
-        guard held == Int64(count) else { throw ValidationError("the broker holds \(held) messages, expected \(count)") }
+        try MockBroker.requireWholeBacklog(topic: topic, partitions: partitions, expected: count, kafka: kafka)
         log("produced \(count) events (\(format(Double(bytes) / Double(count), 0)) bytes each on average) in \(format(seconds, 2)) s")
         return Produced(seconds: seconds, coordinates: coordinates)
     }

@@ -125,7 +125,7 @@ struct KnowledgeBaseReplayBench: AsyncParsableCommand {
         var partitions: Int
     }
 
-    /// Documents until `chunks` chunks, and the partitions the mock broker needs to hold them all (5 MiB each).
+    /// Documents until `chunks` chunks, and the partitions the mock broker needs to hold them all (`MockBroker`).
     static func corpus(_ generator: LoreGenerator, chunks target: Int, projection: KnowledgeBaseProjection) throws -> Corpus {
         var (documents, chunks, bytes) = (0, 0, 0)
         while chunks < target {
@@ -135,8 +135,7 @@ struct KnowledgeBaseReplayBench: AsyncParsableCommand {
             bytes += value.count + event.documentID.utf8.count + 80
             documents += 1
         }
-        let partitions = max(1, Int((Double(bytes) / (4.0 * 1024 * 1024)).rounded(.up)))
-        return Corpus(documents: documents, chunks: chunks, partitions: partitions)
+        return Corpus(documents: documents, chunks: chunks, partitions: MockBroker.partitions(holding: Double(bytes)))
     }
 
     static func produce(_ corpus: Corpus, generator: LoreGenerator, kafka: KafkaConfig) async throws {
@@ -161,13 +160,7 @@ struct KnowledgeBaseReplayBench: AsyncParsableCommand {
             progress.update(done: index, total: corpus.documents, started: started, force: index == corpus.documents)
         }
         progress.finish()
-        let admin = try KafkaAdmin(config: kafka, logger: Logger(label: "annals.bench.admin"))
-        for partition in 0..<corpus.partitions {
-            let marks = try admin.watermarks(TopicPartition(topic: topic, partition: Int32(partition)))
-            guard marks.low == 0 else {
-                throw ValidationError("partition \(partition) lost its first \(marks.low) messages to the mock broker's size limit")
-            }
-        }
+        try MockBroker.requireWholeBacklog(topic: topic, partitions: corpus.partitions, expected: corpus.documents, kafka: kafka)
     }
 
     /// A run's progress over time, in documents.

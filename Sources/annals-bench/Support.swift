@@ -1,6 +1,7 @@
 import Dispatch
 import ArgumentParser
 import Foundation
+import Kafka
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -126,4 +127,30 @@ func benchStart(databaseURL: String?) throws -> String {
         throw ValidationError("no database: pass --database-url or set DATABASE_URL")
     }
     return url
+}
+
+/// The librdkafka mock broker keeps at most 5 MiB of messages per partition (`max_size`, hard-coded, no API) and
+/// silently deletes the oldest beyond that: more partitions are the only way to hold a large backlog.
+enum MockBroker {
+    /// Bytes of records each partition is given: 4 of the mock's 5 MiB, leaving room for batch headers.
+    static let partitionBudget = 4.0 * 1024 * 1024
+
+    /// Partitions that hold `bytes` of records (value, key, headers and framing).
+    static func partitions(holding bytes: Double) -> Int {
+        max(1, Int((bytes / partitionBudget).rounded(.up)))
+    }
+
+    /// Honesty: every message produced to `topic`'s `partitions` is still there, `expected` in all.
+    static func requireWholeBacklog(topic: String, partitions: Int, expected: Int, kafka: KafkaConfig) throws {
+        let admin = try KafkaAdmin(config: kafka, logger: Logger(label: "annals.bench.admin"))
+        var held: Int64 = 0
+        for partition in 0..<partitions {
+            let marks = try admin.watermarks(TopicPartition(topic: topic, partition: Int32(partition)))
+            guard marks.low == 0 else {
+                throw ValidationError("partition \(partition) lost its first \(marks.low) messages to the mock broker's size limit")
+            }
+            held += marks.high
+        }
+        guard held == Int64(expected) else { throw ValidationError("the broker holds \(held) messages, expected \(expected)") }
+    }
 }

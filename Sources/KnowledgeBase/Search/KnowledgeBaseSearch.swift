@@ -53,7 +53,7 @@ public struct KnowledgeBaseSearch: Sendable {
         let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
             try connection.transaction { try $0.pipeline(statements.map(\.statement), prepared: true) }
         }
-        let candidates = try Self.candidates(zip(statements.map(\.role), results), limit: max(settings.candidatesPerMethod, query.limit))
+        let candidates = try Self.candidates(zip(statements.map(\.role), results), limit: candidateLimit(query))
         return Self.fuse(vector: candidates.vector, text: candidates.text, limit: query.limit, rrfK: settings.rrfK)
     }
 
@@ -119,7 +119,7 @@ public struct KnowledgeBaseSearch: Sendable {
         try query.validate()
         try settings.validate()
         let scope = SearchSQL.Scope(worldID: query.worldID)
-        let candidates = max(settings.candidatesPerMethod, query.limit)
+        let candidates = candidateLimit(query)
         var statements: [(role: Role, statement: Statement)] = []
         if embedding.contains(where: { $0 != 0 }) {
             statements = vectorStatements(embedding: embedding, scope: scope, limit: candidates, exact: false)
@@ -129,15 +129,22 @@ public struct KnowledgeBaseSearch: Sendable {
         return statements
     }
 
+    /// How many candidates each method brings for `query`: never fewer than its k.
+    private func candidateLimit(_ query: SearchQuery) -> Int {
+        max(settings.candidatesPerMethod, query.limit)
+    }
+
     /// The vector method's statements: each part of `scope` after the scan settings of the index it is read with.
+    /// The query vector is written out once for all parts.
     private func vectorStatements(embedding: [Float], scope: SearchSQL.Scope, limit: Int, exact: Bool)
         -> [(role: Role, statement: Statement)]
     {
         let sql = SearchSQL(schema: schema)
+        let vector = KnowledgeBaseSQL.vectorLiteral(embedding)
         return SearchSQL.parts(of: scope).flatMap { part -> [(role: Role, statement: Statement)] in
             let role: Role = part == .global ? .globalVector : .worldVector
             return [(.settings, SearchSQL.scanSettings(settings, part: part, exact: exact)),
-                    (role, sql.nearest(embedding: embedding, part: part, limit: limit))]
+                    (role, sql.nearest(vector: vector, part: part, limit: limit))]
         }
     }
 

@@ -64,13 +64,14 @@ struct SearchSQL {
         }
     }
 
-    /// The `limit` chunks of `part` nearest to `embedding` by cosine distance, nearest first.
+    /// The `limit` chunks of `part` nearest to `vector` (pgvector's text form, `KnowledgeBaseSQL.vectorLiteral`) by
+    /// cosine distance, nearest first.
     ///
     /// With `hnsw.iterative_scan = relaxed_order` an index may return rows slightly out of order, so they are
     /// materialised and sorted again by distance (`+ 0` keeps PostgreSQL 17+ from dropping that sort as redundant;
     /// pgvector README, "Iterative index scans").
-    func nearest(embedding: [Float], part: Part, limit: Int) -> (sql: String, parameters: [PostgresValue?]) {
-        var parameters: [PostgresValue?] = [PostgresValue(KnowledgeBaseSQL.vectorLiteral(embedding)), .int(limit)]
+    func nearest(vector: String, part: Part, limit: Int) -> (sql: String, parameters: [PostgresValue?]) {
+        var parameters: [PostgresValue?] = [PostgresValue(vector), .int(limit)]
         let filter: String
         switch part {
         case .world(let worldID):
@@ -99,12 +100,9 @@ struct SearchSQL {
         )
     }
 
-    /// The `limit` nearest of several parts' candidates (each nearest first), nearest first; equal distances in
-    /// document id, then ordinal, order.
+    /// The `limit` nearest of several parts' candidates, nearest first; equal distances in chunk order.
     static func nearestOfParts(_ parts: [[SearchCandidate]], limit: Int) -> [SearchCandidate] {
-        Array(parts.joined().sorted {
-            ($0.score, $0.chunk.documentID, $0.chunk.ordinal) < ($1.score, $1.chunk.documentID, $1.chunk.ordinal)
-        }.prefix(limit))
+        Array(parts.joined().sorted { ($0.score, $0.chunk) < ($1.score, $1.chunk) }.prefix(limit))
     }
 
     /// The `limit` chunks in scope that best match the query's words, by `ts_rank_cd`, best first.
