@@ -120,14 +120,14 @@ import TestSupport
     @Test func aTokenIsReusedUntilAMinuteBeforeItExpiresThenRenewed() async throws {
         let instance = SimulatedInstance(instanceID: "i-0tokens")
         try await SimulationServer.run([instance]) { (bases: [String]) async throws in
-            let lasting = InstanceMetadata(baseURL: bases[0], client: .shared, timeout: .seconds(5), tokenLifetime: .seconds(3_600))
+            let lasting = InstanceMetadata(baseURL: bases[0], client: .shared, timeout: .seconds(60), tokenLifetime: .seconds(3_600))
             #expect(try await lasting.instanceID() == "i-0tokens")
             #expect(try await lasting.spotInterruptionNotice() == false)
             #expect(try await lasting.spotInterruptionNotice() == false)
             #expect(await instance.tokensIssued == 1, "one token for three calls")
 
             // A token of 60 s has no more than a minute left from the start: each call takes a new one first.
-            let brief = InstanceMetadata(baseURL: bases[0], client: .shared, timeout: .seconds(5), tokenLifetime: .seconds(60))
+            let brief = InstanceMetadata(baseURL: bases[0], client: .shared, timeout: .seconds(60), tokenLifetime: .seconds(60))
             await instance.set(spotNotice: true)
             #expect(try await brief.spotInterruptionNotice() == true)
             #expect(try await brief.spotInterruptionNotice() == true)
