@@ -60,6 +60,10 @@ struct KnowledgeBaseSQL {
             """,
             "CREATE INDEX IF NOT EXISTS chunks_tsv ON \(s).chunks USING gin (tsv)",
             "CREATE INDEX IF NOT EXISTS chunks_world ON \(s).chunks (world_id)",
+            // A world's vectors in an index of their own: its exact nearest-neighbour scan reads them from these
+            // pages (an index-only scan) rather than each one out of line from TOAST (3.1 → 0.8 ms for 1,000
+            // chunks). Full text keeps the narrow `chunks_world` to intersect its matches with a scope.
+            "CREATE INDEX IF NOT EXISTS chunks_world_vectors ON \(s).chunks (world_id) INCLUDE (document_id, ordinal, embedding)",
         ]
     }
 

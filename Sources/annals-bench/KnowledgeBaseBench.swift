@@ -37,7 +37,7 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
     @Option(help: "Queries run with every setting before timing.") var warmup = 50
     @Option(parsing: .singleValue, help: ArgumentHelp(
         "Search settings to measure, from the defaults: ef=<ef_search>,global-ef=<the global index's>,scan=<off|relaxed_order|strict_order>,"
-            + "candidates=<n>,max-scan=<tuples> (repeatable; default: a sweep of ef_search, scan modes and candidates).",
+            + "candidates=<n>,max-scan=<tuples>,rrf-k=<k>,common=<share>,common-limit=<chunks> (repeatable; default: a sweep of ef_search, scan modes and candidates).",
         valueName: "settings"))
     var settings: [String] = []
     @Option(help: "Schema to ingest into; dropped first, and at the end unless --keep.") var schema = "kb_bench"
@@ -48,7 +48,7 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
 
     static let defaultSweep = [
         "global-ef=40", "global-ef=60", "global-ef=100", "global-ef=200", "ef=100", "ef=400", "scan=off", "scan=strict_order",
-        "candidates=20", "candidates=80", "common=0.02", "common=0.2", "common=1",
+        "candidates=20", "candidates=80", "common=0.02", "common=0.2", "common=1", "common-limit=100000000",
     ]
 
     func validate() throws {
@@ -124,6 +124,7 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
             case "candidates": settings.candidatesPerMethod = try int(parts[1], in: text)
             case "max-scan": settings.maxScanTuples = try int(parts[1], in: text)
             case "rrf-k": settings.rrfK = try int(parts[1], in: text)
+            case "common-limit": settings.commonWordMatchLimit = try int(parts[1], in: text)
             case "common":
                 guard let value = Double(parts[1]) else { throw ValidationError("--settings \(text): \(parts[1]) is not a number") }
                 settings.commonWordFrequency = value
@@ -132,7 +133,7 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
                     throw ValidationError("--settings \(text): scan is off, relaxed_order or strict_order")
                 }
                 settings.iterativeScan = scan
-            default: throw ValidationError("--settings \(text): unknown key \(parts[0]) (ef, global-ef, scan, candidates, max-scan, rrf-k, common)")
+            default: throw ValidationError("--settings \(text): unknown key \(parts[0]) (ef, global-ef, scan, candidates, max-scan, rrf-k, common, common-limit)")
             }
         }
         do {
@@ -153,6 +154,7 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
         var label = "ef=\(settings.efSearch)/\(settings.globalEfSearch) \(settings.iterativeScan.rawValue) cand=\(settings.candidatesPerMethod)"
         if let maxScan = settings.maxScanTuples { label += " max-scan=\(maxScan)" }
         if settings.commonWordFrequency != SearchSettings().commonWordFrequency { label += " common=\(settings.commonWordFrequency)" }
+        if settings.commonWordMatchLimit != SearchSettings().commonWordMatchLimit { label += " common-limit=\(settings.commonWordMatchLimit)" }
         return label
     }
 

@@ -180,6 +180,17 @@ import Testing
         let rareAlone = try search.matchingChunks("quillothrax", worldID: "emberfall", limit: 10, connection: db)
         #expect(rare[0].score > rareAlone[0].score, "the common word still counts in the rank")
         #expect(try matches("ember keepers").count == 12, "only common words: all of them must match")
+
+        // 13 chunks × 13/13 (ember) × 12/13 (keepers): 12 chunks expected; a limit of 11 leaves the query to vectors, 13 to full text.
+        let limited = KnowledgeBaseSearch(embedder: try HashingEmbedder(dimension: 64),
+                                          settings: .init(commonWordFrequency: 0.5, commonWordMatchLimit: 11))
+        #expect(try limited.matchingChunks("ember keepers", worldID: "emberfall", limit: 100, connection: db).isEmpty,
+                "only common words, expected in more chunks than the limit: no full-text candidates")
+        #expect(try limited.matchingChunks("ember quillothrax", worldID: "emberfall", limit: 100, connection: db)
+            .map(\.chunk.documentID) == ["rare"], "a rarer word still brings its candidates")
+        let underLimit = KnowledgeBaseSearch(embedder: try HashingEmbedder(dimension: 64),
+                                             settings: .init(commonWordFrequency: 0.5, commonWordMatchLimit: 13))
+        #expect(try underLimit.matchingChunks("ember keepers", worldID: "emberfall", limit: 100, connection: db).count == 12)
     }
 
     @Test func punctuationAndOperatorsInAQueryAreSearchedAsText() async throws {

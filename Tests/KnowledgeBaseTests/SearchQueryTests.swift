@@ -36,7 +36,7 @@ import Testing
 
     @Test(arguments: [
         SearchSettings(efSearch: 0), SearchSettings(efSearch: 1_001), SearchSettings(candidatesPerMethod: 0),
-        SearchSettings(rrfK: -1), SearchSettings(maxScanTuples: 0),
+        SearchSettings(rrfK: -1), SearchSettings(maxScanTuples: 0), SearchSettings(commonWordMatchLimit: -1),
     ])
     func settingsOutOfRangeAreRejected(settings: SearchSettings) {
         #expect(throws: SearchError.self) { try settings.validate() }
@@ -44,9 +44,8 @@ import Testing
 
     // MARK: Fusing candidates into hits
 
-    static func candidate(_ document: String, _ ordinal: Int, score: Double) -> SearchCandidate {
-        SearchCandidate(chunk: ChunkID(documentID: document, ordinal: ordinal), version: 1, title: "T \(document)",
-                        worldID: nil, headingPath: ["H"], text: "text \(document) \(ordinal)", score: score)
+    static func candidate(_ document: String, _ ordinal: Int, score: Double) -> ScoredChunk {
+        ScoredChunk(chunk: ChunkID(documentID: document, ordinal: ordinal), score: score)
     }
 
     @Test func hitsCarryBothRanksAndScoresAndStopAtK() {
@@ -64,7 +63,7 @@ import Testing
 
     @Test func oneMethodAloneKeepsItsOrder() {
         let text = [Self.candidate("z", 0, score: 0.9), Self.candidate("a", 0, score: 0.5)]
-        #expect(KnowledgeBaseSearch.fuse(vector: [], text: text, limit: 10, rrfK: 60).map(\.documentID) == ["z", "a"])
+        #expect(KnowledgeBaseSearch.fuse(vector: [], text: text, limit: 10, rrfK: 60).map(\.chunk.documentID) == ["z", "a"])
         #expect(KnowledgeBaseSearch.fuse(vector: [], text: [], limit: 10, rrfK: 60).isEmpty)
     }
 }

@@ -47,14 +47,22 @@ public struct KnowledgeBaseSearch: Sendable {
     /// `search(_:connection:)` with the query already embedded; blocking.
     ///
     /// An all-zero embedding (a query of stop words only) has no direction: the vector method is skipped and
-    /// full text alone decides.
+    /// full text alone decides. Each method's query returns chunk ids and scores only; the text, headings and title
+    /// are fetched for the fused hits alone, in the same snapshot (a repeatable-read transaction): fetching them
+    /// for every candidate cost as much as finding them.
     public func search(_ query: SearchQuery, embedding: [Float], connection: PostgresConnection) throws -> [SearchHit] {
         let statements = try candidateStatements(query, embedding: embedding)
-        let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
-            try connection.transaction { try $0.pipeline(statements.map(\.statement), prepared: true) }
+        let sql = SearchSQL(schema: schema)
+        return try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
+            try connection.transaction { tx in
+                let results = try tx.pipeline([Self.snapshot] + statements.map(\.statement), prepared: true).dropFirst()
+                let candidates = try Self.candidates(zip(statements.map(\.role), results), limit: candidateLimit(query))
+                let fused = Self.fuse(vector: candidates.vector, text: candidates.text, limit: query.limit, rrfK: settings.rrfK)
+                let details = try SearchSQL.chunkDetails(
+                    tx.pipeline([sql.details(of: fused.map(\.chunk))], prepared: true)[0])
+                return fused.compactMap { hit in details[hit.chunk].map { SearchHit(hit, $0) } }
+            }
         }
-        let candidates = try Self.candidates(zip(statements.map(\.role), results), limit: candidateLimit(query))
-        return Self.fuse(vector: candidates.vector, text: candidates.text, limit: query.limit, rrfK: settings.rrfK)
     }
 
     /// The vector method alone: the `limit` chunks in scope nearest to `embedding`, nearest first; blocking.
@@ -63,10 +71,12 @@ public struct KnowledgeBaseSearch: Sendable {
                               connection: PostgresConnection) throws -> [SearchCandidate] {
         try settings.validate()
         let statements = vectorStatements(embedding: embedding, scope: .init(worldID: worldID), limit: limit, exact: scan == .exact)
-        let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
-            try connection.transaction { try $0.pipeline(statements.map(\.statement)) }
+        return try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
+            try connection.transaction { tx in
+                let results = try tx.pipeline([Self.snapshot] + statements.map(\.statement)).dropFirst()
+                return try withDetails(Self.candidates(zip(statements.map(\.role), results), limit: limit).vector, tx)
+            }
         }
-        return try Self.candidates(zip(statements.map(\.role), results), limit: limit).vector
     }
 
     /// The full-text method alone: the `limit` chunks in scope matching any of the text's words, best first;
@@ -74,13 +84,24 @@ public struct KnowledgeBaseSearch: Sendable {
     public func matchingChunks(_ text: String, worldID: String?, limit: Int,
                                connection: PostgresConnection) throws -> [SearchCandidate] {
         try settings.validate()
-        let sql = SearchSQL(schema: schema)
-        let (statement, parameters) = sql.matching(text: text, scope: .init(worldID: worldID), limit: limit,
-                                                   commonWordFrequency: settings.commonWordFrequency)
-        let result = try explainingFailures(embeddingDimension: embedder.dimension, connection: connection) {
-            try connection.execute(statement, parameters)
+        let (statement, parameters) = SearchSQL(schema: schema).matching(
+            text: text, scope: .init(worldID: worldID), limit: limit, settings: settings)
+        return try explainingFailures(embeddingDimension: embedder.dimension, connection: connection) {
+            try connection.transaction { tx in
+                let results = try tx.pipeline([Self.snapshot, (statement, parameters)])
+                return try withDetails(SearchSQL.scoredChunks(results[1]), tx)
+            }
         }
-        return try SearchSQL.candidates(result)
+    }
+
+    /// One snapshot for a search's statements, so that the details fetched last belong to the chunks found first.
+    private static let snapshot: (sql: String, parameters: [PostgresValue?]) =
+        ("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", [])
+
+    /// `chunks` with their details, in order; chunks gone since are left out.
+    private func withDetails(_ chunks: [ScoredChunk], _ tx: PostgresConnection) throws -> [SearchCandidate] {
+        let details = try SearchSQL.chunkDetails(tx.pipeline([SearchSQL(schema: schema).details(of: chunks.map(\.chunk))])[0])
+        return chunks.compactMap { scored in details[scored.chunk].map { SearchCandidate(scored, $0) } }
     }
 
     /// PostgreSQL's plans for the statements `search` runs, under this search's settings, by method. With
@@ -125,7 +146,7 @@ public struct KnowledgeBaseSearch: Sendable {
             statements = vectorStatements(embedding: embedding, scope: scope, limit: candidates, exact: false)
         }
         statements.append((.fullText, SearchSQL(schema: schema).matching(
-            text: query.text, scope: scope, limit: candidates, commonWordFrequency: settings.commonWordFrequency)))
+            text: query.text, scope: scope, limit: candidates, settings: settings)))
         return statements
     }
 
@@ -150,15 +171,15 @@ public struct KnowledgeBaseSearch: Sendable {
 
     /// The candidates of a search's results: the vector parts' merged into the `limit` nearest, and full text's.
     private static func candidates(_ results: some Sequence<(Role, PostgresResult)>, limit: Int) throws
-        -> (vector: [SearchCandidate], text: [SearchCandidate])
+        -> (vector: [ScoredChunk], text: [ScoredChunk])
     {
-        var parts: [[SearchCandidate]] = []
-        var text: [SearchCandidate] = []
+        var parts: [[ScoredChunk]] = []
+        var text: [ScoredChunk] = []
         for (role, result) in results {
             switch role {
             case .settings: continue
-            case .worldVector, .globalVector: parts.append(try SearchSQL.candidates(result))
-            case .fullText: text = try SearchSQL.candidates(result)
+            case .worldVector, .globalVector: parts.append(try SearchSQL.scoredChunks(result))
+            case .fullText: text = try SearchSQL.scoredChunks(result)
             }
         }
         return (SearchSQL.nearestOfParts(parts, limit: limit), text)
@@ -179,28 +200,18 @@ public struct KnowledgeBaseSearch: Sendable {
         }
     }
 
-    /// Fuses the two candidate lists by reciprocal rank into the best `limit` hits; pure.
+    /// Fuses the two candidate lists by reciprocal rank into the best `limit`; pure.
     /// Equal scores are ordered by document id, then ordinal.
-    public static func fuse(vector: [SearchCandidate], text: [SearchCandidate], limit: Int, rrfK: Int) -> [SearchHit] {
-        var found: [ChunkID: SearchCandidate] = [:]
+    public static func fuse(vector: [ScoredChunk], text: [ScoredChunk], limit: Int, rrfK: Int) -> [FusedChunk] {
         var distances: [ChunkID: Double] = [:]
         var textScores: [ChunkID: Double] = [:]
-        for candidate in vector where distances[candidate.chunk] == nil {
-            distances[candidate.chunk] = candidate.score
-            found[candidate.chunk] = candidate
-        }
-        for candidate in text where textScores[candidate.chunk] == nil {
-            textScores[candidate.chunk] = candidate.score
-            found[candidate.chunk] = found[candidate.chunk] ?? candidate
-        }
+        for candidate in vector where distances[candidate.chunk] == nil { distances[candidate.chunk] = candidate.score }
+        for candidate in text where textScores[candidate.chunk] == nil { textScores[candidate.chunk] = candidate.score }
         let fused = ReciprocalRankFusion.fuse([vector.map(\.chunk), text.map(\.chunk)], rrfK: rrfK)
-        return fused.prefix(limit).compactMap { entry in
-            guard let chunk = found[entry.item] else { return nil }
-            return SearchHit(
-                documentID: chunk.chunk.documentID, version: chunk.version, ordinal: chunk.chunk.ordinal,
-                title: chunk.title, worldID: chunk.worldID, headingPath: chunk.headingPath, text: chunk.text,
-                score: entry.score, vectorRank: entry.ranks[0], cosineSimilarity: distances[entry.item].map { 1 - $0 },
-                textRank: entry.ranks[1], textScore: textScores[entry.item])
+        return fused.prefix(limit).map { entry in
+            FusedChunk(chunk: entry.item, score: entry.score, vectorRank: entry.ranks[0],
+                       cosineSimilarity: distances[entry.item].map { 1 - $0 }, textRank: entry.ranks[1],
+                       textScore: textScores[entry.item])
         }
     }
 

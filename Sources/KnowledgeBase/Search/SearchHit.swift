@@ -44,3 +44,33 @@ public struct SearchHit: Codable, Sendable, Equatable {
     /// The chunk this hit is.
     public var chunk: ChunkID { ChunkID(documentID: documentID, ordinal: ordinal) }
 }
+
+/// A chunk as fusion ranks it, before its details are fetched: a `SearchHit` without text.
+public struct FusedChunk: Sendable, Equatable {
+    public var chunk: ChunkID
+    /// Reciprocal-rank-fusion score.
+    public var score: Double
+    public var vectorRank: Int?
+    public var cosineSimilarity: Double?
+    public var textRank: Int?
+    public var textScore: Double?
+
+    public init(chunk: ChunkID, score: Double, vectorRank: Int?, cosineSimilarity: Double?, textRank: Int?, textScore: Double?) {
+        self.chunk = chunk
+        self.score = score
+        self.vectorRank = vectorRank
+        self.cosineSimilarity = cosineSimilarity
+        self.textRank = textRank
+        self.textScore = textScore
+    }
+}
+
+extension SearchHit {
+    /// The hit of `fused`, shown with `details`.
+    public init(_ fused: FusedChunk, _ details: ChunkDetails) {
+        self.init(documentID: fused.chunk.documentID, version: details.version, ordinal: fused.chunk.ordinal,
+                  title: details.title, worldID: details.worldID, headingPath: details.headingPath, text: details.text,
+                  score: fused.score, vectorRank: fused.vectorRank, cosineSimilarity: fused.cosineSimilarity,
+                  textRank: fused.textRank, textScore: fused.textScore)
+    }
+}

@@ -65,11 +65,12 @@ struct SearchSQL {
     }
 
     /// The `limit` chunks of `part` nearest to `vector` (pgvector's text form, `KnowledgeBaseSQL.vectorLiteral`) by
-    /// cosine distance, nearest first.
+    /// cosine distance, nearest first: their ids and distances (`score`).
     ///
     /// With `hnsw.iterative_scan = relaxed_order` an index may return rows slightly out of order, so they are
     /// materialised and sorted again by distance (`+ 0` keeps PostgreSQL 17+ from dropping that sort as redundant;
-    /// pgvector README, "Iterative index scans").
+    /// pgvector README, "Iterative index scans"). The scan reads only the chunks' keys and vectors, so that a
+    /// world's exact scan is an index-only scan of `chunks_world_vectors`.
     func nearest(vector: String, part: Part, limit: Int) -> (sql: String, parameters: [PostgresValue?]) {
         var parameters: [PostgresValue?] = [PostgresValue(vector), .int(limit)]
         let filter: String
@@ -82,18 +83,14 @@ struct SearchSQL {
         }
         return (
             """
-            WITH nearest AS MATERIALIZED (
-                SELECT c.document_id, c.ordinal, c.version, c.world_id, c.text, c.heading_path,
-                       c.embedding <=> $1::vector AS distance
+            SELECT n.document_id, n.ordinal, n.distance AS score
+            FROM (
+                SELECT c.document_id, c.ordinal, c.embedding <=> $1::vector AS distance
                 FROM \(schema).chunks c
                 WHERE \(filter)
                 ORDER BY distance
                 LIMIT $2
-            )
-            SELECT n.document_id, n.ordinal, n.version, n.world_id, n.text, to_json(n.heading_path)::text AS heading_path,
-                   d.title, n.distance AS score
-            FROM nearest n
-            JOIN \(schema).documents d ON d.document_id = n.document_id
+            ) n
             ORDER BY n.distance + 0, n.document_id, n.ordinal
             """,
             parameters
@@ -101,11 +98,12 @@ struct SearchSQL {
     }
 
     /// The `limit` nearest of several parts' candidates, nearest first; equal distances in chunk order.
-    static func nearestOfParts(_ parts: [[SearchCandidate]], limit: Int) -> [SearchCandidate] {
+    static func nearestOfParts(_ parts: [[ScoredChunk]], limit: Int) -> [ScoredChunk] {
         Array(parts.joined().sorted { ($0.score, $0.chunk) < ($1.score, $1.chunk) }.prefix(limit))
     }
 
-    /// The `limit` chunks in scope that best match the query's words, by `ts_rank_cd`, best first.
+    /// The `limit` chunks in scope that best match the query's words, by `ts_rank_cd` (`score`), best first: their ids
+    /// and ranks.
     ///
     /// Words are ORed, not ANDed: a question such as "who guards the library?" should find chunks about
     /// guards or libraries, not only chunks with both. But a chunk must hold at least half of the query's words: one
@@ -117,22 +115,32 @@ struct SearchSQL {
     ///
     /// Words in more than `commonWordFrequency` of the chunks (the planner's statistics of `tsv`:
     /// `pg_stats.most_common_elems`) only rank: they bring no candidates of their own unless no rarer word
-    /// does, and then all the words must match. Otherwise one common word makes most of the table a
+    /// does, and then all the words must match, and only when they are expected together in at most
+    /// `commonWordMatchLimit` chunks. Otherwise one common word makes most of the table a
     /// candidate, each one ranked (and `ts_rank_cd`, having no inverse document frequency, would rank chunks
     /// full of that word high). Without statistics (a table never analysed) every word brings candidates.
-    func matching(text: String, scope: Scope, limit: Int, commonWordFrequency: Double)
+    ///
+    func matching(text: String, scope: Scope, limit: Int, settings: SearchSettings)
         -> (sql: String, parameters: [PostgresValue?])
     {
         var parameters: [PostgresValue?] = [
-            PostgresValue(text), .int(limit), PostgresValue(unquotedSchema), .double(commonWordFrequency),
+            PostgresValue(text), .int(limit), PostgresValue(unquotedSchema), .double(settings.commonWordFrequency),
+            .int(settings.commonWordMatchLimit), PostgresValue("\(schema).chunks"),
         ]
-        let filter = scopeFilter(scope, column: "c.world_id", parameters: &parameters)
+        let filter: String
+        switch scope {
+        case .world(let worldID):
+            parameters.append(PostgresValue(worldID))
+            filter = "(c.world_id = $\(parameters.count) OR c.world_id IS NULL)"
+        case .globalOnly:
+            filter = "c.world_id IS NULL"
+        }
         return (
             #"""
             WITH lexemes AS MATERIALIZED (
-                SELECT l.lexeme, '''' || replace(replace(l.lexeme, '\', '\\'), '''', '''''') || '''' AS quoted,
-                       coalesce(s.frequency, 0) AS frequency
+                SELECT l.lexeme, q.quoted, q.quoted::tsquery AS query, s.frequency, coalesce(s.frequency, 0) <= $4 AS rare
                 FROM unnest(tsvector_to_array(to_tsvector('english', $1))) AS l(lexeme)
+                CROSS JOIN LATERAL (SELECT '''' || replace(replace(l.lexeme, '\', '\\'), '''', '''''') || '''' AS quoted) q
                 LEFT JOIN (
                     SELECT e.lexeme, e.frequency
                     FROM pg_stats p, unnest(p.most_common_elems::text::text[], p.most_common_elem_freqs) AS e(lexeme, frequency)
@@ -140,50 +148,60 @@ struct SearchSQL {
                 ) s ON s.lexeme = l.lexeme
             ), words AS MATERIALIZED (
                 SELECT (SELECT string_agg(quoted, ' | ' ORDER BY lexeme) FROM lexemes)::tsquery AS ranking,
-                       coalesce((SELECT string_agg(quoted, ' | ' ORDER BY lexeme) FROM lexemes WHERE frequency <= $4)::tsquery,
-                                plainto_tsquery('english', $1)) AS matching
-            ), matches AS (
-                SELECT c.document_id, c.ordinal, ts_rank_cd(c.tsv, (SELECT ranking FROM words)) AS rank
-                FROM \#(schema).chunks c
-                WHERE c.tsv @@ (SELECT matching FROM words) AND \#(filter)
-                  AND 2 * (SELECT count(*) FROM lexemes l WHERE c.tsv @@ l.quoted::tsquery) >= (SELECT count(*) FROM lexemes)
-                ORDER BY rank DESC, c.document_id, c.ordinal
-                LIMIT $2
+                       coalesce((SELECT string_agg(quoted, ' | ' ORDER BY lexeme) FROM lexemes WHERE rare)::tsquery,
+                                CASE WHEN (SELECT exp(sum(ln(frequency))) FROM lexemes)
+                                          * (SELECT reltuples FROM pg_class WHERE oid = to_regclass($6)) <= $5
+                                     THEN plainto_tsquery('english', $1) END) AS matching,
+                       coalesce((SELECT array_agg(query) FROM lexemes), '{}') AS each
             )
-            SELECT c.document_id, c.ordinal, c.version, c.world_id, c.text, to_json(c.heading_path)::text AS heading_path,
-                   d.title, m.rank AS score
-            FROM matches m
-            JOIN \#(schema).chunks c ON c.document_id = m.document_id AND c.ordinal = m.ordinal
-            JOIN \#(schema).documents d ON d.document_id = m.document_id
-            ORDER BY m.rank DESC, m.document_id, m.ordinal
+            SELECT c.document_id, c.ordinal, ts_rank_cd(c.tsv, (SELECT ranking FROM words)) AS score
+            FROM \#(schema).chunks c
+            WHERE c.tsv @@ (SELECT matching FROM words) AND \#(filter)
+              AND 2 * (SELECT count(*) FROM unnest((SELECT each FROM words)) AS e(query) WHERE c.tsv @@ e.query)
+                  >= cardinality((SELECT each FROM words))
+            ORDER BY score DESC, c.document_id, c.ordinal
+            LIMIT $2
             """#,
             parameters
         )
     }
 
-    /// The rows of `nearest` or `matching` as candidates.
-    static func candidates(_ result: PostgresResult) throws -> [SearchCandidate] {
+    /// The rows of `nearest` or `matching`.
+    static func scoredChunks(_ result: PostgresResult) throws -> [ScoredChunk] {
+        try result.rows.map { row in
+            ScoredChunk(chunk: ChunkID(documentID: try row.string("document_id"), ordinal: try row.int("ordinal")),
+                        score: try row.double("score"))
+        }
+    }
+
+    /// The details of `chunks` (those still there), in no particular order.
+    func details(of chunks: [ChunkID]) -> (sql: String, parameters: [PostgresValue?]) {
+        (
+            """
+            SELECT c.document_id, c.ordinal, c.version, c.world_id, c.text, to_json(c.heading_path)::text AS heading_path,
+                   d.title
+            FROM unnest($1::text[], $2::int[]) AS k(document_id, ordinal)
+            JOIN \(schema).chunks c ON c.document_id = k.document_id AND c.ordinal = k.ordinal
+            JOIN \(schema).documents d ON d.document_id = c.document_id
+            """,
+            [.textArray(chunks.map(\.documentID)), .int64Array(chunks.map { Int64($0.ordinal) })]
+        )
+    }
+
+    /// The rows of `details`, by chunk.
+    static func chunkDetails(_ result: PostgresResult) throws -> [ChunkID: ChunkDetails] {
         let decoder = JSONDecoder()
-        return try result.rows.map { row in
+        var details: [ChunkID: ChunkDetails] = [:]
+        for row in result.rows {
             let headings = try row.string("heading_path")
             guard let headingPath = try? decoder.decode([String].self, from: Data(headings.utf8)) else {
                 throw PostgresError(.decoding, message: "heading_path is not a JSON array of strings: \(headings.prefix(80))")
             }
-            return SearchCandidate(
-                chunk: ChunkID(documentID: try row.string("document_id"), ordinal: try row.int("ordinal")),
-                version: try row.int64("version"), title: try row.string("title"), worldID: row.optionalString("world_id"),
-                headingPath: headingPath, text: try row.string("text"), score: try row.double("score"))
+            let chunk = ChunkID(documentID: try row.string("document_id"), ordinal: try row.int("ordinal"))
+            details[chunk] = ChunkDetails(version: try row.int64("version"), title: try row.string("title"),
+                                          worldID: row.optionalString("world_id"), headingPath: headingPath,
+                                          text: try row.string("text"))
         }
-    }
-
-    /// `world_id = $n OR world_id IS NULL`, or `world_id IS NULL` for global only.
-    private func scopeFilter(_ scope: Scope, column: String, parameters: inout [PostgresValue?]) -> String {
-        switch scope {
-        case .world(let worldID):
-            parameters.append(PostgresValue(worldID))
-            return "(\(column) = $\(parameters.count) OR \(column) IS NULL)"
-        case .globalOnly:
-            return "\(column) IS NULL"
-        }
+        return details
     }
 }
