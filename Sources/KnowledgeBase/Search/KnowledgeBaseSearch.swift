@@ -88,7 +88,7 @@ public struct KnowledgeBaseSearch: Sendable {
             text: text, scope: .init(worldID: worldID), limit: limit, settings: settings)
         return try explainingFailures(embeddingDimension: embedder.dimension, connection: connection) {
             try connection.transaction { tx in
-                let results = try tx.pipeline([Self.snapshot, (statement, parameters)])
+                let results = try tx.pipeline([Self.snapshot, (statement, parameters)], prepared: true)
                 return try withDetails(SearchSQL.scoredChunks(results[1]), tx)
             }
         }
