@@ -64,13 +64,22 @@ public final class PostgresConnection {
         _ = try drainResults()
     }
 
-    /// BEGIN … COMMIT, ROLLBACK on any thrown error (rethrows it); nested calls use savepoints.
+    /// How a transaction begins.
+    public enum TransactionMode: String, Sendable {
+        /// The server's default: read committed, read-write.
+        case readWrite = "BEGIN"
+        /// Every statement sees the same snapshot, and nothing is written: several reads that must agree.
+        case readOnlySnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+    }
+
+    /// BEGIN … COMMIT, ROLLBACK on any thrown error (rethrows it); nested calls use savepoints (and the outer
+    /// transaction's mode).
     @discardableResult
-    public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+    public func transaction<T>(_ mode: TransactionMode = .readWrite, _ body: (PostgresConnection) throws -> T) throws -> T {
         let conn = try liveConnection()
         switch PQtransactionStatus(conn) {
         case PQTRANS_IDLE:
-            try execute("BEGIN")
+            try execute(mode.rawValue)
             let value: T
             do {
                 value = try body(self)

@@ -70,6 +70,11 @@ public struct PostgresValue: Sendable, Hashable, ExpressibleByStringLiteral, Exp
         PostgresValue("{" + v.map(String.init).joined(separator: ",") + "}")
     }
 
+    /// A float8[] literal; NaN and infinities use PostgreSQL's spelling.
+    public static func doubleArray(_ v: [Double]) -> PostgresValue {
+        PostgresValue("{" + v.map { double($0).text }.joined(separator: ",") + "}")
+    }
+
     /// A timestamptz as ISO-8601 UTC with microseconds (rounded to the nearest microsecond).
     public static func timestamp(_ date: Date) -> PostgresValue {
         let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()

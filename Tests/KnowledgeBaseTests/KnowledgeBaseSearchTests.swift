@@ -181,6 +181,15 @@ import Testing
         #expect(rare[0].score > rareAlone[0].score, "the common word still counts in the rank")
         #expect(try matches("ember keepers").count == 12, "only common words: all of them must match")
 
+        // The statistics as a server keeps them: read once, passed to each search.
+        let words = try CommonWords.read(schema: "kb", connection: db)
+        #expect(words.frequencies["ember"] == 1 && words.chunks == 13)
+        #expect(try search.matchingChunks("ember quillothrax", worldID: "emberfall", limit: 100, commonWords: words,
+                                          connection: db).map(\.chunk.documentID) == ["rare"])
+        let unread = try search.matchingChunks("ember quillothrax", worldID: "emberfall", limit: 100, commonWords: .unknown,
+                                               connection: db)
+        #expect(unread.count == 13, "statistics not read yet: every word brings candidates; got \(unread.map(\.chunk.documentID))")
+
         // 13 chunks × 13/13 (ember) × 12/13 (keepers): 12 chunks expected; a limit of 11 leaves the query to vectors, 13 to full text.
         let limited = KnowledgeBaseSearch(embedder: try HashingEmbedder(dimension: 64),
                                           settings: .init(commonWordFrequency: 0.5, commonWordMatchLimit: 11))

@@ -48,18 +48,19 @@ public struct KnowledgeBaseSearch: Sendable {
     ///
     /// An all-zero embedding (a query of stop words only) has no direction: the vector method is skipped and
     /// full text alone decides. Each method's query returns chunk ids and scores only; the text, headings and title
-    /// are fetched for the fused hits alone, in the same snapshot (a repeatable-read transaction): fetching them
-    /// for every candidate cost as much as finding them.
-    public func search(_ query: SearchQuery, embedding: [Float], connection: PostgresConnection) throws -> [SearchHit] {
-        let statements = try candidateStatements(query, embedding: embedding)
-        let sql = SearchSQL(schema: schema)
-        return try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
-            try connection.transaction { tx in
-                let results = try tx.pipeline([Self.snapshot] + statements.map(\.statement), prepared: true).dropFirst()
+    /// are fetched for the fused hits alone, in the same snapshot: fetching them for every candidate cost as much as
+    /// finding them. Without `commonWords` (a server keeps them a while: `CommonWords`), they are read first.
+    public func search(_ query: SearchQuery, embedding: [Float], commonWords: CommonWords? = nil,
+                       connection: PostgresConnection) throws -> [SearchHit] {
+        try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
+            try connection.transaction(.readOnlySnapshot) { tx in
+                let words = try commonWords ?? CommonWords.read(schema: schema, connection: tx)
+                let statements = try candidateStatements(query, embedding: embedding, commonWords: words)
+                let results = try tx.pipeline(statements.map(\.statement), prepared: true)
                 let candidates = try Self.candidates(zip(statements.map(\.role), results), limit: candidateLimit(query))
                 let fused = Self.fuse(vector: candidates.vector, text: candidates.text, limit: query.limit, rrfK: settings.rrfK)
                 let details = try SearchSQL.chunkDetails(
-                    tx.pipeline([sql.details(of: fused.map(\.chunk))], prepared: true)[0])
+                    tx.pipeline([SearchSQL(schema: schema).details(of: fused.map(\.chunk))], prepared: true)[0])
                 return fused.compactMap { hit in details[hit.chunk].map { SearchHit(hit, $0) } }
             }
         }
@@ -72,8 +73,8 @@ public struct KnowledgeBaseSearch: Sendable {
         try settings.validate()
         let statements = vectorStatements(embedding: embedding, scope: .init(worldID: worldID), limit: limit, exact: scan == .exact)
         return try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
-            try connection.transaction { tx in
-                let results = try tx.pipeline([Self.snapshot] + statements.map(\.statement)).dropFirst()
+            try connection.transaction(.readOnlySnapshot) { tx in
+                let results = try tx.pipeline(statements.map(\.statement))
                 return try withDetails(Self.candidates(zip(statements.map(\.role), results), limit: limit).vector, tx)
             }
         }
@@ -81,22 +82,18 @@ public struct KnowledgeBaseSearch: Sendable {
 
     /// The full-text method alone: the `limit` chunks in scope matching any of the text's words, best first;
     /// blocking. Scores are `ts_rank_cd`.
-    public func matchingChunks(_ text: String, worldID: String?, limit: Int,
+    public func matchingChunks(_ text: String, worldID: String?, limit: Int, commonWords: CommonWords? = nil,
                                connection: PostgresConnection) throws -> [SearchCandidate] {
         try settings.validate()
-        let (statement, parameters) = SearchSQL(schema: schema).matching(
-            text: text, scope: .init(worldID: worldID), limit: limit, settings: settings)
         return try explainingFailures(embeddingDimension: embedder.dimension, connection: connection) {
-            try connection.transaction { tx in
-                let results = try tx.pipeline([Self.snapshot, (statement, parameters)], prepared: true)
-                return try withDetails(SearchSQL.scoredChunks(results[1]), tx)
+            try connection.transaction(.readOnlySnapshot) { tx in
+                let words = try commonWords ?? CommonWords.read(schema: schema, connection: tx)
+                let statement = SearchSQL(schema: schema).matching(
+                    text: text, scope: .init(worldID: worldID), limit: limit, settings: settings, commonWords: words)
+                return try withDetails(SearchSQL.scoredChunks(tx.pipeline([statement], prepared: true)[0]), tx)
             }
         }
     }
-
-    /// One snapshot for a search's statements, so that the details fetched last belong to the chunks found first.
-    private static let snapshot: (sql: String, parameters: [PostgresValue?]) =
-        ("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", [])
 
     /// `chunks` with their details, in order; chunks gone since are left out.
     private func withDetails(_ chunks: [ScoredChunk], _ tx: PostgresConnection) throws -> [SearchCandidate] {
@@ -108,13 +105,14 @@ public struct KnowledgeBaseSearch: Sendable {
     /// `analyze`, the statements run and the plans carry row counts and timings. Blocking.
     public func queryPlans(_ query: SearchQuery, embedding: [Float], analyze: Bool = false,
                            connection: PostgresConnection) throws -> [(statement: String, plan: [String])] {
-        let statements = try candidateStatements(query, embedding: embedding)
         let explain = analyze ? "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " : "EXPLAIN (COSTS OFF) "
-        let results = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
-            try connection.transaction {
-                try $0.pipeline(statements.map { role, statement in
+        let (statements, results) = try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
+            try connection.transaction { tx in
+                let statements = try candidateStatements(
+                    query, embedding: embedding, commonWords: CommonWords.read(schema: schema, connection: tx))
+                return (statements, try tx.pipeline(statements.map { role, statement in
                     role == .settings ? statement : (sql: explain + statement.sql, parameters: statement.parameters)
-                })
+                }))
             }
         }
         return zip(statements, results).compactMap { entry, result in
@@ -136,7 +134,9 @@ public struct KnowledgeBaseSearch: Sendable {
     private typealias Statement = (sql: String, parameters: [PostgresValue?])
 
     /// The statements of one search: the vector method's (unless the embedding is all zeros), then full text.
-    private func candidateStatements(_ query: SearchQuery, embedding: [Float]) throws -> [(role: Role, statement: Statement)] {
+    private func candidateStatements(_ query: SearchQuery, embedding: [Float], commonWords: CommonWords) throws
+        -> [(role: Role, statement: Statement)]
+    {
         try query.validate()
         try settings.validate()
         let scope = SearchSQL.Scope(worldID: query.worldID)
@@ -146,7 +146,7 @@ public struct KnowledgeBaseSearch: Sendable {
             statements = vectorStatements(embedding: embedding, scope: scope, limit: candidates, exact: false)
         }
         statements.append((.fullText, SearchSQL(schema: schema).matching(
-            text: query.text, scope: scope, limit: candidates, settings: settings)))
+            text: query.text, scope: scope, limit: candidates, settings: settings, commonWords: commonWords)))
         return statements
     }
 

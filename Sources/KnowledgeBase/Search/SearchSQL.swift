@@ -6,12 +6,9 @@ import Projection
 struct SearchSQL {
     /// Quoted schema name.
     let schema: String
-    /// The schema name as the catalogs spell it.
-    let unquotedSchema: String
 
     init(schema: String) {
         self.schema = quoteIdentifier(schema)
-        self.unquotedSchema = schema
     }
 
     /// Which chunks a query may see: its world's and the global ones, or only the global ones.
@@ -113,19 +110,20 @@ struct SearchSQL {
     /// the vector half's own). The lexemes are PostgreSQL's own (`to_tsvector` with the
     /// `english` configuration, as the `tsv` column was built), quoted for `tsquery` input (`''` and `\\`).
     ///
-    /// Words in more than `commonWordFrequency` of the chunks (the planner's statistics of `tsv`:
-    /// `pg_stats.most_common_elems`) only rank: they bring no candidates of their own unless no rarer word
+    /// Words in more than `commonWordFrequency` of the chunks (`commonWords`, the planner's statistics of `tsv`)
+    /// only rank: they bring no candidates of their own unless no rarer word
     /// does, and then all the words must match, and only when they are expected together in at most
     /// `commonWordMatchLimit` chunks. Otherwise one common word makes most of the table a
     /// candidate, each one ranked (and `ts_rank_cd`, having no inverse document frequency, would rank chunks
     /// full of that word high). Without statistics (a table never analysed) every word brings candidates.
     ///
-    func matching(text: String, scope: Scope, limit: Int, settings: SearchSettings)
+    func matching(text: String, scope: Scope, limit: Int, settings: SearchSettings, commonWords: CommonWords)
         -> (sql: String, parameters: [PostgresValue?])
     {
+        let common = commonWords.above(settings.commonWordFrequency)
         var parameters: [PostgresValue?] = [
-            PostgresValue(text), .int(limit), PostgresValue(unquotedSchema), .double(settings.commonWordFrequency),
-            .int(settings.commonWordMatchLimit), PostgresValue("\(schema).chunks"),
+            PostgresValue(text), .int(limit), .textArray(common.lexemes), .doubleArray(common.frequencies),
+            .int(settings.commonWordMatchLimit), .double(commonWords.chunks),
         ]
         let filter: String
         switch scope {
@@ -138,19 +136,14 @@ struct SearchSQL {
         return (
             #"""
             WITH lexemes AS MATERIALIZED (
-                SELECT l.lexeme, q.quoted, q.quoted::tsquery AS query, s.frequency, coalesce(s.frequency, 0) <= $4 AS rare
+                SELECT l.lexeme, q.quoted, q.quoted::tsquery AS query, s.frequency, s.frequency IS NULL AS rare
                 FROM unnest(tsvector_to_array(to_tsvector('english', $1))) AS l(lexeme)
                 CROSS JOIN LATERAL (SELECT '''' || replace(replace(l.lexeme, '\', '\\'), '''', '''''') || '''' AS quoted) q
-                LEFT JOIN (
-                    SELECT e.lexeme, e.frequency
-                    FROM pg_stats p, unnest(p.most_common_elems::text::text[], p.most_common_elem_freqs) AS e(lexeme, frequency)
-                    WHERE p.schemaname = $3 AND p.tablename = 'chunks' AND p.attname = 'tsv'
-                ) s ON s.lexeme = l.lexeme
+                LEFT JOIN unnest($3::text[], $4::float8[]) AS s(lexeme, frequency) ON s.lexeme = l.lexeme
             ), words AS MATERIALIZED (
                 SELECT (SELECT string_agg(quoted, ' | ' ORDER BY lexeme) FROM lexemes)::tsquery AS ranking,
                        coalesce((SELECT string_agg(quoted, ' | ' ORDER BY lexeme) FROM lexemes WHERE rare)::tsquery,
-                                CASE WHEN (SELECT exp(sum(ln(frequency))) FROM lexemes)
-                                          * (SELECT reltuples FROM pg_class WHERE oid = to_regclass($6)) <= $5
+                                CASE WHEN (SELECT exp(sum(ln(frequency))) FROM lexemes) * $6 <= $5
                                      THEN plainto_tsquery('english', $1) END) AS matching,
                        coalesce((SELECT array_agg(query) FROM lexemes), '{}') AS each
             )
