@@ -251,7 +251,7 @@ struct KnowledgeBaseWorkerTests {
         let connection = ["--brokers", kafka.bootstrapServers, "--database-url", database.url]
         let projection = try KnowledgeBaseProjection(settings: .init(dimension: 32))
         let shadow = ShadowReplay.target(projection).schema
-        let chunkIndexes = ["chunks_embedding", "chunks_global_embedding", "chunks_tsv", "chunks_world", "chunks_world_vectors"]
+        let chunkIndexes = ["chunks_embedding", "chunks_global_embedding", "chunks_tsv", "chunks_global_tsv", "chunks_world", "chunks_world_vectors"]
         @Sendable func indexes(_ schema: String, _ db: PostgresConnection) throws -> [String] {
             try db.execute("SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'chunks' ORDER BY 1",
                            [PostgresValue(schema)]).rows.map { try $0.string("indexname") }

@@ -88,9 +88,9 @@ public struct KnowledgeBaseSearch: Sendable {
         return try explainingFailures(embeddingDimension: embedder.dimension, connection: connection) {
             try connection.transaction(.readOnlySnapshot) { tx in
                 let words = try commonWords ?? CommonWords.read(schema: schema, connection: tx)
-                let statement = SearchSQL(schema: schema).matching(
-                    text: text, scope: .init(worldID: worldID), limit: limit, settings: settings, commonWords: words)
-                return try withDetails(SearchSQL.scoredChunks(tx.pipeline([statement], prepared: true)[0]), tx)
+                let statements = textStatements(text, scope: .init(worldID: worldID), limit: limit, commonWords: words)
+                let results = try tx.pipeline(statements.map(\.statement), prepared: true)
+                return try withDetails(Self.candidates(zip(statements.map(\.role), results), limit: limit).text, tx)
             }
         }
     }
@@ -128,7 +128,10 @@ public struct KnowledgeBaseSearch: Sendable {
         case worldVector = "vector (world)"
         /// The global chunks' nearest.
         case globalVector = "vector (global)"
-        case fullText = "full-text"
+        /// A world's own chunks' best matching.
+        case worldText = "full-text (world)"
+        /// The global chunks' best matching.
+        case globalText = "full-text (global)"
     }
 
     private typealias Statement = (sql: String, parameters: [PostgresValue?])
@@ -145,9 +148,17 @@ public struct KnowledgeBaseSearch: Sendable {
         if embedding.contains(where: { $0 != 0 }) {
             statements = vectorStatements(embedding: embedding, scope: scope, limit: candidates, exact: false)
         }
-        statements.append((.fullText, SearchSQL(schema: schema).matching(
-            text: query.text, scope: scope, limit: candidates, settings: settings, commonWords: commonWords)))
-        return statements
+        return statements + textStatements(query.text, scope: scope, limit: candidates, commonWords: commonWords)
+    }
+
+    /// The full-text method's statements: one per part of `scope`.
+    private func textStatements(_ text: String, scope: SearchSQL.Scope, limit: Int, commonWords: CommonWords)
+        -> [(role: Role, statement: Statement)]
+    {
+        SearchSQL.parts(of: scope).map { part in
+            (part == .global ? .globalText : .worldText,
+             SearchSQL(schema: schema).matching(text: text, part: part, limit: limit, settings: settings, commonWords: commonWords))
+        }
     }
 
     /// How many candidates each method brings for `query`: never fewer than its k.
@@ -169,20 +180,20 @@ public struct KnowledgeBaseSearch: Sendable {
         }
     }
 
-    /// The candidates of a search's results: the vector parts' merged into the `limit` nearest, and full text's.
+    /// The candidates of a search's results, each method's parts merged into its `limit` best.
     private static func candidates(_ results: some Sequence<(Role, PostgresResult)>, limit: Int) throws
         -> (vector: [ScoredChunk], text: [ScoredChunk])
     {
-        var parts: [[ScoredChunk]] = []
-        var text: [ScoredChunk] = []
+        var vector: [[ScoredChunk]] = []
+        var text: [[ScoredChunk]] = []
         for (role, result) in results {
             switch role {
             case .settings: continue
-            case .worldVector, .globalVector: parts.append(try SearchSQL.scoredChunks(result))
-            case .fullText: text = try SearchSQL.scoredChunks(result)
+            case .worldVector, .globalVector: vector.append(try SearchSQL.scoredChunks(result))
+            case .worldText, .globalText: text.append(try SearchSQL.scoredChunks(result))
             }
         }
-        return (SearchSQL.nearestOfParts(parts, limit: limit), text)
+        return (SearchSQL.nearestOfParts(vector, limit: limit), SearchSQL.bestMatchingOfParts(text, limit: limit))
     }
 
     /// The dimension of `schema.chunks.embedding`, nil when there is no such table: the dimension to embed
