@@ -8,13 +8,21 @@ import Projection
 /// (`annals-api`: once a minute) rather than for every search; a table never analysed has none.
 public struct CommonWords: Sendable, Equatable {
     /// Lexemes (as `to_tsvector('english', …)` makes them) and the share of chunks holding each, 0...1.
-    public var frequencies: [String: Double]
+    public let frequencies: [String: Double]
     /// The planner's estimate of the chunks in the table; 0 when unknown.
-    public var chunks: Double
+    public let chunks: Double
+    /// `frequencies`, most common first (equal shares in lexeme order): each search takes a prefix.
+    private let byFrequency: [(lexeme: String, frequency: Double)]
 
     public init(frequencies: [String: Double], chunks: Double) {
         self.frequencies = frequencies
         self.chunks = chunks
+        byFrequency = frequencies.map { (lexeme: $0.key, frequency: $0.value) }
+            .sorted { ($0.frequency, $1.lexeme) > ($1.frequency, $0.lexeme) }
+    }
+
+    public static func == (lhs: CommonWords, rhs: CommonWords) -> Bool {
+        lhs.frequencies == rhs.frequencies && lhs.chunks == rhs.chunks
     }
 
     /// No statistics: every word brings candidates.
@@ -37,9 +45,9 @@ public struct CommonWords: Sendable, Equatable {
         return CommonWords(frequencies: frequencies, chunks: try table.rows.first?.double("chunks") ?? 0)
     }
 
-    /// The lexemes held by more than `share` of the chunks, with their shares, in lexeme order.
+    /// The lexemes held by more than `share` of the chunks, with their shares, most common first.
     func above(_ share: Double) -> (lexemes: [String], frequencies: [Double]) {
-        let common = frequencies.filter { $0.value > share }.sorted { $0.key < $1.key }
-        return (common.map(\.key), common.map(\.value))
+        let common = byFrequency.prefix { $0.frequency > share }
+        return (common.map(\.lexeme), common.map(\.frequency))
     }
 }
