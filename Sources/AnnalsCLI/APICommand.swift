@@ -103,6 +103,8 @@ public struct APICommand: WorkerCommand {
         let server = ReadAPIServer(api: api, settings: settings, registry: registry)
         let group = ServiceGroup(services: [server.application(host: httpHost, port: port, logger: logger)],
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let warming = Task { await api.warmUp() }
+        defer { warming.cancel() }
         try await group.run()
     }
 

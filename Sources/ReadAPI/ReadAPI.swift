@@ -45,6 +45,18 @@ public final class ReadAPI: Sendable {
         v1.get("scaling/decisions") { request, _ in try await self.decisions(request) }
     }
 
+    /// Sets up the search engine and embeds one query, so that the first searches do not wait for the model to load
+    /// (all-MiniLM-L6-v2: its weights read and paged in, a few hundred milliseconds). Failures (no database or
+    /// knowledge base yet) are left for the requests to report.
+    public func warmUp() async {
+        do {
+            _ = try await knowledgeBaseSearch().embedding(for: "warm up")
+            logger.debug("search warmed up")
+        } catch {
+            logger.debug("search not warmed up; the first search sets it up", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Whether the database answers, for `/readyz`: nil when it does, else why not.
     public func databaseProblem(timeout: Duration = .seconds(2)) async -> String? {
         await withTaskGroup(of: String?.self) { group in
