@@ -92,6 +92,27 @@ enum LoadedModel {
         }
     }
 
+    /// No text breaks the model: each of these gives a vector of 384 finite components, of unit length or (nothing
+    /// but [CLS] and [SEP] to pool is still a vector) at least not NaN, alone and batched with the others.
+    @Test func hostileTextsGiveFiniteVectors() throws {
+        let miniLM = try LoadedModel.miniLM.get()
+        let texts = [
+            "", " \n\t ", "\0\0\0", String(repeating: "a", count: 20_000),  // one word far over WordPiece's 100 characters
+            String(repeating: "🔥", count: 600), String(repeating: "e\u{0301}\u{0302}\u{0303}", count: 2_000),
+            "\u{202E}gnitirw\u{202C} \u{2066}bidi\u{2069} \u{FEFF}\u{200B}zero width", String(repeating: "ﷺ", count: 500),
+            (0..<1_000).map { String(UnicodeScalar(0x4E00 + $0)!) }.joined(),  // CJK: one token each, 4 windows
+            String(repeating: "x ", count: 1_000), "\u{10FFFF}\u{E000}\u{1F600}\u{0007}\u{001B}[31m",
+        ]
+        let batched = miniLM.vectors(texts)
+        for (text, vector) in zip(texts, batched) {
+            let alone = miniLM.vector(text)
+            #expect(alone.count == 384 && alone.allSatisfy(\.isFinite), "\(text.prefix(20).debugDescription)")
+            let length = alone.reduce(0) { $0 + $1 * $1 }
+            #expect(abs(length - 1) < 1e-3, "\(text.prefix(20).debugDescription): squared length \(length)")
+            #expect(zip(alone, vector).allSatisfy { abs($0 - $1) < 1e-4 }, "\(text.prefix(20).debugDescription): batched")
+        }
+    }
+
     @Test func vectorsAreUnitLengthAndParaphrasesAreCloserThanUnrelatedText() async throws {
         let embedder = MiniLMEmbedder(try LoadedModel.miniLM.get())
         let vectors = try await embedder.embed([
