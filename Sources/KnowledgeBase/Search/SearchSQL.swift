@@ -53,6 +53,17 @@ struct SearchSQL {
     enum Part: Equatable {
         case world(String)
         case global
+
+        /// The condition on `c.world_id` that keeps this part's chunks; a world's id is appended to `parameters`.
+        func filter(parameters: inout [PostgresValue?]) -> String {
+            switch self {
+            case .world(let worldID):
+                parameters.append(PostgresValue(worldID))
+                return "c.world_id = $\(parameters.count)"
+            case .global:
+                return "c.world_id IS NULL"
+            }
+        }
     }
 
     /// The parts `scope` is searched in.
@@ -72,14 +83,7 @@ struct SearchSQL {
     /// world's exact scan is an index-only scan of `chunks_world_vectors`.
     func nearest(vector: String, part: Part, limit: Int) -> (sql: String, parameters: [PostgresValue?]) {
         var parameters: [PostgresValue?] = [PostgresValue(vector), .int(limit)]
-        let filter: String
-        switch part {
-        case .world(let worldID):
-            parameters.append(PostgresValue(worldID))
-            filter = "c.world_id = $3"
-        case .global:
-            filter = "c.world_id IS NULL"
-        }
+        let filter = part.filter(parameters: &parameters)
         return (
             """
             SELECT n.document_id, n.ordinal, n.distance AS score
@@ -132,14 +136,7 @@ struct SearchSQL {
             PostgresValue(text), .int(limit), .textArray(common.lexemes), .doubleArray(common.frequencies),
             .int(settings.commonWordMatchLimit), .double(commonWords.chunks),
         ]
-        let filter: String
-        switch part {
-        case .world(let worldID):
-            parameters.append(PostgresValue(worldID))
-            filter = "c.world_id = $\(parameters.count)"
-        case .global:
-            filter = "c.world_id IS NULL"
-        }
+        let filter = part.filter(parameters: &parameters)
         return (
             #"""
             WITH lexemes AS MATERIALIZED (
