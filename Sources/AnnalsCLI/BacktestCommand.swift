@@ -16,7 +16,9 @@ struct BacktestCommand: ParsableCommand {
         follows its decisions, an added instance serving --provisioning-delay minutes after the minute of its \
         decision. Demand is in instance-equivalents: the instances that would hold the queue, or the GPU work, at \
         its target. Per tier: the decisions; each breach (demand above capacity by more than the tolerance) with the \
-        minutes until capacity covered it; instance-minutes provisioned against needed; minutes under target. \
+        minutes until capacity covered it; instance-minutes provisioned against needed; minutes under target; what \
+        the capacity cost (spot and on demand as the policy splits it, --prices), against holding each tier at its \
+        peak and against all on demand, and per 1,000 player-hours. \
         Examples:
           annals backtest --file Samples/load-traces/spike.jsonl --svg spike.svg
           annals backtest --topic --policy slower-scale-in.yaml --provisioning-delay 3 --json
@@ -36,6 +38,11 @@ struct BacktestCommand: ParsableCommand {
     var initialCapacity: [String] = []
     @Option(help: ArgumentHelp("Write a chart of demand against capacity over time to this SVG file.", valueName: "file"))
     var svg: String?
+    @Option(help: ArgumentHelp(
+        "A JSON price table laid over the built-in one: {\"region\": …, \"prices\": {\"g5.xlarge\": {\"onDemand\": 1.006, "
+            + "\"spot\": 0.4}}, \"tierInstanceTypes\": {\"gold\": \"g5.2xlarge\"}}, each part optional (default: us-east-1 list "
+            + "prices of the ECS template's instance types, spot at 40%).", valueName: "file"))
+    var prices: String?
     @Flag(help: "Print the report as JSON.") var json = false
     @OptionGroup var connection: ConnectionOptions
 
@@ -59,7 +66,9 @@ struct BacktestCommand: ParsableCommand {
         }
         let report = Backtest.run(recorded.samples, settings: BacktestSettings(
             policy: settings, provisioningDelayMinutes: provisioningDelay, initialCapacity: try capacities()))
-        let output = BacktestOutput(report, samples: recorded.samples.count, source: source, policySource: policySource)
+        let priceTable = try prices.map { path throws(CostError) in try PriceTable.load(path: path) } ?? .defaults
+        let output = try BacktestOutput(report, samples: recorded.samples.count, source: source, policySource: policySource,
+                                        prices: priceTable, pricesSource: prices ?? "built-in prices")
         print(json ? try output.json() : output.text)
         if let svg {
             do {

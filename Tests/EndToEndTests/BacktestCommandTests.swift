@@ -1,4 +1,5 @@
 import AnnalsEvents
+import AnnalsMetrics
 import Foundation
 import Kafka
 import Logging
@@ -38,6 +39,41 @@ struct BacktestCommandTests {
         let parser = XMLParser(data: chart)
         #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
         #expect(String(decoding: chart, as: UTF8.self).contains("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+    }
+
+    /// Each tier's cost and the total, in the JSON report: the total is the tiers' sum, spot is cheaper than all on
+    /// demand, and a price file halving gold's prices halves gold's cost and nothing else.
+    @Test func theBacktestPricesEachTiersCapacityAndAPriceFileChangesIt() async throws {
+        func report(_ extra: [String]) async throws -> [String: Any] {
+            let run = try await CommandLineTests.annals(
+                ["backtest", "--file", MetricTraceFile.path("spike"), "--json"] + extra, removingEnvironment: ["ANNALS_POLICY_FILE"])
+            #expect(run.status == .exited(0), "\(run)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        }
+        func dollars(_ cost: Any?) -> Double { (cost as? [String: Any])?["dollars"] as? Double ?? -1 }
+        let built = try await report([])
+        let tiers = try #require(built["tiers"] as? [[String: Any]])
+        let total = try #require(built["cost"] as? [String: Any])
+        #expect(abs(tiers.map { dollars($0["cost"]) }.reduce(0, +) - dollars(total)) < 1e-9)
+        #expect(dollars(total) > 0 && dollars(total) < (total["dollarsAllOnDemand"] as? Double ?? 0))
+        #expect(dollars(total) < (total["dollarsAtPeak"] as? Double ?? 0), "the spike's policy beats holding the peak")
+        #expect((total["dollarsPerThousandPlayerHours"] as? Double ?? 0) > 0)
+
+        let gold = try PriceTable.defaults.price(of: .gold)
+        let path = ChildProcess.temporaryPath(name: "prices", suffix: ".json")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try #"{"prices": {"g5.2xlarge": {"onDemand": \#(gold.onDemand / 2), "spot": \#(gold.spot / 2)}}}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let halved = try #require(try await report(["--prices", path])["tiers"] as? [[String: Any]])
+        for (before, after) in zip(tiers, halved) {
+            let expected = before["tier"] as? String == "gold" ? dollars(before["cost"]) / 2 : dollars(before["cost"])
+            #expect(abs(dollars(after["cost"]) - expected) < 1e-9, "\(before["tier"] ?? "?")")
+        }
+
+        try #"{"tierInstanceTypes": {"gold": "p5.48xlarge"}}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        let refused = try await CommandLineTests.annals(["backtest", "--file", MetricTraceFile.path("spike"), "--prices", path],
+                                                        removingEnvironment: ["ANNALS_POLICY_FILE"])
+        #expect(refused.status != .exited(0) && refused.stderr.contains("no price for p5.48xlarge"), "\(refused)")
     }
 
     @Test func aBadLineIsReportedByItsNumberAndTheRestIsBacktested() async throws {

@@ -258,7 +258,10 @@ import Testing
                 policy: policy, provisioningDelayMinutes: values.random.pick([0, 1, 3]),
                 initialCapacity: [.gold: values.random.pick([Int.min, 0, 1, Int.max])])
             let report = Backtest.run(squeezed, settings: settings)
-            let output = BacktestOutput(report, samples: squeezed.count, source: "fuzz", policySource: "fuzz")
+            guard let output = try? BacktestOutput(report, samples: squeezed.count, source: "fuzz", policySource: "fuzz") else {
+                Issue.record("the built-in prices price every tier")
+                continue
+            }
             _ = output.text
             _ = try? output.json()
             _ = BacktestChart.svg(report)

@@ -78,3 +78,26 @@ import Testing
         #expect(report.summary == "policy \(ScalePolicy.version(settings: ScalePolicySettings())), provisioning delay 0 min")
     }
 }
+
+@Suite struct BacktestCostTests {
+    @Test func theHandComputedCaseCostsItsSplitMinuteByMinute() throws {
+        // Capacity 10, 10, 10, 20, 30 (BacktestTests.handComputedCase), split 0.8 with one on demand at least:
+        // 8 + 2, 8 + 2, 8 + 2, 16 + 4, 24 + 6. At $0.25 spot and $1 on demand an hour: 4, 4, 4, 8 and 12 $/h.
+        // 600 players in each of the 5 minutes: 50 player-hours.
+        let samples = [UInt64(100), 100, 300, 300, 100].enumerated().map { minute, queue in
+            SampleFactory.sample(instance: "a", at: Int64(minute) * 60 + 30, queue: queue, players: 600)
+        }
+        let report = Backtest.run(samples, settings: BacktestSettings(initialCapacity: [.gold: 10]))
+        let gold = try #require(report.tiers.first)
+        #expect(gold.minutes.map(\.capacity) == [10, 10, 10, 20, 30])
+        let cost = BacktestCost(gold, price: PriceTable.Price(onDemand: 1, spot: 0.25), split: report.settings.policy.split)
+        #expect(abs(cost.provisioned.dollars - 32.0 / 60) < 1e-9)
+        #expect(abs(cost.provisioned.spotHours - 64.0 / 60) < 1e-9 && abs(cost.provisioned.onDemandHours - 16.0 / 60) < 1e-9)
+        #expect(abs(cost.atPeak.dollars - 5 * 12.0 / 60) < 1e-9, "30 instances (24 + 6) for all 5 minutes")
+        #expect(abs(cost.allOnDemand.dollars - 80.0 / 60) < 1e-9, "80 instance-minutes at $1 an hour")
+        #expect(abs(cost.playerHours - 50) < 1e-9)
+        #expect(abs((cost.dollarsPerThousandPlayerHours ?? 0) - 32.0 / 60 / 50 * 1_000) < 1e-9)
+        let total = cost + cost
+        #expect(abs(total.provisioned.dollars - 2 * cost.provisioned.dollars) < 1e-12 && total.playerHours == 2 * cost.playerHours)
+    }
+}

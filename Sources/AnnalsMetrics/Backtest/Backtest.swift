@@ -66,9 +66,11 @@ public enum Backtest {
                 recentDesired.removeFirst()
                 recentDesired.append(desired)
             }
-            let demand = rollup(minute).map { Self.demand(of: $0, limits: limits) }
+            let minuteRollup = rollup(minute)
+            let demand = minuteRollup.map { Self.demand(of: $0, limits: limits) }
             let needed = demand.map { max(limits.minInstances, Int.instances(roundingUp: $0 - 1e-9)) }
-            minutes.append(BacktestMinute(minute: minute, demand: demand, needed: needed, desired: desired, capacity: capacity, tolerance: tolerance))
+            minutes.append(BacktestMinute(minute: minute, demand: demand, needed: needed, desired: desired, capacity: capacity,
+                                          tolerance: tolerance, players: minuteRollup?.activePlayers))
             minute = minute.advanced(by: 1)
         }
         return minutes

@@ -11,9 +11,13 @@ public struct BacktestMinute: Sendable, Equatable {
     public var capacity: Int
     /// Demand above capacity by more than the policy's tolerance: the policy should be scaling out.
     public var isBreach: Bool
+    /// Players the tier's instances served in the minute (the sum of their last readings); nil without samples.
+    public var players: UInt64?
 
-    public init(minute: Minute, demand: Double?, needed: Int?, desired: Int, capacity: Int, tolerance: Double) {
+    public init(minute: Minute, demand: Double?, needed: Int?, desired: Int, capacity: Int, tolerance: Double,
+                players: UInt64? = nil) {
         self.minute = minute
+        self.players = players
         self.demand = demand
         self.needed = needed
         self.desired = desired
