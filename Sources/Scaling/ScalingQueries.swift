@@ -38,6 +38,22 @@ public struct ScaleDecisionReport: Codable, Sendable, Equatable {
 }
 
 /// Reads `scaling.capacity` and `scaling.decisions`.
+/// A capacity a decision set: its tier, when, and how many spot and on-demand instances.
+public struct CapacitySetting: Sendable, Equatable {
+    public var tier: String
+    /// Seconds since 1970.
+    public var decidedAt: Double
+    public var spot: Int64
+    public var onDemand: Int64
+
+    public init(tier: String, decidedAt: Double, spot: Int64, onDemand: Int64) {
+        self.tier = tier
+        self.decidedAt = decidedAt
+        self.spot = spot
+        self.onDemand = onDemand
+    }
+}
+
 public struct ScalingQueries: Sendable {
     /// Most decisions one request may ask for.
     public static let limitRange = 1...500
@@ -64,6 +80,26 @@ public struct ScalingQueries: Sendable {
                 currentCapacity: try row.int64("current_capacity"), reason: try row.string("reason"),
                 policyVersion: try row.string("policy_version"), decisionID: try row.string("decision_id"),
                 decidedAt: try row.string("decided_at"))
+        }
+    }
+
+    /// The capacities decided before `until` (seconds since 1970) from each tier's last decision at or before
+    /// `since` on (or from its first, when it has none that early), by tier, then in the order they were decided
+    /// (and published). Blocking.
+    public func capacityHistory(since: Double, until: Double, connection: PostgresConnection) throws -> [CapacitySetting] {
+        try connection.execute(
+            """
+            SELECT d.tier, extract(epoch FROM d.decided_at)::float8 AS decided_at, d.desired_spot, d.desired_on_demand
+            FROM \(schema).decisions d
+            WHERE d.decided_at < to_timestamp($2)
+              AND d.decided_at >= coalesce((SELECT max(p.decided_at) FROM \(schema).decisions p
+                                            WHERE p.tier = d.tier AND p.decided_at <= to_timestamp($1)), '-infinity')
+            ORDER BY d.tier, d.decided_at, d.partition, d."offset"
+            """,
+            [.double(since), .double(until)]
+        ).rows.map { row in
+            CapacitySetting(tier: try row.string("tier"), decidedAt: try row.double("decided_at"),
+                            spot: try row.int64("desired_spot"), onDemand: try row.int64("desired_on_demand"))
         }
     }
 

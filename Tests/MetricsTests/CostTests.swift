@@ -27,17 +27,17 @@ import Testing
     static func at(_ minutes: Double) -> Date { Date(timeIntervalSince1970: 1_800_000_000 + minutes * 60) }
 
     @Test func eachDecisionsCapacityHoldsUntilTheNextAndTheLastUntilThePeriodEnds() {
-        let changes = [CapacityTimeline.Change(at: Self.at(-30), capacity: 2), .init(at: Self.at(20), capacity: 6),
-                       .init(at: Self.at(10), capacity: 4), .init(at: Self.at(90), capacity: 1)]
+        let split = { CapacitySplit(capacity: $0, spotShare: 0.8, minOnDemand: 1) }
+        let changes = [CapacityTimeline.Change(at: Self.at(-30), split: split(2)), .init(at: Self.at(20), split: split(6)),
+                       .init(at: Self.at(10), split: split(4)), .init(at: Self.at(90), split: split(1))]
         let spans = CapacityTimeline.spans(changes, from: Self.at(0), until: Self.at(60))
-        #expect(spans.map(\.capacity) == [2, 4, 6], "the change before the period sets its start; out of order is sorted")
+        #expect(spans.map(\.split.total) == [2, 4, 6], "the change before the period sets its start; out of order is sorted")
         #expect(spans.map(\.minutes) == [10, 10, 40])
         #expect(CapacityTimeline.spans(changes, from: Self.at(60), until: Self.at(60)).isEmpty)
-        #expect(CapacityTimeline.spans([.init(at: Self.at(30), capacity: 3)], from: Self.at(0), until: Self.at(60)).map(\.minutes) == [30],
-                "nothing is counted before the first capacity known")
+        #expect(CapacityTimeline.spans([.init(at: Self.at(30), split: split(3))], from: Self.at(0), until: Self.at(60))
+            .map(\.minutes) == [30], "nothing is counted before the first capacity known")
         // 40 minutes at 6: 4 spot + 2 on demand → 4 × 40/60 × 0.25 + 2 × 40/60 × 1
-        let split = { CapacitySplit(capacity: $0, spotShare: 0.8, minOnDemand: 1) }
-        let total = spans.map { CapacityCost(split($0.capacity), minutes: $0.minutes, price: Self.price) }.reduce(.zero, +)
+        let total = spans.map { $0.cost(at: Self.price) }.reduce(.zero, +)
         let first: Double = 1.0 * 10 / 60                              // 2 → 1 spot + 1 on demand
         let second: Double = 3.0 * 10 / 60 * 0.25 + 1.0 * 10 / 60       // 4 → 3 spot + 1 on demand
         let third: Double = 4.0 * 40 / 60 * 0.25 + 2.0 * 40 / 60        // 6 → 4 spot + 2 on demand
@@ -48,11 +48,13 @@ import Testing
     @Test func spansAreCutAtUTCMidnight() throws {
         let day = 86_400.0, midnight = (1_800_000_000 / day).rounded(.down) * day
         let span = CapacityTimeline.Span(start: Date(timeIntervalSince1970: midnight - 3_600),
-                                         end: Date(timeIntervalSince1970: midnight + day + 1_800), capacity: 5)
+                                         end: Date(timeIntervalSince1970: midnight + day + 1_800),
+                                         split: CapacitySplit(spot: 4, onDemand: 1))
         let pieces = CapacityTimeline.byDay([span])
         #expect(pieces.map(\.span.minutes) == [60, 1_440, 30])
         #expect(pieces.map(\.day.timeIntervalSince1970) == [midnight - day, midnight, midnight + day])
-        let far = CapacityTimeline.Span(start: Date(timeIntervalSince1970: 1e300), end: Date(timeIntervalSince1970: 2e300), capacity: 1)
+        let far = CapacityTimeline.Span(start: Date(timeIntervalSince1970: 1e300), end: Date(timeIntervalSince1970: 2e300),
+                                        split: CapacitySplit(spot: 0, onDemand: 1))
         #expect(CapacityTimeline.byDay([far]).count <= 1, "times too large to count in days do not loop")
     }
 

@@ -40,14 +40,14 @@ public struct CapacityCost: Sendable, Equatable, Codable {
 /// A tier's capacity over a period, as scale decisions set it: each decision's capacity holds from its time until
 /// the next decision's, the last one's until the period ends.
 public struct CapacityTimeline: Sendable, Equatable {
-    /// A capacity set at a time.
+    /// A capacity, spot and on demand, set at a time.
     public struct Change: Sendable, Equatable {
         public var at: Date
-        public var capacity: Int
+        public var split: CapacitySplit
 
-        public init(at: Date, capacity: Int) {
+        public init(at: Date, split: CapacitySplit) {
             self.at = at
-            self.capacity = capacity
+            self.split = split
         }
     }
 
@@ -55,15 +55,17 @@ public struct CapacityTimeline: Sendable, Equatable {
     public struct Span: Sendable, Equatable {
         public var start: Date
         public var end: Date
-        public var capacity: Int
+        public var split: CapacitySplit
 
-        public init(start: Date, end: Date, capacity: Int) {
+        public init(start: Date, end: Date, split: CapacitySplit) {
             self.start = start
             self.end = end
-            self.capacity = capacity
+            self.split = split
         }
 
         public var minutes: Double { end.timeIntervalSince(start) / 60 }
+        /// What the span costs at `price`.
+        public func cost(at price: PriceTable.Price) -> CapacityCost { CapacityCost(split, minutes: minutes, price: price) }
     }
 
     /// The stretches of [`from`, `until`) at each capacity, in time order. Before the first change within the period
@@ -76,7 +78,7 @@ public struct CapacityTimeline: Sendable, Equatable {
         for (index, change) in ordered.enumerated() {
             let next = index + 1 < ordered.count ? ordered[index + 1].at : until
             let start = max(change.at, from), end = min(next, until)
-            if start < end { spans.append(Span(start: start, end: end, capacity: change.capacity)) }
+            if start < end { spans.append(Span(start: start, end: end, split: change.split)) }
         }
         return spans
     }
@@ -90,7 +92,7 @@ public struct CapacityTimeline: Sendable, Equatable {
                 let day = Date(timeIntervalSince1970: (start.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
                 let end = min(day.addingTimeInterval(86_400), span.end)
                 guard end > start else { break }  // beyond Double's whole seconds a day no longer moves time on
-                pieces.append((day, Span(start: start, end: end, capacity: span.capacity)))
+                pieces.append((day, Span(start: start, end: end, split: span.split)))
                 start = end
             }
         }
