@@ -23,53 +23,13 @@ struct BacktestOutput: Codable, Equatable {
         var scaleOutAfterMinutes: Int?
     }
 
-    /// What the capacity cost (`BacktestCost`), in US dollars.
-    struct Cost: Codable, Equatable {
-        var dollars: Double
-        var spotHours: Double
-        var onDemandHours: Double
-        /// Every tier held at its peak capacity for the whole run.
-        var dollarsAtPeak: Double
-        /// The same capacity, all on demand.
-        var dollarsAllOnDemand: Double
-        var playerHours: Double
-        var dollarsPerThousandPlayerHours: Double?
-
-        init(_ cost: BacktestCost) {
-            dollars = cost.provisioned.dollars
-            spotHours = cost.provisioned.spotHours
-            onDemandHours = cost.provisioned.onDemandHours
-            dollarsAtPeak = cost.atPeak.dollars
-            dollarsAllOnDemand = cost.allOnDemand.dollars
-            playerHours = cost.playerHours
-            dollarsPerThousandPlayerHours = cost.dollarsPerThousandPlayerHours
-        }
-
-        /// `$12.34 (8.0 spot + 2.0 on-demand instance-hours); held at its peak $20.00; all on demand $30.00; …`.
-        func line(peak: String) -> String {
-            var text = "\(Self.dollars(dollars)) (\(Self.hours(spotHours)) spot + \(Self.hours(onDemandHours)) on-demand instance-hours)"
-            text += "; \(peak) \(Self.dollars(dollarsAtPeak))"
-            if dollarsAtPeak > 0 { text += " (the policy saves \(Self.percent(1 - dollars / dollarsAtPeak)))" }
-            text += "; all on demand \(Self.dollars(dollarsAllOnDemand))"
-            if dollarsAllOnDemand > 0 { text += " (spot saves \(Self.percent(1 - dollars / dollarsAllOnDemand)))" }
-            if let perThousand = dollarsPerThousandPlayerHours {
-                text += "; \(Self.dollars(perThousand)) per 1,000 player-hours (\(Self.hours(playerHours)) served)"
-            }
-            return text
-        }
-
-        static func dollars(_ amount: Double) -> String { String(format: "$%.2f", amount) }
-        static func hours(_ hours: Double) -> String { String(format: "%.1f", hours) }
-        static func percent(_ share: Double) -> String { String(format: "%.0f%%", share * 100) }
-    }
-
     struct Tier: Codable, Equatable {
         var tier: String
         /// The instance type the tier is priced at, and its hourly prices.
         var instanceType: String
         var onDemandPerHour: Double
         var spotPerHour: Double
-        var cost: Cost
+        var cost: CostFigures
         var initialCapacity: Int
         var decisions: [Decision]
         var breaches: [Breach]
@@ -88,7 +48,7 @@ struct BacktestOutput: Codable, Equatable {
     var provisioningDelayMinutes: Int
     var tiers: [Tier]
     /// Every tier's cost together.
-    var cost: Cost
+    var cost: CostFigures
     /// Where the prices come from, and their region.
     var pricesSource: String
     var pricesRegion: String
@@ -109,7 +69,7 @@ struct BacktestOutput: Codable, Equatable {
             total = total + cost
             return Tier(
                 tier: tier.tier.name, instanceType: prices.tierInstanceTypes[tier.tier.name] ?? "",
-                onDemandPerHour: price.onDemand, spotPerHour: price.spot, cost: Cost(cost),
+                onDemandPerHour: price.onDemand, spotPerHour: price.spot, cost: CostFigures(cost),
                 initialCapacity: tier.initialCapacity,
                 decisions: tier.decisions.map {
                     Decision(decisionID: $0.decisionID, decidedAt: $0.decidedMinute.description, kind: $0.kind.rawValue,
@@ -124,7 +84,7 @@ struct BacktestOutput: Codable, Equatable {
                 minutesUnderTarget: tier.minutesUnderTarget, minutesWithoutSamples: tier.minutesWithoutSamples,
                 summary: tier.summary)
         }
-        cost = Cost(total)
+        cost = CostFigures(total)
     }
 
     /// A heading, then per tier its summary line, its decisions and its breaches.
@@ -137,8 +97,8 @@ struct BacktestOutput: Codable, Equatable {
             lines.append("")
             lines.append(tier.summary)
             lines.append("  starts at \(tier.initialCapacity) instances")
-            lines.append("  cost at \(tier.instanceType) (\(Cost.dollars(tier.onDemandPerHour)) an hour on demand, "
-                + "\(Cost.dollars(tier.spotPerHour)) spot): \(tier.cost.line(peak: "held at its peak"))")
+            lines.append("  cost at \(tier.instanceType) (\(CostFigures.dollars(tier.onDemandPerHour)) an hour on demand, "
+                + "\(CostFigures.dollars(tier.spotPerHour)) spot): \(tier.cost.line(peak: "held at its peak"))")
             if !tier.decisions.isEmpty { lines.append("  decisions:") }
             for decision in tier.decisions {
                 lines.append("    \(decision.decidedAt)  \(decision.currentCapacity) → \(decision.desiredCapacity)  "
@@ -157,9 +117,5 @@ struct BacktestOutput: Codable, Equatable {
     }
 
     /// Pretty JSON with sorted keys.
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
+    func json() throws -> String { try CostFigures.json(self) }
 }

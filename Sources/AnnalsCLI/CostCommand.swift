@@ -73,20 +73,12 @@ struct CostCommand: ParsableCommand {
 
 /// What `annals cost` prints, as text or JSON.
 struct CostReport: Codable, Equatable {
-    struct Figures: Codable, Equatable {
-        var dollars: Double
-        var spotHours: Double
-        var onDemandHours: Double
-        var dollarsAtPeak: Double
-        var dollarsAllOnDemand: Double
-    }
-
     struct TierFigures: Codable, Equatable {
         var tier: String
         var instanceType: String
         var onDemandPerHour: Double
         var spotPerHour: Double
-        var cost: Figures
+        var cost: CostFigures
     }
 
     struct Day: Codable, Equatable {
@@ -101,7 +93,7 @@ struct CostReport: Codable, Equatable {
     var pricesSource: String
     var region: String
     var tiers: [TierFigures]
-    var total: Figures
+    var total: CostFigures
     var days: [Day]
 
     init(_ cost: PeriodCost, pricesSource: String, region: String) {
@@ -110,16 +102,13 @@ struct CostReport: Codable, Equatable {
         until = iso.string(from: cost.until)
         self.pricesSource = pricesSource
         self.region = region
-        func figures(_ provisioned: CapacityCost, _ atPeak: CapacityCost, _ allOnDemand: CapacityCost) -> Figures {
-            Figures(dollars: provisioned.dollars, spotHours: provisioned.spotHours, onDemandHours: provisioned.onDemandHours,
-                    dollarsAtPeak: atPeak.dollars, dollarsAllOnDemand: allOnDemand.dollars)
-        }
         tiers = cost.tiers.map { tier in
             TierFigures(tier: tier.tier.name, instanceType: tier.instanceType, onDemandPerHour: tier.price.onDemand,
-                        spotPerHour: tier.price.spot, cost: figures(tier.provisioned, tier.atPeak, tier.allOnDemand))
+                        spotPerHour: tier.price.spot,
+                        cost: CostFigures(provisioned: tier.provisioned, atPeak: tier.atPeak, allOnDemand: tier.allOnDemand))
         }
         let total = cost.total
-        self.total = figures(total.provisioned, total.atPeak, total.allOnDemand)
+        self.total = CostFigures(provisioned: total.provisioned, atPeak: total.atPeak, allOnDemand: total.allOnDemand)
         let dayFormat = ISO8601DateFormatter()
         dayFormat.formatOptions = [.withFullDate]
         days = cost.days.map { day, dollars in
@@ -130,31 +119,19 @@ struct CostReport: Codable, Equatable {
     }
 
     var text: String {
-        func line(_ figures: Figures) -> String {
-            var text = "\(money(figures.dollars)) (\(hours(figures.spotHours)) spot + \(hours(figures.onDemandHours)) on-demand instance-hours)"
-            text += "; held at its peak \(money(figures.dollarsAtPeak)); all on demand \(money(figures.dollarsAllOnDemand))"
-            return text
-        }
         var lines = ["capacity cost from \(since) to \(until) (\(pricesSource), \(region)):"]
         for tier in tiers {
-            lines.append("  \(tier.tier) at \(tier.instanceType) (\(money(tier.onDemandPerHour)) on demand, "
-                + "\(money(tier.spotPerHour)) spot an hour): \(line(tier.cost))")
+            lines.append("  \(tier.tier) at \(tier.instanceType) (\(CostFigures.dollars(tier.onDemandPerHour)) on demand, "
+                + "\(CostFigures.dollars(tier.spotPerHour)) spot an hour): \(tier.cost.line(peak: "held at its peak"))")
         }
-        lines.append("  in all: \(line(total))")
+        lines.append("  in all: \(total.line(peak: "each tier held at its peak"))")
         if !days.isEmpty { lines.append("by day (UTC):") }
         for day in days {
-            let parts = tiers.map { "\($0.tier) \(money(day.dollars[$0.tier] ?? 0))" }
-            lines.append("  \(day.day)  \(money(day.dollars["total"] ?? 0))  (\(parts.joined(separator: ", ")))")
+            let parts = tiers.map { "\($0.tier) \(CostFigures.dollars(day.dollars[$0.tier] ?? 0))" }
+            lines.append("  \(day.day)  \(CostFigures.dollars(day.dollars["total"] ?? 0))  (\(parts.joined(separator: ", ")))")
         }
         return lines.joined(separator: "\n")
     }
 
-    func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-
-    private func money(_ amount: Double) -> String { String(format: "$%.2f", amount) }
-    private func hours(_ hours: Double) -> String { String(format: "%.1f", hours) }
+    func json() throws -> String { try CostFigures.json(self) }
 }
