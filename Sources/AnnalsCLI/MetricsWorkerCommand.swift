@@ -37,7 +37,11 @@ public struct MetricsWorkerCommand: WorkerCommand {
         let projection = MetricsProjection(settings: settings, queuesDecisions: true)
         let publisher = try DecisionPublisher(
             databaseURL: worker.connection.databaseConninfo, kafka: try worker.connection.kafkaConfig(), logger: logger)
+        let fleet = FleetGauges(databaseURL: try worker.connection.databaseConninfo, logger: logger)
         try await worker.run(projection, logger: logger, settings: ["policy-version": "\(ScalePolicy.version(settings: settings))"],
-                             alongside: [publisher], onCommit: { _ in publisher.wake() })
+                             alongside: [publisher, fleet], onCommit: { _ in
+                                 publisher.wake()
+                                 fleet.wake()
+                             })
     }
 }

@@ -31,14 +31,15 @@ struct MetricsWorkerTests {
             try await StoryEventGenerator.send(try samples.map(MetricTraceFile.record), with: producer)
         }
 
-        func startWorker(batchSize: Int, name: String = "metrics-worker", database: TestDatabase? = nil) throws -> ChildProcess {
+        func startWorker(batchSize: Int, name: String = "metrics-worker", database: TestDatabase? = nil,
+                         extra: [String] = []) throws -> ChildProcess {
             try ChildProcess.annals(
                 "annals-metrics-worker",
                 arguments: [
                     "--brokers", kafka.bootstrapServers, "--database-url", (database ?? self.database).url,
                     "--group", TestKafkaCluster.uniqueGroupID("metrics"), "--batch-size", String(batchSize), "--linger-ms", "5",
                     "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=200",
-                ],
+                ] + extra,
                 logPath: ChildProcess.temporaryPath(name: name, suffix: ".log"))
         }
 
@@ -126,6 +127,68 @@ struct MetricsWorkerTests {
             }
         }
         return decisions
+    }
+
+    /// The worker's /metrics shows each tier's newest closed minute (the one before its latest sample's) as the
+    /// pure fold of the trace computes it, and the capacity the policy wants.
+    @Test func theFleetGaugesShowEachTiersNewestClosedMinute() async throws {
+        let stack = try Stack("metrics_fleet")
+        defer { try? stack.database.drop() }
+        let samples = try MetricTraceFile.samples(Self.trace)
+        try await stack.publish(samples)
+        let port = try LocalHTTP.freePort()
+        let worker = try stack.startWorker(batchSize: 200, extra: ["--http-port", String(port), "--http-host", "127.0.0.1"])
+        defer { try? worker.kill(SIGKILL) }
+        try await stack.waitForCheckpoints(samples.count, worker: worker)
+
+        let rollups = MinuteRollups(samples)
+        var expected: [String: MinuteRollup] = [:]
+        for tier in Tier.scaled {
+            guard let latest = samples.filter({ $0.tier == tier }).map({ Minute(containing: $0.sampledAt) }).max() else { continue }
+            expected[tier.name] = rollups.rollups(for: tier).last { $0.minute < latest }
+        }
+        #expect(expected.count == 3)
+        let desired = try await stack.query("SELECT tier, capacity FROM metrics.autoscaler_state")
+        func gauges() async throws -> [String: Double] {
+            let body = try await onOwnThread { try LocalHTTP.get(port: port, path: "/metrics")?.body ?? "" }
+            var values: [String: Double] = [:]
+            for line in body.split(separator: "\n") where line.hasPrefix("annals_fleet_") {
+                let parts = line.split(separator: " ")
+                if parts.count == 2 { values[String(parts[0])] = Double(parts[1]) }
+            }
+            return values
+        }
+        var shown: [String: Double] = [:]
+        try await waitUntil(timeout: .seconds(60), pollInterval: .milliseconds(200), description: "the fleet gauges of the last minutes") {
+            shown = try await gauges()
+            return expected.allSatisfy { tier, rollup in
+                shown["annals_fleet_minute_timestamp_seconds{tier=\"\(tier)\"}"] == Double(rollup.minute.index * 60)
+            }
+        }
+        for (tier, rollup) in expected {
+            func value(_ name: String) -> Double? { shown["\(name){tier=\"\(tier)\"}"] }
+            func close(_ name: String, _ expected: Double?) {
+                let shownValue: Double = value(name) ?? -.infinity
+                guard let expected else {
+                    #expect(shownValue.isNaN, "\(tier) \(name): NaN for no reading, not \(shownValue)")
+                    return
+                }
+                let tolerance: Double = 1e-9 * max(1, abs(expected))
+                #expect(abs(shownValue - expected) <= tolerance, "\(tier) \(name): \(shownValue) vs \(expected)")
+            }
+            close("annals_fleet_instances_reporting", Double(rollup.instancesReporting))
+            close("annals_fleet_current_capacity", Double(rollup.instancesReporting))
+            close("annals_fleet_gpu_utilization_mean", rollup.meanGPUUtilization)
+            close("annals_fleet_gpu_utilization_max", rollup.maxGPUUtilization)
+            close("annals_fleet_gpu_memory_utilization_max", rollup.maxGPUMemoryUtilization)
+            close("annals_fleet_queue_depth", rollup.queueDepth.map { Double($0) })
+            close("annals_fleet_latency_p95_seconds", rollup.latencyP95Seconds)
+            close("annals_fleet_active_players", rollup.activePlayers.map { Double($0) })
+            close("annals_fleet_spot_interruption_notice", rollup.spotInterruptionNotice ? 1 : 0)
+            let wanted = try desired.first { try $0.string("tier") == tier }.map { Double(try $0.int("capacity")) }
+            close("annals_fleet_desired_capacity", wanted)
+            #expect((value("annals_fleet_minutes_since_last_sample") ?? 0) > 60, "the trace's samples are from the past: \(tier)")
+        }
     }
 
     @Test func replayingMetricSampleReproducesThePublishedDecisionIDs() async throws {
