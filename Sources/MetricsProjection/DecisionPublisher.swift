@@ -20,10 +20,8 @@ public final class DecisionPublisher: Service, Sendable {
     private let kafka: KafkaConfig
     private let reconciled = Atomic<Bool>(false)
     private let logger: Logger
-    private let pollInterval: Duration
     private let roundSize: Int
-    private let wakeups: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
+    private let wakeups: Wakeups
 
     /// A publisher reading the outbox at `databaseURL` and producing to the brokers of `kafka`.
     public init(databaseURL: String, kafka: KafkaConfig, logger: Logger, pollInterval: Duration = .seconds(2),
@@ -32,29 +30,18 @@ public final class DecisionPublisher: Service, Sendable {
         producer = try KafkaProducer(config: kafka, logger: logger)
         self.kafka = kafka
         self.logger = logger
-        self.pollInterval = pollInterval
         self.roundSize = max(1, roundSize)
-        (wakeups, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        wakeups = Wakeups(every: pollInterval)
     }
 
     /// Asks for a round soon; wake-ups while one runs coalesce into one more.
     public func wake() {
-        continuation.yield()
+        wakeups.wake()
     }
 
     public func run() async throws {
-        continuation.yield()  // decisions a previous run committed but did not send
-        await withDiscardingTaskGroup { group in
-            group.addTask { [continuation, pollInterval] in
-                while (try? await Task.sleep(for: pollInterval)) != nil { continuation.yield() }
-            }
-            await withGracefulShutdownHandler {
-                for await _ in wakeups { await publishQueued() }
-            } onGracefulShutdown: { [continuation] in
-                continuation.finish()
-            }
-            group.cancelAll()
-        }
+        // The first round sends what a previous run committed but did not send.
+        await wakeups.run { await self.publishQueued() }
         // The projection stops first (it comes later in the service group): send what its last batch decided.
         if !Task.isCancelled { await publishQueued() }
         logger.info("decision publisher stopped")

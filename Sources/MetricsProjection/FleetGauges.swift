@@ -10,37 +10,23 @@ import ServiceLifecycle
 public final class FleetGauges: Service, Sendable {
     private let database: SerialConnection
     private let schema: String
-    private let interval: Duration
     private let logger: Logger
-    private let wakeups: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
+    private let wakeups: Wakeups
 
     public init(databaseURL: String, schema: String = "metrics", interval: Duration = .seconds(15), logger: Logger) {
         database = SerialConnection(conninfo: databaseURL, label: "annals.metrics.fleet-gauges")
         self.schema = schema
-        self.interval = interval
         self.logger = logger
-        (wakeups, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        wakeups = Wakeups(every: interval)
     }
 
     /// Reads the minutes again soon (a batch committed).
     public func wake() {
-        continuation.yield()
+        wakeups.wake()
     }
 
     public func run() async throws {
-        continuation.yield()
-        await withDiscardingTaskGroup { group in
-            group.addTask { [continuation, interval] in
-                while (try? await Task.sleep(for: interval)) != nil { continuation.yield() }
-            }
-            await withGracefulShutdownHandler {
-                for await _ in wakeups { await refresh() }
-            } onGracefulShutdown: { [continuation] in
-                continuation.finish()
-            }
-            group.cancelAll()
-        }
+        await wakeups.run { await self.refresh() }
         await database.close()
     }
 
