@@ -47,7 +47,7 @@ struct KnowledgeBaseSQL {
 
     /// The chunks' secondary indexes: a replay builds them once its shadow is loaded (`Projection.deferredIndexes`).
     static func indexes(schema s: String, settings: KnowledgeBaseSettings) -> [String] {
-        [
+        let all = [
             """
             CREATE INDEX IF NOT EXISTS chunks_embedding ON \(s).chunks USING hnsw (embedding vector_cosine_ops)
             WITH (m = \(settings.hnswM), ef_construction = \(settings.hnswEfConstruction))
@@ -65,8 +65,10 @@ struct KnowledgeBaseSQL {
             // A world's vectors in an index of their own: its exact nearest-neighbour scan reads them from these
             // pages (an index-only scan) rather than each one out of line from TOAST (3.1 → 0.8 ms for 1,000
             // chunks). Full text keeps the narrow `chunks_world` to intersect its matches with a world.
+            // Vectors up to KnowledgeBaseSettings.worldVectorIndexMaxDimension only: larger ones do not fit an entry.
             "CREATE INDEX IF NOT EXISTS chunks_world_vectors ON \(s).chunks (world_id) INCLUDE (document_id, ordinal, embedding)",
         ]
+        return settings.indexesWorldVectors ? all : all.filter { !$0.contains("chunks_world_vectors") }
     }
 
     /// The record of the embedder the chunks' vectors come from (one row), created with the tables. Tables that

@@ -13,6 +13,15 @@ public struct KnowledgeBaseSettings: Sendable, Equatable {
     public var globalHnswM = 24
     public var globalHnswEfConstruction = 128
 
+    /// The largest dimension whose vectors a world's covering index (`chunks_world_vectors`) holds. A B-tree entry
+    /// must fit in a third of a page (2,704 bytes): a world id and a document id of up to 200 bytes each, the
+    /// ordinal and the headers take 436, leaving 2,268 for the vector's 8 + 4 × dimension bytes, so up to 565; 512
+    /// (MiniLM's 384, Bedrock's 256 and 512) with a margin. Larger vectors are read from the table instead.
+    public static let worldVectorIndexMaxDimension = 512
+
+    /// Whether a world's vectors get the covering index at this dimension.
+    public var indexesWorldVectors: Bool { dimension <= Self.worldVectorIndexMaxDimension }
+
     public init(dimension: Int = 384, chunking: ChunkingSettings = .init(), hnswM: Int = 16, hnswEfConstruction: Int = 64) {
         self.dimension = dimension
         self.chunking = chunking

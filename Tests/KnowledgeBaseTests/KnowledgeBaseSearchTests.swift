@@ -202,6 +202,30 @@ import Testing
         #expect(try underLimit.matchingChunks("ember keepers", worldID: "emberfall", limit: 100, connection: db).count == 12)
     }
 
+    /// A world's covering index holds vectors up to 512 dimensions with the longest ids an event may carry; above
+    /// that it is not built and documents still apply (an entry of a 1,024-dimension vector would not fit a B-tree).
+    @Test(arguments: [512, 1_024])
+    func theLongestIdsApplyAtEveryDimensionAndTheWorldVectorIndexOnlyWhereItFits(dimension: Int) throws {
+        let database = try TestDatabase.create(prefix: "kb_covering_\(dimension)")
+        defer { try? database.drop() }
+        let db = try database.connect()
+        let projection = try KnowledgeBaseProjection(settings: .init(dimension: dimension))
+        try ProjectionMigrator.migrate(projection, connection: db)
+        let longest = String(repeating: "w", count: EventValidator.maxIdentifierLength)
+        let doc = Doc(id: String(repeating: "d", count: EventValidator.maxIdentifierLength), world: longest,
+                      title: "Longest", content: "The lamplighters of the longest names keep the ember lit.")
+        let event = ProjectedEvent(event: .documentIngested(Self.event(doc)),
+                                   coordinates: EventCoordinates(topic: "document-ingested", partition: 0, offset: 0))
+        try db.transaction { try projection.apply([event], schema: projection.schema, connection: $0) }
+        let indexes = try db.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'kb' AND tablename = 'chunks'")
+            .rows.map { try $0.string("indexname") }
+        #expect(indexes.contains("chunks_world_vectors") == (dimension <= KnowledgeBaseSettings.worldVectorIndexMaxDimension))
+        let search = KnowledgeBaseSearch(embedder: try HashingEmbedder(dimension: dimension))
+        let found = try search.nearestChunks(to: try HashingEmbedder(dimension: dimension).embedOne("ember lamplighters"),
+                                             worldID: longest, limit: 5, connection: db)
+        #expect(found.map(\.chunk.documentID) == [doc.id])
+    }
+
     @Test func punctuationAndOperatorsInAQueryAreSearchedAsText() async throws {
         let fixture = try Fixture(prefix: "kb_search_quoting")
         defer { fixture.drop() }
