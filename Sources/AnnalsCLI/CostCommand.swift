@@ -3,6 +3,7 @@ import AnnalsMetrics
 import ArgumentParser
 import Foundation
 import Postgres
+import Projection
 import Scaling
 
 /// `annals cost`: what the capacity recorded in `scaling.decisions` cost over a period.
@@ -62,9 +63,7 @@ struct CostCommand: ParsableCommand {
     }
 
     static func date(_ text: String, option: String) throws -> Date {
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        guard let date = ISO8601DateFormatter().date(from: text) ?? withFraction.date(from: text) else {
+        guard let date = InternetTime.date(text) else {
             throw ValidationError("\(option) \(text) is not an ISO 8601 time: use e.g. 2026-12-01T00:00:00Z")
         }
         return date

@@ -14,18 +14,18 @@ struct CostFigures: Codable, Equatable {
     var playerHours: Double?
     var dollarsPerThousandPlayerHours: Double?
 
-    init(provisioned: CapacityCost, atPeak: CapacityCost, allOnDemand: CapacityCost, playerHours: Double? = nil) {
+    init(provisioned: CapacityCost, atPeak: CapacityCost, allOnDemand: CapacityCost) {
         dollars = provisioned.dollars
         spotHours = provisioned.spotHours
         onDemandHours = provisioned.onDemandHours
         dollarsAtPeak = atPeak.dollars
         dollarsAllOnDemand = allOnDemand.dollars
-        self.playerHours = playerHours
-        dollarsPerThousandPlayerHours = playerHours.flatMap { $0 > 0 ? provisioned.dollars / $0 * 1_000 : nil }
     }
 
     init(_ cost: BacktestCost) {
-        self.init(provisioned: cost.provisioned, atPeak: cost.atPeak, allOnDemand: cost.allOnDemand, playerHours: cost.playerHours)
+        self.init(provisioned: cost.provisioned, atPeak: cost.atPeak, allOnDemand: cost.allOnDemand)
+        playerHours = cost.playerHours
+        dollarsPerThousandPlayerHours = cost.dollarsPerThousandPlayerHours
     }
 
     /// `$12.34 (8.0 spot + 2.0 on-demand instance-hours); held at its peak $20.00 (the policy saves 38%); …`.

@@ -17,18 +17,8 @@ public enum ReplayBound: Equatable, Sendable, CustomStringConvertible {
             self = .offset(offset)
             return
         }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: trimmed) {
-            self = .timestamp(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()))
-            return
-        }
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: trimmed) {
-            self = .timestamp(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()))
-            return
-        }
-        throw .badBound(text)
+        guard let date = InternetTime.date(trimmed) else { throw .badBound(text) }
+        self = .timestamp(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()))
     }
 
     /// Each partition's stop offset: never past its high watermark.

@@ -28,7 +28,7 @@ public struct CommonWords: Sendable, Equatable {
     /// No statistics: every word brings candidates.
     public static let unknown = CommonWords(frequencies: [:], chunks: 0)
 
-    /// The statistics of `schema.chunks` now; `none` when the table was never analysed or does not exist.
+    /// The statistics of `schema.chunks` now; `unknown` when the table was never analysed or does not exist.
     public static func read(schema: String, connection: PostgresConnection) throws -> CommonWords {
         let elements = try connection.execute(
             """
