@@ -66,7 +66,7 @@ struct BacktestCommand: ParsableCommand {
         }
         let report = Backtest.run(recorded.samples, settings: BacktestSettings(
             policy: settings, provisioningDelayMinutes: provisioningDelay, initialCapacity: try capacities()))
-        let priceTable = try prices.map { path throws(CostError) in try PriceTable.load(path: path) } ?? .defaults
+        let priceTable = try PriceTable.defaults(overriddenBy: prices)
         let output = try BacktestOutput(report, samples: recorded.samples.count, source: source, policySource: policySource,
                                         prices: priceTable, pricesSource: prices ?? "built-in prices")
         print(json ? try output.json() : output.text)

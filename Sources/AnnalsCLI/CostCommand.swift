@@ -39,7 +39,7 @@ struct CostCommand: ParsableCommand {
 
     func run() throws {
         let (since, until) = try period(now: Date())
-        let table = try prices.map { path throws(CostError) in try PriceTable.load(path: path) } ?? .defaults
+        let table = try PriceTable.defaults(overriddenBy: prices)
         let db = try PostgresConnection(conninfo: connection.databaseConninfo)
         let history = try ScalingQueries(schema: schema).capacityHistory(
             since: since.timeIntervalSince1970, until: until.timeIntervalSince1970, connection: db)

@@ -72,9 +72,17 @@ public struct FleetMinute: Sendable, Equatable {
     }
 
     /// The gauges' values at `now` (seconds since 1970), by gauge name; a reading no instance sent is NaN, which
-    /// no threshold compares true with.
-    public func gaugeValues(now: Double) -> [(name: String, value: Double)] {
-        [
+    /// no threshold compares true with. `policy` gives the tier's maximum and the spot share its desired capacity is
+    /// priced with, at `prices`; a tier the table has no price for costs NaN.
+    public func gaugeValues(now: Double, policy: ScalePolicySettings, prices: PriceTable) -> [(name: String, value: Double)] {
+        let tier = Tier(name: self.tier)
+        let price = tier.flatMap { try? prices.price(of: $0) }
+        let costPerHour = desiredCapacity.flatMap { desired in
+            price.map { CapacityCost(policy.split(desired), minutes: 60, price: $0).dollars }
+        }
+        return [
+            ("annals_fleet_max_capacity", tier.map { Double(policy[$0].maxInstances) } ?? .nan),
+            ("annals_fleet_cost_dollars_per_hour", costPerHour ?? .nan),
             ("annals_fleet_minute_timestamp_seconds", minute),
             ("annals_fleet_instances_reporting", Double(instancesReporting)),
             ("annals_fleet_gpu_utilization_mean", meanGPUUtilization ?? .nan),

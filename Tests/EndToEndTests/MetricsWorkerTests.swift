@@ -130,14 +130,15 @@ struct MetricsWorkerTests {
     }
 
     /// The worker's /metrics shows each tier's newest closed minute (the one before its latest sample's) as the
-    /// pure fold of the trace computes it, and the capacity the policy wants.
+    /// pure fold of the trace computes it, the capacity the policy wants, its cost per hour and the budget.
     @Test func theFleetGaugesShowEachTiersNewestClosedMinute() async throws {
         let stack = try Stack("metrics_fleet")
         defer { try? stack.database.drop() }
         let samples = try MetricTraceFile.samples(Self.trace)
         try await stack.publish(samples)
         let port = try LocalHTTP.freePort()
-        let worker = try stack.startWorker(batchSize: 200, extra: ["--http-port", String(port), "--http-host", "127.0.0.1"])
+        let worker = try stack.startWorker(
+            batchSize: 200, extra: ["--http-port", String(port), "--http-host", "127.0.0.1", "--hourly-budget", "42.5"])
         defer { try? worker.kill(SIGKILL) }
         try await stack.waitForCheckpoints(samples.count, worker: worker)
 
@@ -165,6 +166,7 @@ struct MetricsWorkerTests {
                 shown["annals_fleet_minute_timestamp_seconds{tier=\"\(tier)\"}"] == Double(rollup.minute.index * 60)
             }
         }
+        #expect(shown["annals_fleet_cost_budget_dollars_per_hour"] == 42.5)
         for (tier, rollup) in expected {
             func value(_ name: String) -> Double? { shown["\(name){tier=\"\(tier)\"}"] }
             func close(_ name: String, _ expected: Double?) {
@@ -187,6 +189,10 @@ struct MetricsWorkerTests {
             close("annals_fleet_spot_interruption_notice", rollup.spotInterruptionNotice ? 1 : 0)
             let wanted = try desired.first { try $0.string("tier") == tier }.map { Double(try $0.int("capacity")) }
             close("annals_fleet_desired_capacity", wanted)
+            let policy = ScalePolicySettings(), price = try PriceTable.defaults.price(of: try #require(Tier(name: tier)))
+            close("annals_fleet_cost_dollars_per_hour",
+                  try wanted.map { CapacityCost(policy.split(Int(try #require(Int(exactly: $0)))), minutes: 60, price: price).dollars })
+            close("annals_fleet_max_capacity", Double(policy[try #require(Tier(name: tier))].maxInstances))
             #expect((value("annals_fleet_minutes_since_last_sample") ?? 0) > 60, "the trace's samples are from the past: \(tier)")
         }
     }

@@ -52,6 +52,12 @@ public struct PriceTable: Sendable, Equatable, Codable {
         return price
     }
 
+    /// The defaults, with the JSON file at `path` laid over them when there is one (`load(path:)`).
+    public static func defaults(overriddenBy path: String?) throws(CostError) -> PriceTable {
+        guard let path else { return defaults }
+        return try load(path: path)
+    }
+
     /// The defaults with what the JSON file at `path` gives laid over them: `region`, `prices` (by instance type,
     /// each `{"onDemand": …, "spot": …}`) and `tierInstanceTypes` (by tier name), each optional.
     public static func load(path: String) throws(CostError) -> PriceTable {
