@@ -73,7 +73,7 @@ public struct FleetMinute: Sendable, Equatable {
 
     /// The gauges' values at `now` (seconds since 1970), by gauge name; a reading no instance sent is NaN, which
     /// no threshold compares true with. `policy` gives the tier's maximum and the spot share its desired capacity is
-    /// priced with, at `prices`; a tier the table has no price for costs NaN.
+    /// priced with, at `prices`, and the queue an instance is meant to hold; a tier the table has no price for costs NaN.
     public func gaugeValues(now: Double, policy: ScalePolicySettings, prices: PriceTable) -> [(name: String, value: Double)] {
         let tier = Tier(name: self.tier)
         let price = tier.flatMap { try? prices.price(of: $0) }
@@ -82,6 +82,7 @@ public struct FleetMinute: Sendable, Equatable {
         }
         return [
             ("annals_fleet_max_capacity", tier.map { Double(policy[$0].maxInstances) } ?? .nan),
+            ("annals_fleet_queue_depth_target_per_instance", tier.map { policy[$0].queueDepthPerInstance } ?? .nan),
             ("annals_fleet_cost_dollars_per_hour", costPerHour ?? .nan),
             ("annals_fleet_minute_timestamp_seconds", minute),
             ("annals_fleet_instances_reporting", Double(instancesReporting)),

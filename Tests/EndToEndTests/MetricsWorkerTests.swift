@@ -193,6 +193,7 @@ struct MetricsWorkerTests {
             close("annals_fleet_cost_dollars_per_hour",
                   try wanted.map { CapacityCost(policy.split(Int(try #require(Int(exactly: $0)))), minutes: 60, price: price).dollars })
             close("annals_fleet_max_capacity", Double(policy[try #require(Tier(name: tier))].maxInstances))
+            close("annals_fleet_queue_depth_target_per_instance", policy[try #require(Tier(name: tier))].queueDepthPerInstance)
             #expect((value("annals_fleet_minutes_since_last_sample") ?? 0) > 60, "the trace's samples are from the past: \(tier)")
         }
     }

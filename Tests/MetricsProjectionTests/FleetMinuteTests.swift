@@ -19,7 +19,8 @@ import Testing
                 "a sample stamped ahead of this clock counts as just now")
         #expect(values["annals_fleet_cost_dollars_per_hour"]?.isNaN == true, "no desired capacity, no cost")
         #expect(values["annals_fleet_max_capacity"] == 50)
-        #expect(values.count == 14)
+        #expect(values["annals_fleet_queue_depth_target_per_instance"] == 10)
+        #expect(values.count == 15)
     }
 
     /// The desired capacity priced as the policy splits it: gold's 10 at 0.8 spot is 8 spot + 2 on demand.
