@@ -100,4 +100,19 @@ import Testing
         let total = cost + cost
         #expect(abs(total.provisioned.dollars - 2 * cost.provisioned.dollars) < 1e-12 && total.playerHours == 2 * cost.playerHours)
     }
+
+    /// An instance bills from its launch: a provisioning delay holds capacity back from serving, not from the bill.
+    @Test func aProvisioningDelayDelaysServingButNotBilling() throws {
+        let samples = [UInt64(100), 100, 300, 300, 100].enumerated().map { minute, queue in
+            SampleFactory.sample(instance: "a", at: Int64(minute) * 60 + 30, queue: queue, players: 600)
+        }
+        let price = PriceTable.Price(onDemand: 1, spot: 0.25)
+        let prompt = try #require(Backtest.run(samples, settings: BacktestSettings(initialCapacity: [.gold: 10])).tiers.first)
+        let late = try #require(Backtest.run(
+            samples, settings: BacktestSettings(provisioningDelayMinutes: 2, initialCapacity: [.gold: 10])).tiers.first)
+        #expect(late.minutes.map(\.capacity) == [10, 10, 10, 10, 10], "the scale-outs of minutes 3 and 4 serve from 5 and 6")
+        #expect(late.minutes.map(\.desired) == prompt.minutes.map(\.desired))
+        let split = ScalePolicySettings().split
+        #expect(BacktestCost(late, price: price, split: split) == BacktestCost(prompt, price: price, split: split))
+    }
 }

@@ -3,7 +3,8 @@ import AnnalsEvents
 /// What a backtest's capacity would have cost, against two simpler plans: every tier held at its peak for the
 /// whole run, and the same capacity all on demand. Pure.
 public struct BacktestCost: Sendable, Equatable, Codable {
-    /// The capacity the policy provisioned, minute by minute, split between spot and on demand as the policy splits it.
+    /// The capacity the policy asked for, minute by minute, split between spot and on demand as the policy splits it:
+    /// an instance bills from its launch, before it serves (the provisioning delay costs players, not dollars).
     public var provisioned: CapacityCost
     /// The tier's highest capacity held for every minute of the run, split the same way.
     public var atPeak: CapacityCost
@@ -33,11 +34,11 @@ public struct BacktestCost: Sendable, Equatable, Codable {
 
     /// `tier`'s cost at `price`, its capacity split by `split`.
     public init(_ tier: TierBacktest, price: PriceTable.Price, split: (Int) -> CapacitySplit) {
-        let peak = tier.minutes.map(\.capacity).max() ?? 0
+        let peak = tier.minutes.map(\.desired).max() ?? 0
         var provisioned = CapacityCost.zero, allOnDemand = CapacityCost.zero, players = 0.0
         for minute in tier.minutes {
-            provisioned = provisioned + CapacityCost(split(minute.capacity), minutes: 1, price: price)
-            allOnDemand = allOnDemand + CapacityCost.onDemand(capacity: minute.capacity, minutes: 1, price: price)
+            provisioned = provisioned + CapacityCost(split(minute.desired), minutes: 1, price: price)
+            allOnDemand = allOnDemand + CapacityCost.onDemand(capacity: minute.desired, minutes: 1, price: price)
             players += Double(minute.players ?? 0)
         }
         self.init(provisioned: provisioned,
