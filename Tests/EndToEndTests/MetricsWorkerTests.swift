@@ -394,9 +394,46 @@ struct MetricsWorkerTests {
         #expect(try Dictionary(capacity.map { (try $0.string("tier"), try $0.string("desired")) }, uniquingKeysWith: { a, _ in a })
             == expected)
         #expect(try Set(capacity.map { try $0.string("decision_id") }) == Set(lastDecisions.map { try $0.string("decision_id") }))
+        try await Self.expectTheRecordedDecisionsCostWhatTheBacktestsDecisionsCost(samples, stack: stack, scaling: scaling)
         for process in [scaling, metrics] {
             try process.kill(SIGTERM)
             #expect(try await process.waitForExit(timeout: .seconds(30)) == .exited(0), "\(process.logTail())")
         }
+    }
+
+    /// `annals cost` over the replayed trace's period, read from the decisions the scaling worker recorded, equals the
+    /// same period priced from the decisions the policy makes in process (`Backtest.run`) over the same samples.
+    static func expectTheRecordedDecisionsCostWhatTheBacktestsDecisionsCost(_ samples: [MetricSample], stack: Stack,
+                                                                            scaling: ChildProcess) async throws {
+        let decisions = Backtest.run(samples).tiers.flatMap(\.decisions)
+        try await waitUntil(timeout: .seconds(60), pollInterval: .milliseconds(200),
+                            description: "the scaling worker to record all \(decisions.count) decisions") {
+            if let status = scaling.status() { throw TestSupportFailure("scaling worker \(status): \(scaling.logTail())") }
+            return try await stack.query("SELECT count(*)::bigint AS n FROM scaling.decisions").first?.int("n") == decisions.count
+        }
+        let times = samples.map { Date(timeIntervalSince1970: TimeInterval($0.sampledAt.seconds)) }
+        let since = try #require(times.min()), until = try #require(times.max()).addingTimeInterval(60)
+        var changes: [Tier: [CapacityTimeline.Change]] = [:]
+        for decision in decisions {
+            let at = Date(timeIntervalSince1970: TimeInterval(decision.decidedAt.microsecondsSinceEpoch) / 1_000_000)
+            changes[decision.tier, default: []].append(CapacityTimeline.Change(at: at, split: decision.split))
+        }
+        let expected = try PeriodCost(changes, since: since, until: until, prices: .defaults)
+        let format = ISO8601DateFormatter()
+        let run = try await CommandLineTests.annals([
+            "cost", "--since", format.string(from: since), "--until", format.string(from: until), "--json",
+            "--database-url", stack.database.url,
+        ])
+        #expect(run.status == .exited(0), "\(run)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let tiers = try #require(report["tiers"] as? [[String: Any]])
+        for tier in expected.tiers {
+            let shown = (tiers.first { $0["tier"] as? String == tier.tier.name }?["cost"] as? [String: Any])?["dollars"] as? Double
+            #expect(shown.map { abs($0 - tier.provisioned.dollars) < 1e-6 } == true,
+                    "\(tier.tier.name): annals cost \(String(describing: shown)), the policy's decisions \(tier.provisioned.dollars)")
+        }
+        let total = (report["total"] as? [String: Any])?["dollars"] as? Double
+        #expect(total.map { abs($0 - expected.total.provisioned.dollars) < 1e-6 } == true && expected.total.provisioned.dollars > 10,
+                "in all: annals cost \(String(describing: total)), the policy's decisions \(expected.total.provisioned.dollars)")
     }
 }
