@@ -76,6 +76,48 @@ struct BacktestCommandTests {
         #expect(refused.status != .exited(0) && refused.stderr.contains("no price for p5.48xlarge"), "\(refused)")
     }
 
+    /// The cost lines of every shipped trace: the tiers add up to the total; spot saves at most what its price does
+    /// (60% at the built-in prices) and the policy never costs more than all on demand or than holding the peak; and
+    /// the 100-player trace, where every tier stays at its one on-demand instance, costs exactly that instance's
+    /// price for the trace's minutes.
+    @Test(arguments: ["players-100", "players-500", "players-1000", "players-5000", "players-10000", "ramp-100-to-10000", "spike"])
+    func theCostLinesOfEachShippedTraceAddUp(trace: String) async throws {
+        let run = try await CommandLineTests.annals(["backtest", "--file", MetricTraceFile.path(trace), "--json"],
+                                                    removingEnvironment: ["ANNALS_POLICY_FILE"])
+        #expect(run.status == .exited(0), "\(run)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let tiers = try #require(report["tiers"] as? [[String: Any]])
+        let total = try #require(report["cost"] as? [String: Any])
+        func figure(_ cost: Any?, _ key: String) -> Double { (cost as? [String: Any])?[key] as? Double ?? -1 }
+        #expect(tiers.count == 3)
+        for key in ["dollars", "dollarsAllOnDemand", "dollarsAtPeak", "spotHours", "onDemandHours", "playerHours"] {
+            #expect(abs(tiers.map { figure($0["cost"], key) }.reduce(0, +) - figure(total, key)) < 1e-6, "\(trace) \(key)")
+        }
+        for tier in tiers {
+            let cost = tier["cost"], name = tier["tier"] as? String ?? "?"
+            let dollars = figure(cost, "dollars"), onDemand = figure(cost, "dollarsAllOnDemand")
+            #expect(dollars > 0 && dollars <= onDemand + 1e-9 && dollars <= figure(cost, "dollarsAtPeak") + 1e-9, "\(trace) \(name)")
+            #expect(dollars >= onDemand * PriceTable.spotShareOfOnDemand - 1e-9, "\(trace) \(name): spot saves at most 60%")
+            let hours = figure(cost, "spotHours") + figure(cost, "onDemandHours")
+            let price = try PriceTable.defaults.price(of: try #require(Tier(name: name)))
+            #expect(abs(figure(cost, "spotHours") * price.spot + figure(cost, "onDemandHours") * price.onDemand - dollars) < 1e-6)
+            #expect(abs(hours * price.onDemand - onDemand) < 1e-6, "\(trace) \(name): all on demand is every hour at on demand")
+        }
+        let perThousand = figure(total, "dollarsPerThousandPlayerHours")
+        #expect(abs(perThousand - figure(total, "dollars") / figure(total, "playerHours") * 1_000) < 1e-6)
+        if trace == "players-100" {
+            let samples = try MetricTraceFile.samples(trace)
+            for tier in tiers {
+                let name = tier["tier"] as? String ?? "?"
+                let minutes = Set(samples.filter { $0.tier.name == name }.map { $0.sampledAt.seconds / 60 })
+                let price = try PriceTable.defaults.price(of: try #require(Tier(name: name)))
+                let expected = Double(try #require(minutes.max()) - minutes.min()! + 1) / 60 * price.onDemand
+                #expect(abs(figure(tier["cost"], "dollars") - expected) < 1e-9, "\(name): one on-demand instance throughout")
+                #expect(figure(tier["cost"], "spotHours") == 0)
+            }
+        }
+    }
+
     @Test func aBadLineIsReportedByItsNumberAndTheRestIsBacktested() async throws {
         var lines = try String(contentsOfFile: MetricTraceFile.path("spike"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
