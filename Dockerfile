@@ -43,7 +43,7 @@ ARG STRIP_BINARIES=1
 
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get -q update \
-    && apt-get -q install -y --no-install-recommends librdkafka-dev libpq-dev libopenblas-dev pkg-config \
+    && apt-get -q install -y --no-install-recommends librdkafka-dev libpq-dev libopenblas-dev zlib1g-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /build

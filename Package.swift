@@ -33,6 +33,7 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // I/O layers.
         .target(name: "Kafka", dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]),
@@ -129,6 +130,17 @@ let package = Package(
         // AWSSupport's failures become `ActuationFailure`s here.
         .target(name: "AWSActuation", dependencies: ["Scaling", "AWSSupport"]),
 
+        // Disaster recovery of the source of truth: the topics archived to S3 as immutable, checksummed segments,
+        // verified, and restored into empty topics.
+        .target(
+            name: "TopicArchive",
+            dependencies: [
+                "Kafka", "AWSSupport", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Prometheus text and OpenMetrics exposition: a parser, and quantiles over the interval between two scrapes of
         // a cumulative histogram, as Prometheus's histogram_quantile interpolates them (pure).
         .target(name: "PrometheusExposition"),
@@ -224,7 +236,7 @@ let package = Package(
         .target(
             name: "AnnalsCLI",
             dependencies: [
-                "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
+                "TopicArchive", "Kafka", "Postgres", "AnnalsEvents", "Projection", "Story", "KnowledgeBase", "DocumentIngest", "RemoteEmbedding",
                 "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSSupport", "AWSActuation", "WorkerHTTP", "ReadAPI", "LoadGeneration",
                 "MetricsAgent", "SentenceEmbedding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -275,6 +287,7 @@ let package = Package(
         ),
 
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestSupport"]),
+        .testTarget(name: "TopicArchiveTests", dependencies: ["TopicArchive", "Kafka", "AWSSupport", "LoadGeneration", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "AnnalsEventsTests", dependencies: ["AnnalsEvents"]),
         .testTarget(name: "SentenceEmbeddingTests", dependencies: ["SentenceEmbedding", "KnowledgeBase"],

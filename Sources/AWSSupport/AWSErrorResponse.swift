@@ -102,6 +102,17 @@ public struct AWSErrorResponse: Equatable, Sendable {
         return String(bare).trimmingCharacters(in: .whitespaces)
     }
 
+    /// The raw contents of every `<name>…</name>` element, in order (entities left as they are).
+    public static func elements(_ name: String, in xml: Substring) -> [Substring] {
+        var found: [Substring] = []
+        var rest = xml
+        while let open = rest.range(of: "<\(name)>"), let close = rest.range(of: "</\(name)>", range: open.upperBound..<rest.endIndex) {
+            found.append(rest[open.upperBound..<close.lowerBound])
+            rest = rest[close.upperBound...]
+        }
+        return found
+    }
+
     /// The text of the first `<name>…</name>` element, with XML's predefined entities decoded.
     public static func element(_ name: String, in xml: String) -> String? {
         guard let open = xml.range(of: "<\(name)>"),
@@ -109,7 +120,7 @@ public struct AWSErrorResponse: Equatable, Sendable {
         return decodeEntities(String(xml[open.upperBound..<close.lowerBound]))
     }
 
-    static func decodeEntities(_ text: String) -> String {
+    public static func decodeEntities(_ text: String) -> String {
         guard text.contains("&") else { return text }
         return text.replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
             .replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&apos;", with: "'")

@@ -4,7 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Posts SigV4-signed requests to one AWS service and returns whatever HTTP response comes back; a request that
+/// Sends SigV4-signed requests to one AWS service and returns whatever HTTP response comes back; a request that
 /// gets no complete response within `timeout` (unreachable, stalled, cut off) fails as transient. Each request is
 /// signed with the provider's current credentials; one refused for its credentials is sent once more if the provider
 /// has newer ones (task role credentials renewed meanwhile).
@@ -24,9 +24,6 @@ public struct AWSServiceClient: Sendable {
     /// How long after `post` starts its request may still reach the service: credentials fetched (and renewed once)
     /// and the request sent (and once more), each bounded by `timeout`.
     public var longestCall: Duration { timeout * 4 }
-    /// Responses larger than this are cut off as malformed; these APIs answer in a few kilobytes.
-    private static let responseByteLimit = 1 << 20
-
     public init(endpoint: AWSEndpoint, region: String, service: String, credentials: AWSCredentialsProvider,
                 timeout: Duration, userAgent: String = "annals", httpClient: HTTPClient = .shared) {
         self.endpoint = endpoint
@@ -62,31 +59,39 @@ public struct AWSServiceClient: Sendable {
     /// `/model/amazon.titan-embed-text-v2%3A0/invoke`; `operation` names the call in failures.
     public func post(pathSegments: [String] = [], headers: [(name: String, value: String)], body: [UInt8], operation: String,
                      at date: Date = Date()) async throws(AWSFailure) -> Response {
-        let path = AWSSigV4.encodedPath(pathSegments)
+        try await send(method: "POST", pathSegments: pathSegments, headers: headers, body: body, operation: operation, at: date)
+    }
+
+    /// Signs and sends one request: `method` to the path made of `pathSegments` with `query` (both unencoded),
+    /// `headers` and `body`; a response larger than `responseByteLimit` bytes fails.
+    public func send(method: String, pathSegments: [String] = [], query: [(name: String, value: String)] = [],
+                     headers: [(name: String, value: String)], body: [UInt8] = [], responseByteLimit: Int = 1 << 20,
+                     operation: String, at date: Date = Date()) async throws(AWSFailure) -> Response {
+        let request = AWSSigV4.Request(method: method, path: AWSSigV4.encodedPath(pathSegments), query: query,
+                                       headers: [("Host", endpoint.hostHeader)] + headers, body: body)
         let used = try await credentials.current(at: date)
-        let response = try await post(path: path, headers: headers, body: body, operation: operation, signedWith: used, at: date)
+        let response = try await send(request, limit: responseByteLimit, operation: operation, signedWith: used, at: date)
         guard !(200..<300).contains(response.status),
               AWSErrorResponse(response).blamesCredentials,
               let renewed = await credentials.renewed(afterRefusalOf: used, at: date)
         else { return response }
-        return try await post(path: path, headers: headers, body: body, operation: operation, signedWith: renewed, at: date)
+        return try await send(request, limit: responseByteLimit, operation: operation, signedWith: renewed, at: date)
     }
 
-    private func post(path: String, headers: [(name: String, value: String)], body: [UInt8], operation: String,
-                      signedWith credentials: AWSCredentials, at date: Date) async throws(AWSFailure) -> Response {
+    private func send(_ unsigned: AWSSigV4.Request, limit: Int, operation: String, signedWith credentials: AWSCredentials,
+                      at date: Date) async throws(AWSFailure) -> Response {
         let signer = AWSSigV4(credentials: credentials, region: region, service: service)
-        let signed = signer.sign(
-            AWSSigV4.Request(method: "POST", path: path, headers: [("Host", endpoint.hostHeader)] + headers, body: body), at: date)
-        var request = HTTPClientRequest(url: endpoint.url(path: path))
-        request.method = .POST
-        request.headers.add(name: "Host", value: endpoint.hostHeader)
-        for (name, value) in headers + signed.headers { request.headers.add(name: name, value: value) }
+        let signed = signer.sign(unsigned, at: date)
+        let query = unsigned.query.map { "\(AWSSigV4.uriEncode($0.name))=\(AWSSigV4.uriEncode($0.value))" }.joined(separator: "&")
+        var request = HTTPClientRequest(url: endpoint.url(path: unsigned.path) + (query.isEmpty ? "" : "?" + query))
+        request.method = HTTPMethod(rawValue: unsigned.method)
+        for (name, value) in unsigned.headers + signed.headers { request.headers.add(name: name, value: value) }
         request.headers.add(name: "User-Agent", value: userAgent)
-        request.body = .bytes(ByteBuffer(bytes: body))
+        request.body = .bytes(ByteBuffer(bytes: unsigned.body))
         let deadline = ContinuousClock.now + timeout
         do {
             let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(timeout))
-            guard let bytes = try await response.body.collect(upTo: Self.responseByteLimit, until: deadline) else {
+            guard let bytes = try await response.body.collect(upTo: limit, until: deadline) else {
                 throw AWSFailure(.transient, "\(operation): the response from \(endpoint) did not finish within \(timeout); retrying")
             }
             return Response(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
@@ -95,7 +100,7 @@ public struct AWSServiceClient: Sendable {
         } catch let error as HTTPClientError where Self.timeouts.contains(error) {
             throw AWSFailure(.transient, "\(operation): no response from \(endpoint) within \(timeout); retrying")
         } catch is NIOTooManyBytesError {
-            throw AWSFailure(.transient, "\(operation): the response from \(endpoint) is larger than \(Self.responseByteLimit) bytes")
+            throw AWSFailure(.transient, "\(operation): the response from \(endpoint) is larger than \(limit) bytes")
         } catch {
             if Task.isCancelled {
                 throw AWSFailure(.transient, "\(operation): cancelled while waiting for \(endpoint)")

@@ -21,18 +21,34 @@ struct AWSClientSettings {
     /// signing name is `signingName` (e.g. `bedrock`), and a printable summary of its settings (secrets redacted).
     func client(endpointPrefix: String, signingName: String, userAgent: String, environment: [String: String],
                 logger: Logger) throws(AWSSettingsError) -> (AWSServiceClient, Logger.Metadata) {
+        let (region, endpoint, credentials) = try resolved(environment: environment, logger: logger)
+        let reached = endpoint ?? AWSEndpoint(service: endpointPrefix, region: region)
+        let client = AWSServiceClient(endpoint: reached, region: region, service: signingName, credentials: credentials,
+                                      timeout: timeout, userAgent: userAgent)
+        return (client, [
+            "aws-region": "\(region)", "aws-endpoint": "\(reached)", "aws-credentials": "\(credentials)",
+        ])
+    }
+
+    /// An S3 client of `bucket` (path-style at an endpoint given, virtual-hosted at AWS's), and its settings' summary.
+    func s3Client(bucket: String, userAgent: String, environment: [String: String], logger: Logger) throws(AWSSettingsError)
+        -> (S3Client, Logger.Metadata) {
+        let (region, endpoint, credentials) = try resolved(environment: environment, logger: logger)
+        let client = try S3Client(bucket: bucket, region: region, endpoint: endpoint, credentials: credentials,
+                                  timeout: timeout, userAgent: userAgent)
+        return (client, ["aws-region": "\(region)", "aws-endpoint": "\(client.endpoint)", "aws-credentials": "\(credentials)"])
+    }
+
+    /// The region, the endpoint given (nil: the service's own) and the credentials chain.
+    private func resolved(environment: [String: String], logger: Logger) throws(AWSSettingsError)
+        -> (region: String, endpoint: AWSEndpoint?, credentials: AWSCredentialsProvider) {
         let region = (region ?? environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"])?
             .trimmingCharacters(in: .whitespaces)
         guard let region, !region.isEmpty else { throw .missingRegion }
         try AWSEndpoint.validate(region: region)
         let endpoint = try (endpoint ?? environment["AWS_ENDPOINT_URL"].flatMap { $0.isEmpty ? nil : $0 })
             .map { text throws(AWSSettingsError) in try AWSEndpoint(parsing: text) }
-            ?? AWSEndpoint(service: endpointPrefix, region: region)
         let credentials = try AWSCredentialsProvider.fromEnvironment(environment, timeout: timeout, logger: logger)
-        let client = AWSServiceClient(endpoint: endpoint, region: region, service: signingName, credentials: credentials,
-                                      timeout: timeout, userAgent: userAgent)
-        return (client, [
-            "aws-region": "\(region)", "aws-endpoint": "\(endpoint)", "aws-credentials": "\(credentials)",
-        ])
+        return (region, endpoint, credentials)
     }
 }

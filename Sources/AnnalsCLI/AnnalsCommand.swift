@@ -13,7 +13,8 @@ public struct AnnalsCommand: AsyncParsableCommand {
         subcommands: [
             MigrateCommand.self, TopicsCommand.self, PublishCommand.self, IngestCommand.self, ReplayCommand.self,
             StatusCommand.self, VerifyCommand.self, ChecksumCommand.self, SearchCommand.self, ConceptCommand.self,
-            BacktestCommand.self, CostCommand.self, DevBrokerCommand.self, DeadLetterCommand.self, LoadgenCommand.self,
+            BacktestCommand.self, CostCommand.self, ArchiveCommand.self, RestoreCommand.self, DevBrokerCommand.self,
+            DeadLetterCommand.self, LoadgenCommand.self,
         ])
 
     public init() {}

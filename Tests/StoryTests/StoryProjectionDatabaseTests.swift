@@ -120,7 +120,7 @@ import Testing
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct CheckpointOutsideLogTests {
+@Suite(.timeLimit(.minutes(3))) struct CheckpointOutsideLogTests {
     @Test func aWorkerWithoutCheckpointsRefusesAPartitionWhoseFirstEventsWereDeleted() async throws {
         let kafka = try TestKafkaCluster(topics: ["story-event": 1])
         let database = try TestDatabase.create(prefix: "story_trimmed_fresh")
