@@ -138,6 +138,8 @@ let package = Package(
                 "Kafka", "AWSSupport", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -370,7 +372,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "Story", "KnowledgeBase", "AnnalsMetrics", "MetricsProjection", "Scaling", "AWSSupport", "AWSActuation", "Projection", "Kafka",
-                "Postgres", "AnnalsEvents",
+                "Postgres", "AnnalsEvents", "TopicArchive",
                 "TestSupport", "TestProbeProjection",
             ]
         ),

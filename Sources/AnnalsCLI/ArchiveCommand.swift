@@ -2,7 +2,9 @@ import AnnalsEvents
 import ArgumentParser
 import Foundation
 import Logging
+import ServiceLifecycle
 import TopicArchive
+import WorkerHTTP
 
 /// `annals archive`: the topics copied to object storage, incrementally; `annals archive verify` checks the copy.
 struct ArchiveCommand: AsyncParsableCommand {
@@ -45,9 +47,27 @@ struct ArchiveRunCommand: AsyncParsableCommand {
     @Flag(help: "Print the run's report as JSON.")
     var json = false
 
+    @Flag(help: ArgumentHelp(
+        "Keep archiving: a run every --interval until SIGTERM, with /healthz, /readyz and /metrics (archive lag in "
+            + "records and seconds) on --http-port."))
+    var follow = false
+
+    @Option(help: "With --follow, the time between the starts of two runs: 500ms, 30s, 5m.")
+    var interval = "60s"
+
+    @Option(help: "With --follow, the port of /healthz, /readyz and /metrics; 0 turns them off (default: $ANNALS_HTTP_PORT, else 9464).")
+    var httpPort: Int?
+
+    @Option(help: "With --follow, the address the HTTP endpoints bind to.")
+    var httpHost = "0.0.0.0"
+
     func validate() throws {
         let problems = settings.problems
         if !problems.isEmpty { throw ValidationError(problems.joined(separator: "; ")) }
+        if try DurationText.parse(interval, option: "--interval") < .seconds(1) {
+            throw ValidationError("--interval \(interval): at least 1s")
+        }
+        if !follow, httpPort != nil { throw ValidationError("--http-port serves the endpoints of --follow: add --follow") }
     }
 
     var settings: ArchiveSettings {
@@ -61,10 +81,15 @@ struct ArchiveRunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "annals.archive")
+        // Before any instrument is made: instruments made before the backend is installed would record nowhere.
+        _ = PrometheusBootstrap.registry
         let (layout, store, metadata) = try bucket.store(attempts: settings.storeAttempts, logger: logger)
         let archiver = TopicArchiver(store: store, layout: layout, kafka: try kafka.kafkaConfig(), settings: settings, logger: logger)
         logger.info("archiving", metadata: metadata.merging(["topics": "\(topicList.joined(separator: ","))"]) { first, _ in first })
         let topics = topicList
+        if follow {
+            return try await self.follow(archiver, topics: topics, logger: logger)
+        }
         let report: ArchiveRunReport
         do {
             report = try await onThreadOfItsOwn { try archiver.archive(topics: topics) }
@@ -73,6 +98,30 @@ struct ArchiveRunCommand: AsyncParsableCommand {
         }
         print(json ? try ArchiveReportLayout.json(report) : ArchiveReportLayout.text(report))
         if !report.troubled.isEmpty { throw ExitCode(1) }
+    }
+}
+
+extension ArchiveRunCommand {
+    /// Runs the archiver every --interval with its HTTP endpoints, until SIGTERM or SIGINT.
+    func follow(_ archiver: TopicArchiver, topics: [String], logger: Logger) async throws {
+        let registry = PrometheusBootstrap.registry
+        let interval = try DurationText.parse(self.interval, option: "--interval")
+        let follower = ArchiveFollower(archiver: archiver, topics: topics, interval: interval, logger: logger)
+        var services: [any Service] = []
+        let port = try WorkerOptions.port(httpPort)
+        if port != 0 {
+            let router = WorkerEndpoints.router(registry: registry) {
+                let health = follower.health
+                return WorkerEndpoints.readinessResponse(failing: health.failing(interval: interval), fields: [
+                    "\"runs\":\(health.runs)",
+                    "\"secondsSinceCaughtUp\":\(health.secondsSinceCaughtUp.map { String(Int($0)) } ?? "null")",
+                    "\"gaps\":[\(health.gaps.map(WorkerEndpoints.jsonString).joined(separator: ","))]",
+                ] + (health.lastError.map { ["\"error\":\(WorkerEndpoints.jsonString($0))"] } ?? []))
+            }
+            services.append(WorkerEndpoints.service(router, host: httpHost, port: port, logger: logger))
+        }
+        let group = ServiceGroup(services: services + [follower], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
     }
 }
 

@@ -34,13 +34,30 @@ public struct TestDatabase: Sendable {
         try PostgresConnection(conninfo: url)
     }
 
-    /// Terminates other sessions on this database and drops it.
+    /// Terminates other sessions on this database and drops it, on a thread of its own: returns at once.
+    ///
+    /// DROP DATABASE waits until every backend of the server has absorbed a signal barrier, and a backend whose
+    /// client another test has frozen (SIGSTOP) mid-COPY absorbs it only once that client is killed, by a task that
+    /// needs the cooperative pool. Dropping on the pool's few threads could block them all and deadlock the run.
+    /// Drops in flight are in `pendingDrops` (roles wait for them: `TestRoles.drop()`).
     public func drop() throws {
-        let admin = try Self.connectToServer(serverURL)
+        let (name, serverURL) = (self.name, self.serverURL)
+        Self.pendingDrops.enter()
+        Thread {
+            defer { Self.pendingDrops.leave() }
+            try? Self.drop(name, serverURL: serverURL)
+        }.start()
+    }
+
+    /// Database drops not finished yet.
+    public static let pendingDrops = DispatchGroup()
+
+    private static func drop(_ name: String, serverURL: String) throws {
+        let admin = try connectToServer(serverURL)
         try admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
             [PostgresValue(name)])
-        try admin.execute("DROP DATABASE IF EXISTS \(Self.quoted(name)) WITH (FORCE)")
+        try admin.execute("DROP DATABASE IF EXISTS \(quoted(name)) WITH (FORCE)")
     }
 
     private static func connectToServer(_ serverURL: String) throws -> PostgresConnection {

@@ -37,8 +37,17 @@ public struct TestRoles: Sendable {
         return login
     }
 
-    /// Drops every role named `<prefix>_…`.
+    /// Drops every role named `<prefix>_…`, on a thread of its own once the database drops in flight have finished
+    /// (a role holding grants in a database cannot go before it): returns at once. See `TestDatabase.drop()`.
     public func drop() throws {
+        let (prefix, serverURL) = (self.prefix, self.serverURL)
+        Thread {
+            _ = TestDatabase.pendingDrops.wait(timeout: .now() + 300)
+            try? Self.drop(prefix: prefix, serverURL: serverURL)
+        }.start()
+    }
+
+    private static func drop(prefix: String, serverURL: String) throws {
         let admin = try PostgresConnection(conninfo: serverURL)
         let names = try admin.execute(
             "SELECT rolname::text AS name FROM pg_roles WHERE starts_with(rolname, $1) ORDER BY rolname", [PostgresValue(prefix + "_")])

@@ -23,8 +23,9 @@ public struct TopicArchiver: Sendable {
         self.logger = logger
     }
 
-    /// Archives what is new in every partition of `topics`, up to the high watermarks read at the start.
-    public func archive(topics: [String]) throws -> ArchiveRunReport {
+    /// Archives what is new in every partition of `topics`, up to the high watermarks read at the start. Once
+    /// `shouldStop` answers true the run ends after the segment in hand (its manifest written), as a clean stop.
+    public func archive(topics: [String], shouldStop: @Sendable () -> Bool = { false }) throws -> ArchiveRunReport {
         let started = Date()
         let archives = PartitionArchive.partitions(in: try store.list(prefix: layout.root).map(\.key), layout: layout)
         let admin = try KafkaAdmin(config: kafka, logger: logger)
@@ -39,14 +40,15 @@ public struct TopicArchiver: Sendable {
             let (low, high) = watermarks[partition]!
             let existing = archives[partition] ?? PartitionArchive(topic: partition.topic, partition: partition.partition,
                                                                    manifested: [], unmanifested: [], missingSegments: [])
-            report.partitions.append(try archive(partition, existing, logStart: low, logEnd: high))
+            if shouldStop() { break }
+            report.partitions.append(try archive(partition, existing, logStart: low, logEnd: high, shouldStop: shouldStop))
         }
         report.finishedAt = Date()
         return report
     }
 
-    private func archive(_ partition: TopicPartition, _ existing: PartitionArchive, logStart: Int64, logEnd: Int64) throws
-        -> ArchiveRunReport.Partition
+    private func archive(_ partition: TopicPartition, _ existing: PartitionArchive, logStart: Int64, logEnd: Int64,
+                         shouldStop: @Sendable () -> Bool) throws -> ArchiveRunReport.Partition
     {
         var result = ArchiveRunReport.Partition(partition: partition, logStart: logStart, logEnd: logEnd)
         var end = existing.end
@@ -71,19 +73,20 @@ public struct TopicArchiver: Sendable {
                     "records": "\(lost.count)",
                 ])
             }
-            if from < to { try copy(partition, from: from, to: to, into: &result) }
+            if from < to { try copy(partition, from: from, to: to, into: &result, shouldStop: shouldStop) }
         }
         result.archiveEndAfter = result.segments > 0 ? result.lastEnd : end
         return result
     }
 
     /// Reads `[from, to)` into segments.
-    private func copy(_ partition: TopicPartition, from: Int64, to: Int64, into result: inout ArchiveRunReport.Partition) throws {
+    private func copy(_ partition: TopicPartition, from: Int64, to: Int64, into result: inout ArchiveRunReport.Partition,
+                      shouldStop: @Sendable () -> Bool) throws {
         let reader = try PartitionReader(config: kafka, partition: partition, from: from,
                                          groupID: "annals-archive-\(ProcessInfo.processInfo.processIdentifier)", logger: logger)
         defer { reader.close() }
         var position = from
-        while position < to {
+        while position < to, !shouldStop() {
             let messages = try reader.read(before: to, maxRecords: settings.segmentRecords, maxBytes: settings.segmentBytes,
                                            stallSeconds: settings.stallSeconds)
             guard let last = messages.last else { break }

@@ -160,13 +160,17 @@ struct BlueGreenReplayTests {
                            EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'story_shadow') AS shadow
                     FROM annals.checkpoints WHERE projection = 'story:shadow'
                     """).rows
-                if try rows.first?.bool("shadow") == true, try (rows.first?.int64("n") ?? 0) >= 1_000 { break }
+                if try rows.first?.bool("shadow") == true, try (rows.first?.int64("n") ?? 0) >= 1_000 {
+                    // Killed here, not after returning: a frozen client mid-COPY holds up every DROP DATABASE on the
+                    // server until it dies, and the caller's task may wait for a pool thread such a drop occupies.
+                    try replay.kill(SIGKILL)
+                    return
+                }
                 guard ContinuousClock.now < deadline else { throw TestSupportFailure("the shadow never filled part-way") }
                 try replay.kill(SIGCONT)
                 Thread.sleep(forTimeInterval: 0.02)
             }
         }
-        try replay.kill(SIGKILL)
         _ = try await replay.waitForExit(timeout: .seconds(30))
         #expect(try await stack.schemaExists("story_shadow"))
     }

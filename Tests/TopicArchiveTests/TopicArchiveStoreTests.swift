@@ -59,10 +59,10 @@ struct TopicArchiveStoreTests {
         /// Every record of the topic as the broker holds it, by partition.
         func logRecords(of cluster: TestKafkaCluster? = nil) async throws -> [Int32: [ArchivedRecord]] {
             let kafka = cluster ?? self.kafka
-            let admin = try KafkaAdmin(config: kafka.config, logger: TopicArchiveStoreTests.logger)
-            let ranges = try admin.watermarks(ofTopics: [TopicArchiveStoreTests.topic])
             let messages = try await onOwnThread {
-                try KafkaConsumer.read(ranges, config: kafka.consumerConfig, groupID: TestKafkaCluster.uniqueGroupID("archive-read"),
+                let ranges = try KafkaAdmin(config: kafka.config, logger: TopicArchiveStoreTests.logger)
+                    .watermarks(ofTopics: [TopicArchiveStoreTests.topic])
+                return try KafkaConsumer.read(ranges, config: kafka.consumerConfig, groupID: TestKafkaCluster.uniqueGroupID("archive-read"),
                                        logger: TopicArchiveStoreTests.logger)
             }
             return Dictionary(grouping: messages.map { ($0.partition, ArchivedRecord($0)) }, by: \.0).mapValues { $0.map(\.1) }
