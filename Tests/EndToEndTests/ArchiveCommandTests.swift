@@ -51,14 +51,20 @@ struct ArchiveCommandTests {
         let bucket = ["--bucket", "annals-dr", "--endpoint", moto.endpoint]
         let archive = ["archive"] + bucket + ["--brokers", source.bootstrapServers, "--topics", "story-event", "--segment-records", "100"]
 
-        // Killed once a few segments are stored: whatever it was doing then, the next run completes it.
+        // Killed once a few segments are stored, whatever it is doing then: it runs in slices of 20 ms between
+        // freezes (SIGSTOP), and the bucket is looked at while it is frozen, so it cannot finish meanwhile.
         let killed = try ChildProcess.annals("annals", arguments: archive, environment: Self.environment,
                                              removingEnvironment: ["AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_PROFILE"])
         let s3 = try S3Client(bucket: "annals-dr", region: "us-east-1", endpoint: try AWSEndpoint(parsing: moto.endpoint),
                               credentials: .fixed(AWSCredentials(accessKeyID: "test", secretAccessKey: "test")))
-        try await waitUntil(timeout: .seconds(60), pollInterval: .milliseconds(50), description: "a few segments stored") {
+        let deadline = ContinuousClock.now + .seconds(90)
+        while true {
             if let status = killed.status() { throw TestSupportFailure("the archive ended (\(status)) before it was killed: \(killed.logTail())") }
-            return try await s3.list(prefix: "annals-archive/").filter { $0.key.hasSuffix(".manifest.json") }.count >= 5
+            try killed.freeze()
+            if try await s3.list(prefix: "annals-archive/").filter({ $0.key.hasSuffix(".manifest.json") }).count >= 5 { break }
+            guard ContinuousClock.now < deadline else { throw TestSupportFailure("no segment stored within 90 s: \(killed.logTail())") }
+            try killed.kill(SIGCONT)
+            try await Task.sleep(for: .milliseconds(20))
         }
         try killed.kill(SIGKILL)
         _ = try await killed.waitForExit(timeout: .seconds(10))
