@@ -136,7 +136,6 @@ let package = Package(
             name: "TopicArchive",
             dependencies: [
                 "Kafka", "AWSSupport", "CZlib",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

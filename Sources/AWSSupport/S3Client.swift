@@ -40,7 +40,7 @@ public struct S3Client: Sendable {
         let operation = "S3 PutObject s3://\(bucket)/\(key)"
         let response = try await client.send(
             method: "PUT", pathSegments: segments(key),
-            headers: [("Content-Type", contentType), ("If-None-Match", "*"), ("x-amz-content-sha256", Self.hex(body))],
+            headers: [("Content-Type", contentType), ("If-None-Match", "*"), ("x-amz-content-sha256", Self.sha256Hex(body))],
             body: body, operation: operation)
         if (200..<300).contains(response.status) { return .written }
         if response.status == 412 { return .alreadyThere }
@@ -51,7 +51,7 @@ public struct S3Client: Sendable {
     public func get(_ key: String) async throws(AWSFailure) -> [UInt8]? {
         let operation = "S3 GetObject s3://\(bucket)/\(key)"
         let response = try await client.send(
-            method: "GET", pathSegments: segments(key), headers: [("x-amz-content-sha256", Self.hex([]))],
+            method: "GET", pathSegments: segments(key), headers: [("x-amz-content-sha256", Self.sha256Hex([]))],
             responseByteLimit: Self.objectByteLimit, operation: operation)
         if (200..<300).contains(response.status) { return response.body }
         if response.status == 404 { return nil }
@@ -74,7 +74,7 @@ public struct S3Client: Sendable {
             if let token { query.append(("continuation-token", token)) }
             let response = try await client.send(
                 method: "GET", pathSegments: pathStyle ? [bucket] : [], query: query,
-                headers: [("x-amz-content-sha256", Self.hex([]))], responseByteLimit: 16 << 20, operation: operation)
+                headers: [("x-amz-content-sha256", Self.sha256Hex([]))], responseByteLimit: 16 << 20, operation: operation)
             guard (200..<300).contains(response.status) else { throw failure(response, operation) }
             let xml = Substring(String(decoding: response.body, as: UTF8.self))
             for contents in AWSErrorResponse.elements("Contents", in: xml) {
@@ -102,8 +102,9 @@ public struct S3Client: Sendable {
             advice: "check that the bucket \(bucket) exists in this region and that the credentials may read, write and list it")
     }
 
-    static func hex(_ body: [UInt8]) -> String {
-        AWSSigV4.hex(SHA256.hash(data: body))
+    /// The SHA-256 of `bytes`, lower-case hex: what S3 signs payloads with, and what archive manifests record.
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        AWSSigV4.hex(SHA256.hash(data: bytes))
     }
 }
 

@@ -6,7 +6,9 @@ import Logging
 public final class PartitionReader {
     public let partition: TopicPartition
     private let consumer: KafkaConsumer
+    /// The last poll's messages, and how many of them have been handed out.
     private var pending: [KafkaMessage] = []
+    private var next = 0
 
     public init(config: KafkaConfig, partition: TopicPartition, from offset: Int64, groupID: String, logger: Logger) throws {
         self.partition = partition
@@ -21,9 +23,10 @@ public final class PartitionReader {
         var bytes = 0
         var lastProgress = DispatchTime.now().uptimeNanoseconds
         while batch.count < maxRecords, bytes < maxBytes {
-            if pending.isEmpty {
+            if next == pending.count {
                 pending = try consumer.poll(maxMessages: 5_000, timeoutMilliseconds: 500)
                     .filter { $0.topicPartition == partition }
+                next = 0
                 let now = DispatchTime.now().uptimeNanoseconds
                 if pending.isEmpty {
                     if Double(now - lastProgress) / 1e9 > stallSeconds {
@@ -34,7 +37,8 @@ public final class PartitionReader {
                 }
                 lastProgress = now
             }
-            let message = pending.removeFirst()
+            let message = pending[next]
+            next += 1
             guard message.offset < end else { return batch }
             batch.append(message)
             bytes += (message.key?.count ?? 0) + (message.value?.count ?? 0)

@@ -39,6 +39,15 @@ public final class MotoServer: Sendable {
         }
     }
 
+    /// Creates the S3 bucket `name` in us-east-1.
+    public func createBucket(_ name: String) async throws {
+        _ = try await python("""
+            import os, sys, boto3
+            boto3.client('s3', endpoint_url=os.environ['MOTO_ENDPOINT'], region_name='us-east-1', aws_access_key_id='test',
+                         aws_secret_access_key='test').create_bucket(Bucket=sys.argv[1])
+            """, arguments: [name])
+    }
+
     /// Freezes the server: requests get no answer until `resume()`.
     public func pause() throws { try process.kill(SIGSTOP) }
 

@@ -58,39 +58,15 @@ public struct ArchiveVerifier: Sendable {
 
     /// The problem with one segment and its manifest, if any.
     private func check(_ partition: TopicPartition, _ range: PartitionArchive.Range, into report: inout Report) throws -> String? {
-        let manifestKey = layout.manifestKey(topic: partition.topic, partition: partition.partition, start: range.start, end: range.end)
-        let segmentKey = layout.segmentKey(topic: partition.topic, partition: partition.partition, start: range.start, end: range.end)
-        guard let manifestBytes = try store.get(manifestKey) else { return "\(manifestKey): listed but gone" }
-        let manifest: SegmentManifest
+        let segment: ArchivedSegment
         do {
-            manifest = try SegmentManifest.decode(manifestBytes)
-        } catch {
-            return "\(manifestKey): \(error)"
-        }
-        if manifest.topic != partition.topic || manifest.partition != partition.partition
-            || manifest.startOffset != range.start || manifest.endOffset != range.end {
-            return "\(manifestKey): describes \(manifest.topic)[\(manifest.partition)] [\(manifest.startOffset), \(manifest.endOffset)), not its key's range"
-        }
-        guard let stored = try store.get(segmentKey) else { return "\(segmentKey): listed but gone" }
-        let digest = TopicArchiver.sha256(stored)
-        guard digest == manifest.sha256 else {
-            return "\(segmentKey): SHA-256 \(digest) differs from its manifest's \(manifest.sha256): the segment was changed or damaged"
-        }
-        let decoded: SegmentCodec.Decoded
-        do {
-            decoded = try SegmentCodec.decode(try Gzip.decompress(stored, limit: SegmentVerifier.uncompressedLimit))
-        } catch {
-            return "\(segmentKey): \(error)"
-        }
-        if let problem = SegmentVerifier.problem(in: decoded, topic: partition.topic, partition: partition.partition, range: range) {
-            return "\(segmentKey): \(problem)"
-        }
-        guard decoded.records.count == manifest.records else {
-            return "\(segmentKey): \(decoded.records.count) records, its manifest says \(manifest.records)"
+            segment = try ArchivedSegment.read(partition, range, store: store, layout: layout)
+        } catch let problem as ArchivedSegment.Problem {
+            return problem.description
         }
         report.segments += 1
-        report.records += decoded.records.count
-        report.compressedBytes += stored.count
+        report.records += segment.records.count
+        report.compressedBytes += segment.storedBytes
         return nil
     }
 }

@@ -1,4 +1,6 @@
+import AWSSupport
 import Foundation
+import Kafka
 
 /// What one archived segment holds, written as JSON next to it once the segment is stored: the range of the
 /// partition it covers, how many records, and the SHA-256 of the stored (compressed) object. Manifests chain: a
@@ -39,6 +41,23 @@ public struct SegmentManifest: Codable, Sendable, Equatable {
         self.sha256 = sha256
         self.uncompressedBytes = uncompressedBytes
         self.archivedAt = archivedAt
+    }
+
+    /// The manifest of `records`, stored compressed as `stored` (`uncompressedBytes` before compression), as the
+    /// segment `range` of `partition`, archived now.
+    public init(describing records: [ArchivedRecord], of partition: TopicPartition, range: PartitionArchive.Range,
+                stored: [UInt8], uncompressedBytes: Int) {
+        self.init(topic: partition.topic, partition: partition.partition, startOffset: range.start, endOffset: range.end,
+                  records: records.count, firstTimestampMilliseconds: records.first?.timestampMilliseconds,
+                  lastTimestampMilliseconds: records.last?.timestampMilliseconds, compressedBytes: stored.count,
+                  sha256: S3Client.sha256Hex(stored), uncompressedBytes: uncompressedBytes, archivedAt: Self.now())
+    }
+
+    /// RFC 3339 with fractions of a second.
+    private static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
     }
 
     /// The manifest as stored: sorted keys, so the same manifest is the same bytes.

@@ -1,5 +1,4 @@
 import AWSSupport
-import Crypto
 import Foundation
 import Kafka
 import Logging
@@ -106,14 +105,11 @@ public struct TopicArchiver: Sendable {
         let raw = SegmentCodec.encode(topic: partition.topic, partition: partition.partition, records: records)
         let compressed = try Gzip.compress(raw)
         let key = layout.segmentKey(topic: partition.topic, partition: partition.partition, start: start, end: end)
-        let manifest = SegmentManifest(
-            topic: partition.topic, partition: partition.partition, startOffset: start, endOffset: end, records: records.count,
-            firstTimestampMilliseconds: records.first?.timestampMilliseconds,
-            lastTimestampMilliseconds: records.last?.timestampMilliseconds, compressedBytes: compressed.count,
-            sha256: Self.sha256(compressed), uncompressedBytes: raw.count, archivedAt: Self.now())
+        let manifest = SegmentManifest(describing: records, of: partition, range: .init(start: start, end: end),
+                                       stored: compressed, uncompressedBytes: raw.count)
         if try store.putNew(key, body: compressed, contentType: "application/gzip") == .alreadyThere {
             // Written by a run that stopped before its manifest, or by another archiver: keep it only if identical.
-            guard let stored = try store.get(key), Self.sha256(stored) == manifest.sha256 else {
+            guard let stored = try store.get(key), S3Client.sha256Hex(stored) == manifest.sha256 else {
                 throw ArchiveRunError("\(key) already holds a different segment: is another archiver writing to this prefix?")
             }
         }
@@ -126,36 +122,23 @@ public struct TopicArchiver: Sendable {
     private func completeManifest(_ partition: TopicPartition, _ range: PartitionArchive.Range) throws {
         let key = layout.segmentKey(topic: partition.topic, partition: partition.partition, start: range.start, end: range.end)
         guard let stored = try store.get(key) else { throw ArchiveRunError("\(key) was listed but cannot be read") }
-        let decoded: SegmentCodec.Decoded
+        let raw: [UInt8], decoded: SegmentCodec.Decoded
         do {
-            decoded = try SegmentCodec.decode(try Gzip.decompress(stored, limit: SegmentVerifier.uncompressedLimit))
+            raw = try Gzip.decompress(stored, limit: SegmentVerifier.uncompressedLimit)
+            decoded = try SegmentCodec.decode(raw)
         } catch {
             throw ArchiveRunError("\(key), left without a manifest by a stopped run, is unreadable (\(error)): delete it and run again")
         }
         if let problem = SegmentVerifier.problem(in: decoded, topic: partition.topic, partition: partition.partition, range: range) {
             throw ArchiveRunError("\(key), left without a manifest by a stopped run: \(problem): delete it and run again")
         }
-        let manifest = SegmentManifest(
-            topic: partition.topic, partition: partition.partition, startOffset: range.start, endOffset: range.end,
-            records: decoded.records.count, firstTimestampMilliseconds: decoded.records.first?.timestampMilliseconds,
-            lastTimestampMilliseconds: decoded.records.last?.timestampMilliseconds, compressedBytes: stored.count,
-            sha256: Self.sha256(stored), uncompressedBytes: SegmentCodec.encode(topic: decoded.topic, partition: decoded.partition,
-                                                                               records: decoded.records).count,
-            archivedAt: Self.now())
+        let manifest = SegmentManifest(describing: decoded.records, of: partition, range: range, stored: stored,
+                                       uncompressedBytes: raw.count)
         _ = try store.putNew(layout.manifestKey(topic: partition.topic, partition: partition.partition, start: range.start, end: range.end),
                              body: manifest.encoded(), contentType: "application/json")
         logger.warning("completed the manifest of a segment a stopped run left", metadata: ["segment": "\(key)"])
     }
 
-    static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-    }
-
-    static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
-    }
 }
 
 /// An archive run that cannot go on; the message says why and what to do.

@@ -122,22 +122,12 @@ public struct TopicRestorer: Sendable {
         return result
     }
 
-    /// The records of one segment, checked against its manifest first.
+    /// The records of one segment, checked against its manifest first (`ArchivedSegment`).
     private func segmentRecords(_ partition: TopicPartition, _ range: PartitionArchive.Range) throws -> [ArchivedRecord] {
-        let manifestKey = layout.manifestKey(topic: partition.topic, partition: partition.partition, start: range.start, end: range.end)
-        let segmentKey = layout.segmentKey(topic: partition.topic, partition: partition.partition, start: range.start, end: range.end)
-        guard let manifestBytes = try store.get(manifestKey), let stored = try store.get(segmentKey) else {
-            throw ArchiveRunError("\(segmentKey) or its manifest is gone since the listing")
+        do {
+            return try ArchivedSegment.read(partition, range, store: store, layout: layout).records
+        } catch let problem as ArchivedSegment.Problem {
+            throw ArchiveRunError("\(problem); nothing of it was restored (`annals archive verify` lists every such segment)")
         }
-        let manifest = try SegmentManifest.decode(manifestBytes)
-        guard TopicArchiver.sha256(stored) == manifest.sha256 else {
-            throw ArchiveRunError("\(segmentKey): its SHA-256 differs from its manifest's: the segment was changed or damaged; "
-                + "nothing of it was restored (`annals archive verify` lists every such segment)")
-        }
-        let decoded = try SegmentCodec.decode(try Gzip.decompress(stored, limit: SegmentVerifier.uncompressedLimit))
-        if let problem = SegmentVerifier.problem(in: decoded, topic: partition.topic, partition: partition.partition, range: range) {
-            throw ArchiveRunError("\(segmentKey): \(problem)")
-        }
-        return decoded.records
     }
 }

@@ -36,11 +36,7 @@ struct ArchiveCommandTests {
     @Test func anArchiveKilledPartWayResumesAndRestoresExactly() async throws {
         let source = try TestKafkaCluster(topics: ["story-event": 4])
         let moto = try await MotoServer()
-        _ = try await moto.python("""
-            import os, boto3
-            boto3.client('s3', endpoint_url=os.environ['MOTO_ENDPOINT'], region_name='us-east-1', aws_access_key_id='test',
-                         aws_secret_access_key='test').create_bucket(Bucket='annals-dr')
-            """)
+        try await moto.createBucket("annals-dr")
         let producer = try KafkaProducer(config: source.config, logger: Self.logger)
         let records = (0..<20_000).map { index in
             KafkaRecord(topic: "story-event", key: Array("world-\(index % 13)".utf8), value: Array("event \(index)".utf8),
@@ -102,11 +98,7 @@ struct ArchiveCommandTests {
     @Test func followKeepsTheArchiveCaughtUpAndShowsItsLag() async throws {
         let source = try TestKafkaCluster(topics: ["story-event": 2])
         let moto = try await MotoServer()
-        _ = try await moto.python("""
-            import os, boto3
-            boto3.client('s3', endpoint_url=os.environ['MOTO_ENDPOINT'], region_name='us-east-1', aws_access_key_id='test',
-                         aws_secret_access_key='test').create_bucket(Bucket='annals-dr')
-            """)
+        try await moto.createBucket("annals-dr")
         let producer = try KafkaProducer(config: source.config, logger: Self.logger)
         func publish(_ range: Range<Int>) async throws {
             let records = range.map { KafkaRecord(topic: "story-event", key: Array("w\($0 % 5)".utf8), value: Array("e\($0)".utf8)) }
@@ -159,11 +151,7 @@ struct ArchiveCommandTests {
         let stack = try StoryStack(name: "dr_drill")
         defer { stack.tearDown() }
         let moto = try await MotoServer()
-        _ = try await moto.python("""
-            import os, boto3
-            boto3.client('s3', endpoint_url=os.environ['MOTO_ENDPOINT'], region_name='us-east-1', aws_access_key_id='test',
-                         aws_secret_access_key='test').create_bucket(Bucket='annals-dr')
-            """)
+        try await moto.createBucket("annals-dr")
         let generator = StoryEventGenerator(worlds: 30, prefix: "drill")
         try await generator.publish(0..<5_000, with: stack.producer)
         let worker = try stack.startWorker(group: TestKafkaCluster.uniqueGroupID("drill"), batchSize: 500)

@@ -25,7 +25,7 @@ struct TopicArchiveStoreTests {
         init() async throws {
             kafka = try TestKafkaCluster(topics: [TopicArchiveStoreTests.topic: 4])
             moto = try await MotoServer()
-            _ = try await moto.python(Self.boto3 + "s3.create_bucket(Bucket='annals-dr')\n")
+            try await moto.createBucket("annals-dr")
             let s3 = try S3Client(bucket: "annals-dr", region: "us-east-1", endpoint: try AWSEndpoint(parsing: moto.endpoint),
                                   credentials: .fixed(AWSCredentials(accessKeyID: "test", secretAccessKey: "test")))
             store = ArchiveStore(s3: s3, attempts: 3, logger: TopicArchiveStoreTests.logger)
