@@ -261,18 +261,25 @@ struct KnowledgeBaseWorkerTests {
                                              environment: environment)
         let whileLoading = try await onOwnThread { () -> [String] in
             let db = try database.connect()
-            let deadline = ContinuousClock.now + .seconds(90)
+            // Frozen only for the two reads (so it cannot build the indexes between them), running between checks.
+            let deadline = ContinuousClock.now + .seconds(240)
+            var shadowExists = false
             while true {
                 if let status = replay.status() { throw TestSupportFailure("replay \(status) early:\n\(replay.logTail())") }
-                try replay.freeze()
-                defer { try? replay.kill(SIGCONT) }
-                let exists = try db.execute("SELECT to_regclass($1) IS NOT NULL AS present", [PostgresValue("\(shadow).chunks")])
-                if try exists.rows.first?.bool("present") == true,
-                   try db.execute("SELECT count(*) AS n FROM \(quoteIdentifier(shadow)).chunks").rows.first?.int("n") ?? 0 > 0 {
-                    return try indexes(shadow, db)
-                }
                 guard ContinuousClock.now < deadline else { throw TestSupportFailure("the shadow never held a chunk") }
-                Thread.sleep(forTimeInterval: 0.02)
+                if !shadowExists {
+                    let exists = try db.execute("SELECT to_regclass($1) IS NOT NULL AS present", [PostgresValue("\(shadow).chunks")])
+                    shadowExists = try exists.rows.first?.bool("present") == true
+                    if !shadowExists { Thread.sleep(forTimeInterval: 0.02); continue }
+                }
+                try replay.freeze()
+                let loaded = try {
+                    defer { try? replay.kill(SIGCONT) }
+                    let held = try db.execute("SELECT count(*) AS n FROM \(quoteIdentifier(shadow)).chunks").rows.first?.int("n") ?? 0
+                    return held > 0 ? try indexes(shadow, db) : nil
+                }()
+                if let loaded { return loaded }
+                Thread.sleep(forTimeInterval: 0.02)  // running, not frozen
             }
         }
         #expect(whileLoading.allSatisfy { !chunkIndexes.contains($0) }, "the shadow was loaded with \(whileLoading)")
