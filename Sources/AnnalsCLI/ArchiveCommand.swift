@@ -1,6 +1,7 @@
 import AnnalsEvents
 import ArgumentParser
 import Foundation
+import Kafka
 import Logging
 import ServiceLifecycle
 import TopicArchive
@@ -92,7 +93,7 @@ struct ArchiveRunCommand: AsyncParsableCommand {
         }
         let report: ArchiveRunReport
         do {
-            report = try await onThreadOfItsOwn { try archiver.archive(topics: topics) }
+            report = try await onOwnThread { try archiver.archive(topics: topics) }
         } catch {
             throw CLIError("archive: \(error)")
         }
@@ -144,7 +145,7 @@ struct ArchiveVerifyCommand: AsyncParsableCommand {
         let only = topics.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
         let report: ArchiveVerifier.Report
         do {
-            report = try await onThreadOfItsOwn { try verifier.verify(topics: only) }
+            report = try await onOwnThread { try verifier.verify(topics: only) }
         } catch {
             throw CLIError("archive verify: \(error)")
         }

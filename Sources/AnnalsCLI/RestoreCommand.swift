@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kafka
 import Logging
 import Projection
 import TopicArchive
@@ -60,7 +61,7 @@ struct RestoreCommand: AsyncParsableCommand {
         let until = try untilBound(), nonEmpty = ifNotEmpty
         let report: RestoreReport
         do {
-            report = try await onThreadOfItsOwn { try restorer.restore(topics: only, until: until, nonEmpty: nonEmpty) }
+            report = try await onOwnThread { try restorer.restore(topics: only, until: until, nonEmpty: nonEmpty) }
         } catch {
             throw CLIError("restore: \(error)")
         }

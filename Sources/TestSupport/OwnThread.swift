@@ -1,9 +1,2 @@
-import Foundation
-
-/// Runs blocking work on a thread of its own and awaits it: blocking calls (libpq, or code that itself waits
-/// for async work) must not hold one of the few threads of Swift's cooperative pool.
-public func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
-    }
-}
+/// Tests hop blocking set-up and checks off the cooperative pool with the same `onOwnThread` the archive uses.
+@_exported import func Kafka.onOwnThread

@@ -91,7 +91,7 @@ public final class ArchiveFollower: Service, Sendable {
         while !stopping.load(ordering: .relaxed) {
             let started = Date(), next = clock.now + interval
             do {
-                let report = try await onThreadOfItsOwn {
+                let report = try await onOwnThread {
                     try self.archiver.archive(topics: self.topics, shouldStop: { self.stopping.load(ordering: .relaxed) })
                 }
                 record(report, startedAt: started)

@@ -18,14 +18,6 @@ func blockingWait<T: Sendable>(_ operation: @escaping @Sendable () async throws 
     return try outcome.result!.get()
 }
 
-/// Runs blocking `work` (an archive run, a restore) on a thread of its own and awaits it, keeping the cooperative
-/// pool free for the store calls `work` waits on.
-public func onThreadOfItsOwn<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
-    }
-}
-
 /// The result a `blockingWait` task hands to the waiting thread: written before the semaphore is signalled, read
 /// after the wait returns, so the semaphore orders the two accesses.
 private final class BlockingOutcome<T>: @unchecked Sendable {

@@ -146,12 +146,13 @@ struct TopicArchiveStoreTests {
         #expect(verified.problems.isEmpty && verified.notes.isEmpty && verified.records == 2_500, "\(verified.problems)")
     }
 
-    @Test func aTamperedSegmentAndAMissingOneAreNamedByVerify() async throws {
+    @Test func aTamperedSegmentAndAMissingOneAreNamedByVerifyAndRefusedByRestore() async throws {
         let stack = try await Stack()
         try await stack.publish(0..<1_000)
-        _ = try await stack.run(stack.archiver(segmentRecords: 200))
+        _ = try await stack.run(stack.archiver(segmentRecords: 50))
+        let original = try await stack.logRecords()
         let segments = try await stack.keys().keys.filter { $0.hasSuffix(".segment.gz") }.sorted()
-        let tampered = try #require(segments.first { $0.contains("/story-event/1/") })
+        let tampered = try #require(segments.filter { $0.contains("/story-event/1/") }.dropFirst().first, "\(segments)")
         _ = try await stack.moto.python(Stack.boto3 + """
             body = bytearray(s3.get_object(Bucket='annals-dr', Key=sys.argv[1])['Body'].read())
             body[len(body) // 2] ^= 0x20
@@ -160,6 +161,14 @@ struct TopicArchiveStoreTests {
         var report = try await stack.verify()
         #expect(report.problems.count == 1 && report.problems.first?.contains(tampered) == true
                 && report.problems.first?.contains("SHA-256") == true, "\(report.problems)")
+
+        // A restore writes partition 1 up to the tampered segment and none of its records.
+        let target = try TestKafkaCluster(topics: [Self.topic: 4])
+        await #expect { try await stack.restore(into: target) } throws: { error in
+            "\(error)".contains(tampered) && "\(error)".contains("SHA-256")
+        }
+        let start = try #require(stack.layout.parse(tampered)?.start)
+        #expect(try await stack.logRecords(of: target)[1, default: []] == Array(original[1, default: []].prefix(Int(start))))
 
         // The first of a partition holding several: its manifest stays, and the chain then starts late.
         let removed = try #require(Dictionary(grouping: segments.filter { !$0.contains("/story-event/1/") }) {
