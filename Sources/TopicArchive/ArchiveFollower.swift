@@ -70,8 +70,8 @@ public final class ArchiveFollower: Service, Sendable {
         logger.info("following", metadata: ["topics": "\(topics.joined(separator: ","))", "interval": "\(interval)"])
         await withDiscardingTaskGroup { group in
             group.addTask {
-                // Keeps the lag in seconds counting between runs.
-                while !self.stopping.load(ordering: .relaxed), (try? await Task.sleep(for: .seconds(5))) != nil {
+                // Keeps the lag in seconds counting between runs, to the second.
+                while !self.stopping.load(ordering: .relaxed), (try? await Task.sleep(for: .seconds(1))) != nil {
                     self.publishLagSeconds()
                 }
             }
