@@ -216,6 +216,7 @@ let package = Package(
             name: "ReadAPI",
             dependencies: [
                 "Postgres", "Projection", "KnowledgeBase", "Story", "Scaling", "WorkerHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -20,8 +20,10 @@ public struct APICommand: WorkerCommand {
         The OpenAPI document is at /openapi.json, a web page at /, and /healthz, /readyz and /metrics as the \
         workers have them. Connect as a login granted the reader role of `annals migrate --roles`: the API \
         needs nothing else. Search answers are cached per knowledge-base data version, so an answer is never \
-        older than the tables. Each client (by address) is rate limited; beyond it the answer is 429 with \
-        Retry-After. SIGTERM stops it.
+        older than the tables. Each client is rate limited (by token name, else by address); beyond it the answer is \
+        429 with Retry-After. Behind a load balancer, --trusted-proxies names it, so that X-Forwarded-For gives \
+        the client's address. With --auth-token-file every /v1 request needs `Authorization: Bearer <token>` \
+        (401 otherwise); /healthz, /readyz, /metrics, the page and /openapi.json stay open. SIGTERM stops it.
         """)
 
     @Option(help: ArgumentHelp(
@@ -36,6 +38,17 @@ public struct APICommand: WorkerCommand {
     @Option(help: "Search answers kept in memory; 0 turns the cache off.") var cacheEntries = 10_000
     @Option(help: "Requests per second each client may make on average; 0 turns rate limiting off.") var rateLimit = 50.0
     @Option(help: "Requests each client may make at once before the average applies.") var rateBurst = 100.0
+    @Option(help: ArgumentHelp(
+        "Proxies whose X-Forwarded-For names the client: comma-separated CIDR blocks, e.g. a load balancer's subnets "
+            + "(default: $ANNALS_API_TRUSTED_PROXIES, else none: the header is ignored and the client is the peer).",
+        valueName: "cidrs"))
+    var trustedProxies: String?
+    @Option(help: ArgumentHelp(
+        "Require a bearer token on /v1: a file of `name token [requests-per-second [burst]]` lines, several tokens per "
+            + "name to rotate one (default: $ANNALS_API_AUTH_TOKEN_FILE; $ANNALS_API_AUTH_TOKENS may hold the text "
+            + "itself, e.g. from a secret). Off without either.",
+        valueName: "path"))
+    var authTokenFile: String?
     @Option(help: "HNSW candidate list size while searching a world's own chunks (hnsw.ef_search).") var efSearch = SearchSettings().efSearch
     @Option(help: "HNSW candidate list size while searching the global chunks' index (finer built: a shorter list finds as much).")
     var globalEfSearch = SearchSettings().globalEfSearch
@@ -51,7 +64,10 @@ public struct APICommand: WorkerCommand {
         .filter { $0.key.hasPrefix("database") }
         .merging(LoggingOptions.environmentVariables) { first, _ in first }
         .merging(EmbedderOptions.environmentVariables) { first, _ in first }
-        .merging(["http-port": ["ANNALS_API_PORT"]]) { first, _ in first }
+        .merging([
+            "http-port": ["ANNALS_API_PORT"], "trusted-proxies": ["ANNALS_API_TRUSTED_PROXIES"],
+            "auth-token-file": ["ANNALS_API_AUTH_TOKEN_FILE", "ANNALS_API_AUTH_TOKENS"],
+        ]) { first, _ in first }
     public static let loggerLabel = "annals.api"
 
     public init() {}
@@ -79,7 +95,9 @@ public struct APICommand: WorkerCommand {
         settings.search.efSearch = efSearch
         settings.search.globalEfSearch = globalEfSearch
         settings.cacheEntries = cacheEntries
-        settings.rateLimit = rateLimit == 0 ? nil : (perSecond: rateLimit, burst: rateBurst)
+        settings.rateLimit = rateLimit == 0 ? nil : RateLimit(perSecond: rateLimit, burst: rateBurst)
+        settings.trustedProxies = try Self.trustedProxies(trustedProxies, environment: environment)
+        settings.tokens = try Self.tokens(file: authTokenFile, environment: environment)
         let embedding = self.embedding
         let embedderKind = try embedding.kind(environment: environment)  // bad embedder settings fail now, not at the first search
         settings.makeEmbedder = { dimension in
@@ -93,6 +111,8 @@ public struct APICommand: WorkerCommand {
             "database": "\(conninfo.isEmpty ? "libpq defaults (PG* variables)" : redacted(conninfo))",
             "http": "\(httpHost):\(port)", "pool-size": "\(poolSize)", "cache-entries": "\(cacheEntries)",
             "rate-limit": "\(rateLimit == 0 ? "off" : "\(rateLimit)/s, burst \(rateBurst)")", "ef-search": "\(efSearch), global \(globalEfSearch)",
+            "trusted-proxies": "\(settings.trustedProxies.blocks.isEmpty ? "none" : settings.trustedProxies.blocks.map(\.description).joined(separator: ","))",
+            "auth": "\(settings.tokens.map { "bearer tokens of \($0.names.joined(separator: ", "))" } ?? "off")",
             "schemas": "\(kbSchema), \(storySchema), \(scalingSchema)", "embedder": "\(embedderKind.rawValue)",
             "config": "\(report.configPath ?? "none")", "sources": "\(report.sources.isEmpty ? "defaults" : report.sources)",
         ])
@@ -106,6 +126,40 @@ public struct APICommand: WorkerCommand {
         let warming = Task { await api.warmUp() }
         defer { warming.cancel() }
         try await group.run()
+    }
+
+    /// `--trusted-proxies`, else `$ANNALS_API_TRUSTED_PROXIES`, else none.
+    static func trustedProxies(_ option: String?, environment: [String: String]) throws -> TrustedProxies {
+        let (list, source) = option.map { ($0, "--trusted-proxies") }
+            ?? (environment["ANNALS_API_TRUSTED_PROXIES"] ?? "", "ANNALS_API_TRUSTED_PROXIES")
+        do {
+            return try TrustedProxies(parsing: list)
+        } catch {
+            throw CLIError("\(source): \(error)")
+        }
+    }
+
+    /// The tokens of `--auth-token-file`, else of the file `$ANNALS_API_AUTH_TOKEN_FILE`, else of the text
+    /// `$ANNALS_API_AUTH_TOKENS`; nil (no authentication) without any of them.
+    static func tokens(file option: String?, environment: [String: String]) throws -> APITokens? {
+        let text: String, source: String
+        if let path = option ?? environment["ANNALS_API_AUTH_TOKEN_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw CLIError("cannot read the token file \(path): \((error as NSError).localizedDescription)")
+            }
+            source = path
+        } else if let inline = environment["ANNALS_API_AUTH_TOKENS"], !inline.isEmpty {
+            (text, source) = (inline, "ANNALS_API_AUTH_TOKENS")
+        } else {
+            return nil
+        }
+        do {
+            return try APITokens(parsing: text, source: source)
+        } catch {
+            throw CLIError("\(error)")
+        }
     }
 
     private func effectivePort(environment: [String: String]) throws -> Int {

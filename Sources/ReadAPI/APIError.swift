@@ -15,6 +15,7 @@ public struct APIError: HTTPResponseError, Equatable {
         public static let invalidParameter = Code(rawValue: "invalid_parameter")
         public static let notFound = Code(rawValue: "not_found")
         public static let rateLimited = Code(rawValue: "rate_limited")
+        public static let unauthorized = Code(rawValue: "unauthorized")
         public static let unavailable = Code(rawValue: "unavailable")
         public static let internalError = Code(rawValue: "internal")
         public static let methodNotAllowed = Code(rawValue: "method_not_allowed")
@@ -27,14 +28,17 @@ public struct APIError: HTTPResponseError, Equatable {
     public var parameter: String?
     /// Seconds to wait before retrying, sent as `Retry-After`.
     public var retryAfterSeconds: Int?
+    /// The challenge of a `401`, sent as `WWW-Authenticate`.
+    public var wwwAuthenticate: String?
 
     public init(status: HTTPResponse.Status, code: Code, message: String, parameter: String? = nil,
-                retryAfterSeconds: Int? = nil) {
+                retryAfterSeconds: Int? = nil, wwwAuthenticate: String? = nil) {
         self.status = status
         self.code = code
         self.message = message
         self.parameter = parameter
         self.retryAfterSeconds = retryAfterSeconds
+        self.wwwAuthenticate = wwwAuthenticate
     }
 
     /// 400: `parameter` is missing or unusable; `message` says what is allowed.
@@ -71,6 +75,7 @@ public struct APIError: HTTPResponseError, Equatable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        if let wwwAuthenticate { headers[.wwwAuthenticate] = wwwAuthenticate }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -1,5 +1,16 @@
-/// Per-client token buckets: each client may make `ratePerSecond` requests a second on average and `burst` at
-/// once; pure (time is passed in).
+/// A rate: `perSecond` requests a second on average, `burst` at once.
+public struct RateLimit: Sendable, Equatable {
+    public var perSecond: Double
+    public var burst: Double
+
+    /// Both must be positive (the command checks them).
+    public init(perSecond: Double, burst: Double) {
+        self.perSecond = max(perSecond, .leastNormalMagnitude)
+        self.burst = max(burst, 1)
+    }
+}
+
+/// Token buckets, one per client key, each with the `RateLimit` its requests bring; pure (time is passed in).
 public struct RateLimiter: Sendable {
     /// Whether a request may go ahead.
     public enum Decision: Sendable, Equatable {
@@ -11,30 +22,29 @@ public struct RateLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
         var updatedAt: UInt64
+        var limit: RateLimit
     }
 
-    public let ratePerSecond: Double
-    public let burst: Double
     /// Clients tracked before the idle ones (whose buckets have refilled) are forgotten.
     public let maxClients: Int
     private var buckets: [String: Bucket] = [:]
 
-    /// `ratePerSecond` and `burst` must be positive (the command checks them).
-    public init(ratePerSecond: Double, burst: Double, maxClients: Int = 10_000) {
-        self.ratePerSecond = max(ratePerSecond, .leastNormalMagnitude)
-        self.burst = max(burst, 1)
+    public init(maxClients: Int = 10_000) {
         self.maxClients = max(maxClients, 1)
     }
 
     /// Takes a token from `client`'s bucket at `now` (nanoseconds on a monotonic clock), or says how long to wait.
-    public mutating func admit(_ client: String, now: UInt64) -> Decision {
-        var bucket = buckets[client].map { refilled($0, now: now) } ?? Bucket(tokens: burst, updatedAt: now)
+    /// The bucket follows `limit` from now on (a token file's new limit applies at once).
+    public mutating func admit(_ client: String, limit: RateLimit, now: UInt64) -> Decision {
+        var bucket = buckets[client].map { Self.refilled($0, now: now) } ?? Bucket(tokens: limit.burst, updatedAt: now, limit: limit)
+        bucket.limit = limit
+        bucket.tokens = min(bucket.tokens, limit.burst)
         defer {
             buckets[client] = bucket
             if buckets.count > maxClients { forgetIdle(now: now) }
         }
         guard bucket.tokens >= 1 else {
-            let seconds = ((1 - bucket.tokens) / ratePerSecond).rounded(.up)
+            let seconds = ((1 - bucket.tokens) / limit.perSecond).rounded(.up)
             return .limited(retryAfterSeconds: Int(min(max(seconds, 1), 3_600)))
         }
         bucket.tokens -= 1
@@ -44,15 +54,16 @@ public struct RateLimiter: Sendable {
     /// Clients currently tracked.
     public var trackedClients: Int { buckets.count }
 
-    private func refilled(_ bucket: Bucket, now: UInt64) -> Bucket {
+    private static func refilled(_ bucket: Bucket, now: UInt64) -> Bucket {
         let elapsed = Double(now >= bucket.updatedAt ? now - bucket.updatedAt : 0) / 1e9
-        return Bucket(tokens: min(burst, bucket.tokens + elapsed * ratePerSecond), updatedAt: now)
+        return Bucket(tokens: min(bucket.limit.burst, bucket.tokens + elapsed * bucket.limit.perSecond), updatedAt: now,
+                      limit: bucket.limit)
     }
 
     /// Drops clients whose buckets are full again: they are indistinguishable from new ones. If that is not enough
     /// (a flood of distinct clients), drops the least recently seen half.
     private mutating func forgetIdle(now: UInt64) {
-        buckets = buckets.filter { refilled($0.value, now: now).tokens < burst }
+        buckets = buckets.filter { Self.refilled($0.value, now: now).tokens < $0.value.limit.burst }
         if buckets.count > maxClients {
             let keep = buckets.sorted { $0.value.updatedAt > $1.value.updatedAt }.prefix(maxClients / 2)
             buckets = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })

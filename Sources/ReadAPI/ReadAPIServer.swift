@@ -25,9 +25,7 @@ public struct ReadAPIServer: Sendable {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: JSONErrorMiddleware())
-        if let limit = settings.rateLimit {
-            router.add(middleware: RateLimitMiddleware(ratePerSecond: limit.perSecond, burst: limit.burst))
-        }
+        router.add(middleware: AccessMiddleware(settings: settings))
         router.get("healthz") { _, _ in ReadAPI.staticResponse(Array("ok\n".utf8), contentType: "text/plain; charset=utf-8") }
         router.get("readyz") { _, _ in
             guard let problem = await api.databaseProblem() else {

@@ -10,8 +10,13 @@ public struct ReadAPISettings: Sendable {
     public var search = SearchSettings()
     /// Search answers kept in memory; 0 turns the cache off.
     public var cacheEntries = 10_000
-    /// Requests per second each client may make on average, and at once; nil turns rate limiting off.
-    public var rateLimit: (perSecond: Double, burst: Double)? = (perSecond: 50, burst: 100)
+    /// Requests per second each client (address, or token name) may make on average, and at once; nil turns rate
+    /// limiting off, except for tokens that have their own.
+    public var rateLimit: RateLimit? = RateLimit(perSecond: 50, burst: 100)
+    /// Proxies whose `X-Forwarded-For` names the client (a load balancer's subnets); none by default.
+    public var trustedProxies = TrustedProxies.none
+    /// The bearer tokens every `/v1` request must carry; nil serves without authentication.
+    public var tokens: APITokens?
     /// Builds the query embedder once the knowledge base's dimension is known.
     public var makeEmbedder: @Sendable (_ dimension: Int) throws -> any Embedder = { try HashingEmbedder(dimension: $0) }
 

@@ -34,8 +34,9 @@ public enum LocalHTTP {
         public var body: String
     }
 
-    /// `GET path` as `get` does, with the response's headers; nil when nothing accepts the connection. Blocking.
-    public static func response(port: Int, path: String) throws -> Response? {
+    /// `GET path` as `get` does, sending `headers` too, with the response's headers; nil when nothing accepts the
+    /// connection. Blocking.
+    public static func response(port: Int, path: String, headers: [(name: String, value: String)] = []) throws -> Response? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestSupportFailure("socket: errno \(errno)") }
         defer { close(fd) }
@@ -47,7 +48,8 @@ public enum LocalHTTP {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { return nil }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8)
+        let extra = headers.map { "\($0.name): \($0.value)\r\n" }.joined()
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\(extra)\r\n".utf8)
         var sent = 0
         while sent < request.count {
             let count = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }

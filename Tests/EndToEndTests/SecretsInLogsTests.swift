@@ -105,6 +105,69 @@ struct SecretsInLogsTests {
                 "\(settings)")
     }
 
+    /// annals-api's bearer tokens, from a file and from ANNALS_API_AUTH_TOKENS: its settings name the tokens' names,
+    /// and neither the tokens nor a refused one a client sent appear in any line, at debug level.
+    @Test(arguments: ["file", "environment"])
+    func apiTokensAreNeverLogged(given: String) async throws {
+        let database = try await onOwnThread { try TestDatabase.create(prefix: "api_tokens_log") }
+        defer { try? database.drop() }
+        let token = "ApiTokenSecret-4e1d9c", refused = "RefusedTokenSecret-77aa"
+        let directory = FileManager.default.temporaryDirectory.path + "/annals-api-tokens-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = "storyteller \(token) 20 40\n"
+        try text.write(toFile: "\(directory)/tokens", atomically: true, encoding: .utf8)
+        let port = try LocalHTTP.freePort()
+        let process = try ChildProcess.annals(
+            "annals-api",
+            arguments: ["--http-port", "\(port)", "--http-host", "127.0.0.1", "--log-level", "debug", "--trusted-proxies", "127.0.0.1"]
+                + (given == "file" ? ["--auth-token-file", "\(directory)/tokens"] : []),
+            environment: ["DATABASE_URL": database.url].merging(given == "file" ? [:] : ["ANNALS_API_AUTH_TOKENS": text]) { _, new in new },
+            removingEnvironment: ["ANNALS_LOG_FORMAT", "ANNALS_LOG_LEVEL", "ANNALS_CONFIG", "DATABASE_URL_FILE",
+                                  "ANNALS_API_AUTH_TOKEN_FILE", "ANNALS_API_TRUSTED_PROXIES"])
+        defer { _ = try? process.kill(SIGKILL) }
+        try await waitUntil(timeout: .seconds(60), description: "annals-api answers /healthz") {
+            if let status = process.status() { throw TestSupportFailure("exited early, \(status): \(process.logTail())") }
+            return try await onOwnThread { try LocalHTTP.get(port: port, path: "/healthz")?.status == 200 }
+        }
+        let statuses = try await onOwnThread {
+            try [token, refused].map { presented in
+                try LocalHTTP.response(port: port, path: "/v1/worlds", headers: [("Authorization", "Bearer \(presented)"),
+                                                                                ("X-Forwarded-For", "203.0.113.9")])?.status
+            }
+        }
+        #expect(statuses.last == 401 && statuses.first != 401, "\(statuses)")
+        try process.kill(SIGTERM)
+        _ = try await process.waitForExit(timeout: .seconds(30))
+        let log = process.log()
+        let settings = try #require(LogLine.parse(log).first { $0.message == "settings" })
+        #expect(settings["auth"] == "bearer tokens of storyteller" && settings["trusted-proxies"] == "127.0.0.1/32", "\(settings)")
+        for secret in [token, refused, "ApiTokenSecret", "RefusedTokenSecret"] {
+            #expect(!log.contains(secret), "annals-api logged \(secret)")
+        }
+    }
+
+    /// Bad access settings stop annals-api at start-up, naming the entry and never the token.
+    @Test func badAccessSettingsAreRefusedAtStartUp() async throws {
+        let bad = try await Self.annals(["annals-api", "--trusted-proxies", "10.0.0.0/16,subnet-0abc", "--http-port", "1"])
+        #expect(bad.status == .exited(1) && bad.output.contains("subnet-0abc") && bad.output.contains("is not an address block"), "\(bad.output)")
+        let missing = try await Self.annals(["annals-api", "--auth-token-file", "/nonexistent/tokens", "--http-port", "1"])
+        #expect(missing.status == .exited(1) && missing.output.contains("cannot read the token file /nonexistent/tokens"), "\(missing.output)")
+        let weak = try await Self.annals(["annals-api", "--http-port", "1"], environment: ["ANNALS_API_AUTH_TOKENS": "storyteller WeakSecret"])
+        #expect(weak.status == .exited(1) && weak.output.contains("ANNALS_API_AUTH_TOKENS:1: storyteller's token must be 16")
+                && !weak.output.contains("WeakSecret"), "\(weak.output)")
+    }
+
+    /// Runs an Annals executable to its end; its status and its output (stdout and stderr).
+    static func annals(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: ChildProcess.ExitStatus, output: String) {
+        let process = try ChildProcess.annals(arguments[0], arguments: Array(arguments.dropFirst()), environment: environment,
+                                              removingEnvironment: Set(["ANNALS_API_AUTH_TOKENS", "ANNALS_API_AUTH_TOKEN_FILE",
+                                                                        "ANNALS_API_TRUSTED_PROXIES", "ANNALS_CONFIG"])
+                                                  .subtracting(environment.keys))
+        let status = try await process.waitForExit(timeout: .seconds(60))
+        return (status, process.log())
+    }
+
     // MARK: - Helpers
 
     /// Waits until the worker has logged its settings and a failure to connect (to the database or the broker), then

@@ -28,10 +28,10 @@ struct APIServerHarness {
         }
     }
 
-    /// `GET path` on the server.
-    func get(_ path: String) async throws -> LocalHTTP.Response {
+    /// `GET path` on the server, with `headers`.
+    func get(_ path: String, headers: [(name: String, value: String)] = []) async throws -> LocalHTTP.Response {
         let port = self.port
-        guard let response = try await onOwnThread({ try LocalHTTP.response(port: port, path: path) }) else {
+        guard let response = try await onOwnThread({ try LocalHTTP.response(port: port, path: path, headers: headers) }) else {
             throw TestSupportFailure("nothing answers on port \(port)")
         }
         return response

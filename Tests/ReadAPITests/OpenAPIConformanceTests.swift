@@ -28,15 +28,18 @@ import Testing
         #expect(served == (try String(contentsOfFile: Self.document, encoding: .utf8)))
     }
 
+    /// With bearer tokens required, as a deployment behind a load balancer runs it: schemathesis sends one.
     @Test func schemathesisFindsNoServerErrorAndNoResponseOutsideTheDocument() async throws {
         let fixture = try await ReadSideFixture.make(prefix: "api_schemathesis")
         defer { fixture.drop() }
         var settings = ReadAPISettings()
         settings.rateLimit = nil  // schemathesis sends hundreds of requests a second
+        let token = "schemathesis-token-0123456789"
+        settings.tokens = try APITokens(parsing: "schemathesis \(token)", source: "test")
         let api = try await APIServerHarness(conninfo: fixture.database.url, settings: settings)
         let result = try await Self.run(Self.venv.appendingPathComponent("bin/schemathesis").path, [
             "run", "http://127.0.0.1:\(api.port)/openapi.json", "--checks", "all", "--max-examples", "40", "--seed", "20261204",
-            "--request-timeout", "20",
+            "--request-timeout", "20", "--header", "Authorization: Bearer \(token)",
         ])
         await api.stop()
         print(result.output.split(separator: "\n").suffix(25).joined(separator: "\n"))

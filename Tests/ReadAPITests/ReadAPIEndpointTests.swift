@@ -133,7 +133,7 @@ import Testing
         let fixture = try await ReadSideFixture.make(prefix: "api_rate")
         defer { fixture.drop() }
         var settings = ReadAPISettings()
-        settings.rateLimit = (perSecond: 0.2, burst: 3)
+        settings.rateLimit = RateLimit(perSecond: 0.2, burst: 3)
         let api = try await APIServerHarness(conninfo: fixture.database.url, settings: settings)
         var statuses: [Int] = []
         for _ in 0..<4 { statuses.append(try await api.get("/v1/scaling/capacity").status) }

@@ -78,37 +78,42 @@ import Testing
     private let second: UInt64 = 1_000_000_000
 
     @Test func aBurstIsAllowedThenRefusedWithRetryAfter() {
-        var limiter = RateLimiter(ratePerSecond: 2, burst: 3)
-        let decisions = (0..<4).map { _ in limiter.admit("10.0.0.1", now: 0) }
+        let limit = RateLimit(perSecond: 2, burst: 3)
+        var limiter = RateLimiter()
+        let decisions = (0..<4).map { _ in limiter.admit("10.0.0.1", limit: limit, now: 0) }
         #expect(decisions == [.allowed, .allowed, .allowed, .limited(retryAfterSeconds: 1)])
     }
 
     @Test func tokensComeBackAtTheRate() {
-        var limiter = RateLimiter(ratePerSecond: 0.5, burst: 1)
-        #expect(limiter.admit("a", now: 0) == .allowed)
-        #expect(limiter.admit("a", now: second) == .limited(retryAfterSeconds: 1))
-        #expect(limiter.admit("a", now: 2 * second) == .allowed)
-        #expect(limiter.admit("a", now: 2 * second) == .limited(retryAfterSeconds: 2))
+        let limit = RateLimit(perSecond: 0.5, burst: 1)
+        var limiter = RateLimiter()
+        #expect(limiter.admit("a", limit: limit, now: 0) == .allowed)
+        #expect(limiter.admit("a", limit: limit, now: second) == .limited(retryAfterSeconds: 1))
+        #expect(limiter.admit("a", limit: limit, now: 2 * second) == .allowed)
+        #expect(limiter.admit("a", limit: limit, now: 2 * second) == .limited(retryAfterSeconds: 2))
     }
 
     @Test func clientsHaveTheirOwnBuckets() {
-        var limiter = RateLimiter(ratePerSecond: 1, burst: 1)
-        #expect(limiter.admit("a", now: 0) == .allowed)
-        #expect(limiter.admit("b", now: 0) == .allowed)
-        #expect(limiter.admit("a", now: 0) != .allowed)
+        let limit = RateLimit(perSecond: 1, burst: 1)
+        var limiter = RateLimiter()
+        #expect(limiter.admit("a", limit: limit, now: 0) == .allowed)
+        #expect(limiter.admit("b", limit: limit, now: 0) == .allowed)
+        #expect(limiter.admit("a", limit: limit, now: 0) != .allowed)
     }
 
     @Test func idleClientsAreForgotten() {
-        var limiter = RateLimiter(ratePerSecond: 10, burst: 1, maxClients: 100)
-        for client in 0..<100 { _ = limiter.admit("c\(client)", now: 0) }
+        let limit = RateLimit(perSecond: 10, burst: 1)
+        var limiter = RateLimiter(maxClients: 100)
+        for client in 0..<100 { _ = limiter.admit("c\(client)", limit: limit, now: 0) }
         #expect(limiter.trackedClients == 100)
-        _ = limiter.admit("late", now: 60 * second)
+        _ = limiter.admit("late", limit: limit, now: 60 * second)
         #expect(limiter.trackedClients <= 1)
     }
 
     @Test func aFloodOfClientsStaysBounded() {
-        var limiter = RateLimiter(ratePerSecond: 1, burst: 1, maxClients: 1_000)
-        for client in 0..<10_000 { _ = limiter.admit("c\(client)", now: 0) }
+        let limit = RateLimit(perSecond: 1, burst: 1)
+        var limiter = RateLimiter(maxClients: 1_000)
+        for client in 0..<10_000 { _ = limiter.admit("c\(client)", limit: limit, now: 0) }
         #expect(limiter.trackedClients <= 1_000)
     }
 }
