@@ -12,7 +12,7 @@ import Testing
 /// `queries.yaml`. Prints the table; fails if MiniLM's hybrid recall@5 on the paraphrases drops below what was
 /// measured when the model came in, minus 0.05.
 @Suite(.serialized) struct EmbedderQualityTests {
-    /// MiniLM hybrid recall@5 on the paraphrase set, measured when the model came in: 54 of 57 (the README's table).
+    /// MiniLM hybrid recall@5 on the paraphrase set, measured when the model came in: 54 of 57 (docs/knowledge-base.md, Search quality).
     static let measuredParaphraseRecall = 54.0 / 57
 
     struct Score {

@@ -41,6 +41,6 @@ extension LoadTrace {
         samplePeriodSeconds: 30, seed: 5_000_1, model: LoadModel(recordingLagMinutes: 1),
         spotInterruptions: [SpotInterruption(tier: .gold, instance: 1, minute: 30)])
 
-    /// Every shipped trace, in file-name order of the README.
+    /// Every shipped trace, in file-name order.
     public static let shipped: [LoadTrace] = [100, 500, 1_000, 5_000, 10_000].map(players) + [ramp100To10000, spike]
 }

@@ -1,5 +1,5 @@
 /// How one tier's instances behave under load in a generated trace: a deliberately simple model, documented so
-/// the figures in tests and the README can be checked by hand.
+/// the figures in tests and docs/autoscaling.md can be checked by hand.
 ///
 /// With `P` players, the tier receives `λ = P × playerShare × requestsPerPlayerPerSecond` requests/s; `c`
 /// instances complete `c × serviceRatePerInstance` of them, so their load is `ρ = λ / (c × μ)`. Each instance

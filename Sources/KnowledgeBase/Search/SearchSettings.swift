@@ -1,6 +1,6 @@
 /// How `KnowledgeBaseSearch` gathers candidates from each method and fuses them.
 ///
-/// The defaults come from `annals-bench kb` at 100,000 chunks over 100 worlds (README, "Knowledge-base search").
+/// The defaults come from `annals-bench kb` at 100,000 chunks over 100 worlds (docs/benchmarks.md, "Knowledge-base ingest and search at 100,000 chunks").
 public struct SearchSettings: Sendable, Equatable, Codable {
     /// pgvector's `hnsw.iterative_scan`: what the HNSW scan does when the world filter leaves too few rows.
     public enum IterativeScan: String, Sendable, Equatable, Codable, CaseIterable {
