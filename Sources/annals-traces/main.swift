@@ -3,11 +3,22 @@
 import Foundation
 import AnnalsMetrics
 
+let usage = """
+    usage: annals-traces [--check] [directory, default Samples/load-traces]
+
+    Writes the shipped load traces (one JSON-lines file of metric samples per trace) from their generator; with
+    --check, writes nothing and exits 1 naming the files that differ from it.
+
+    """
 var arguments = Array(CommandLine.arguments.dropFirst())
+if arguments.contains("--help") || arguments.contains("-h") {
+    print(usage, terminator: "")
+    exit(0)
+}
 let check = arguments.contains("--check")
 arguments.removeAll { $0 == "--check" }
 if arguments.contains(where: { $0.hasPrefix("-") }) || arguments.count > 1 {
-    FileHandle.standardError.write(Data("usage: annals-traces [--check] [directory, default Samples/load-traces]\n".utf8))
+    FileHandle.standardError.write(Data(usage.utf8))
     exit(2)
 }
 let directory = URL(fileURLWithPath: arguments.first ?? "Samples/load-traces")
