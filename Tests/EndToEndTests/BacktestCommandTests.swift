@@ -62,7 +62,7 @@ struct BacktestCommandTests {
         let gold = try PriceTable.defaults.price(of: .gold)
         let path = ChildProcess.temporaryPath(name: "prices", suffix: ".json")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try #"{"prices": {"g5.2xlarge": {"onDemand": \#(gold.onDemand / 2), "spot": \#(gold.spot / 2)}}}"#
+        try #"{"prices": {"g5.xlarge": {"onDemand": \#(gold.onDemand / 2), "spot": \#(gold.spot / 2)}}}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         let halved = try #require(try await report(["--prices", path])["tiers"] as? [[String: Any]])
         for (before, after) in zip(tiers, halved) {

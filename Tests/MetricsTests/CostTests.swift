@@ -60,10 +60,10 @@ import Testing
 
     @Test func theDefaultsPriceEveryTierAndAFileReplacesWhatItGives() throws {
         try PriceTable.defaults.validate()
-        #expect(try PriceTable.defaults.price(of: .gold) == PriceTable.defaults.prices["g5.2xlarge"])
+        #expect(try PriceTable.defaults.price(of: .gold) == PriceTable.defaults.prices["g5.xlarge"])
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("prices-\(UUID()).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try #"{"region": "eu-west-1", "prices": {"g5.2xlarge": {"onDemand": 1.5, "spot": 0.6}}, "tierInstanceTypes": {"bronze": "g6.xlarge"}}"#
+        try #"{"region": "eu-west-1", "prices": {"g5.xlarge": {"onDemand": 1.5, "spot": 0.6}}, "tierInstanceTypes": {"bronze": "g6.xlarge"}}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         let table = try PriceTable.load(path: path)
         #expect(table.region == "eu-west-1")

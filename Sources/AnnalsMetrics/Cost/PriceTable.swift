@@ -35,11 +35,12 @@ public struct PriceTable: Sendable, Equatable, Codable {
         let onDemand: [String: Double] = [
             "g4dn.xlarge": 0.526, "g4dn.2xlarge": 0.752, "g5.xlarge": 1.006, "g5.2xlarge": 1.212,
             "g5.4xlarge": 1.624, "g6.xlarge": 0.8048, "g6.2xlarge": 0.9776,
+            "c5.4xlarge": 0.68, "c6i.4xlarge": 0.68, "c6a.4xlarge": 0.612,
         ]
         return PriceTable(
             region: "us-east-1",
             prices: onDemand.mapValues { Price(onDemand: $0, spot: ($0 * spotShareOfOnDemand * 10_000).rounded() / 10_000) },
-            tierInstanceTypes: ["gold": "g5.2xlarge", "silver": "g5.xlarge", "bronze": "g4dn.xlarge"])
+            tierInstanceTypes: ["gold": "g5.xlarge", "silver": "g5.2xlarge", "bronze": "c5.4xlarge"])
     }()
 
     /// The default spot price as a share of the on-demand one.
