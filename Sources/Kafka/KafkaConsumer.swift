@@ -1,3 +1,4 @@
+import Foundation
 import CRdKafka
 import Logging
 
@@ -188,6 +189,28 @@ public final class KafkaConsumer {
             logger.warning("Consumer close: \(String(cString: rd_kafka_err2str(result)))")
         }
         self.client = nil
+    }
+
+    /// `close()`, waiting at most `timeout`. With the brokers gone or frozen, leaving the group can block for
+    /// librdkafka's socket timeout (60 s), longer than an orchestrator's stop grace. The close runs on a thread of
+    /// its own (the revoke callback with it); past `timeout` it is left to finish there, or to the process's exit,
+    /// and this returns false.
+    public func close(within timeout: Duration) -> Bool {
+        guard let client else { return true }
+        self.client = nil
+        let done = DispatchSemaphore(value: 0)
+        let logger = self.logger
+        Thread {
+            let result = rd_kafka_consumer_close(client.handle)
+            if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+                logger.warning("Consumer close: \(String(cString: rd_kafka_err2str(result)))")
+            }
+            done.signal()
+            withExtendedLifetime(client) {}  // destroyed here, off the caller's thread
+        }.start()
+        let (seconds, attoseconds) = timeout.components
+        let nanoseconds = max(0, seconds) * 1_000_000_000 + attoseconds / 1_000_000_000
+        return done.wait(timeout: .now() + .nanoseconds(Int(clamping: nanoseconds))) == .success
     }
 
     private func handle() throws(KafkaError) -> OpaquePointer {

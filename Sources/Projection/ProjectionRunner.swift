@@ -47,6 +47,8 @@ public final class ProjectionRunner {
     private let projection: any Projection
     private let configuration: RunnerConfiguration
     private let logger: Logger
+    /// How long a stopping runner waits to leave its consumer group.
+    static let leaveGroupTimeout = Duration.seconds(5)
     private let onCommit: @Sendable (CommittedBatch) -> Void
     private let decoder: BatchDecoder
     private var machine: RunnerStateMachine
@@ -122,7 +124,14 @@ public final class ProjectionRunner {
         defer {
             // Leaving on an error: let the commit in flight finish before the group is left.
             _ = inFlight?.wait()
-            consumer.close()
+            if stop.isRequested {
+                // Stopping: the brokers may be gone, and leaving the group must not outlast the stop grace.
+                if !consumer.close(within: Self.leaveGroupTimeout) {
+                    logger.warning("leaving the consumer group took over \(Self.leaveGroupTimeout): the brokers do not answer; stopping anyway (the checkpoints are committed)")
+                }
+            } else {
+                consumer.close()
+            }
         }
 
         while true {
