@@ -184,10 +184,7 @@ public final class KafkaConsumer {
     /// Leave the group cleanly (runs revoke callback), then destroy.
     public func close() {
         guard let client else { return }
-        let result = rd_kafka_consumer_close(client.handle)
-        if result != RD_KAFKA_RESP_ERR_NO_ERROR {
-            logger.warning("Consumer close: \(String(cString: rd_kafka_err2str(result)))")
-        }
+        Self.leaveGroup(client, logger: logger)
         self.client = nil
     }
 
@@ -201,16 +198,21 @@ public final class KafkaConsumer {
         let done = DispatchSemaphore(value: 0)
         let logger = self.logger
         Thread {
-            let result = rd_kafka_consumer_close(client.handle)
-            if result != RD_KAFKA_RESP_ERR_NO_ERROR {
-                logger.warning("Consumer close: \(String(cString: rd_kafka_err2str(result)))")
-            }
+            Self.leaveGroup(client, logger: logger)
             done.signal()
             withExtendedLifetime(client) {}  // destroyed here, off the caller's thread
         }.start()
         let (seconds, attoseconds) = timeout.components
         let nanoseconds = max(0, seconds) * 1_000_000_000 + attoseconds / 1_000_000_000
         return done.wait(timeout: .now() + .nanoseconds(Int(clamping: nanoseconds))) == .success
+    }
+
+    /// rd_kafka_consumer_close: the revoke callback, the group left; a failure is logged.
+    private static func leaveGroup(_ client: RDKafkaClient, logger: Logger) {
+        let result = rd_kafka_consumer_close(client.handle)
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("Consumer close: \(String(cString: rd_kafka_err2str(result)))")
+        }
     }
 
     private func handle() throws(KafkaError) -> OpaquePointer {

@@ -36,26 +36,25 @@ struct AccessMiddleware: RouterMiddleware {
         guard !Self.operational.contains(path) else { return try await next(request, context) }
         let peer = context.remoteAddress?.ipAddress.flatMap { IPAddress($0) }
         let client = ClientAddress.resolve(peer: peer, forwardedFor: request.headers[values: Self.forwardedFor], trusted: trustedProxies)
-        let byAddress = "address \(ClientAddress.rateLimitKey(client))"
+        let byAddress = "address \(ClientAddress.rateLimitKey(client))", shownAddress = client?.description ?? "unknown"
         guard let tokens, !Self.withoutToken.contains(path) else {
-            try admit(byAddress, limit: defaultLimit, shown: client?.description ?? "unknown")
+            try admit(byAddress, limit: defaultLimit, shown: shownAddress)
             return try await next(request, context)
         }
-        switch tokens.authenticate(request.headers[values: .authorization]) {
-        case .granted(let name, let limit):
+        let authentication = tokens.authenticate(request.headers[values: .authorization])
+        if case .granted(let name, let limit) = authentication {
             try admit("token \(name)", limit: limit ?? defaultLimit, shown: "token \(name)")
             return try await next(request, context)
-        case .missing:
-            try admit(byAddress, limit: defaultLimit, shown: client?.description ?? "unknown")
-            missingToken.increment()
-            throw APIError(status: .unauthorized, code: .unauthorized,
-                           message: "a bearer token is required: send Authorization: Bearer <token>", wwwAuthenticate: Self.realm)
-        case .invalid(let reason):
-            try admit(byAddress, limit: defaultLimit, shown: client?.description ?? "unknown")
+        }
+        try admit(byAddress, limit: defaultLimit, shown: shownAddress)
+        if case .invalid(let reason) = authentication {
             invalidToken.increment()
             throw APIError(status: .unauthorized, code: .unauthorized, message: "the bearer token was refused: \(reason)",
                            wwwAuthenticate: "\(Self.realm), error=\"invalid_token\"")
         }
+        missingToken.increment()
+        throw APIError(status: .unauthorized, code: .unauthorized,
+                       message: "a bearer token is required: send Authorization: Bearer <token>", wwwAuthenticate: Self.realm)
     }
 
     /// Takes a token from `key`'s bucket, or throws the 429 (nothing to do without a limit).

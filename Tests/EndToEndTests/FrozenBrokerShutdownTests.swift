@@ -34,13 +34,9 @@ import TestSupport
             "--brokers", brokers, "--database-url", database.url, "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500",
         ])
         defer { try? worker.kill(SIGKILL) }
-        let db = try database.connect()
         try await waitUntil(timeout: .seconds(90), description: "the worker applied the sample story") {
             if let status = worker.status() { throw TestSupportFailure("worker exited \(status): \(worker.logTail())") }
-            let exists = try db.execute("SELECT to_regclass('annals.checkpoints') IS NOT NULL AS present").rows.first?.bool("present") ?? false
-            guard exists else { return false }
-            return try db.execute("SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM annals.checkpoints WHERE projection = 'story'")
-                .rows.first?.int("n") ?? 0 > 0
+            return try await onOwnThread { try StoryStack.checkpointTotal(database) } > 0
         }
 
         try broker.freeze()
