@@ -159,17 +159,18 @@ class Handler(BaseHTTPRequestHandler):
             stub.most_in_flight = max(stub.most_in_flight, stub.in_flight)
             record = {"path": self.path, "arrival": time.monotonic() - stub.started, "text": None}
             stub.seen.append(record)
+            # Decided at arrival, under the lock: the script's answers go to the first requests in `seen`'s order.
+            record["status"], answer = self.answer(body, record)
         try:
             if stub.options.delay_ms:
                 time.sleep(stub.options.delay_ms / 1000)
-            record["status"], answer = self.answer(body, record)
             answer()
         finally:
             with stub.lock:
                 stub.in_flight -= 1
 
     def answer(self, body, record):
-        """The status to answer and a function sending it."""
+        """The status to answer and a function sending it; called holding the stub's lock."""
         stub = self.stub
         prefix, _, rest = self.path.partition("/model/")
         model_segment, _, tail = rest.partition("/")
@@ -182,8 +183,7 @@ class Handler(BaseHTTPRequestHandler):
         if refusal:
             status, code, message = refusal
             return status, lambda: self.error(status, code, message)
-        with stub.lock:
-            scripted = stub.script.pop(0) if stub.script else None
+        scripted = stub.script.pop(0) if stub.script else None
         if scripted:
             headers = [("Retry-After", scripted["retryAfter"])] if "retryAfter" in scripted else []
             status = scripted["status"]

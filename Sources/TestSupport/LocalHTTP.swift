@@ -1,14 +1,17 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Plain HTTP/1.1 on 127.0.0.1 for probing a child process's endpoints, and free ports to give it.
 public enum LocalHTTP {
-    /// A port in 20000..<32000 that nothing listens on now.
+    /// A port in 20000..<32000 that nothing listens on now, and that this process has not handed out before: tests
+    /// running side by side once drew the same port, and the later one found it taken.
     public static func freePort() throws -> Int {
         for _ in 0..<200 {
             let port = Int.random(in: 20_000..<32_000)
+            guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { continue }
             defer { close(fd) }
@@ -20,6 +23,8 @@ public enum LocalHTTP {
         }
         throw TestSupportFailure("no free port between 20000 and 32000")
     }
+
+    private static let handedOut = Mutex(Set<Int>())
 
     /// `GET path` on 127.0.0.1:`port` with `Connection: close`: the status code and body, or nil when nothing
     /// accepts the connection. Blocking: call it from `onOwnThread`.
