@@ -176,6 +176,10 @@ let package = Package(
         // all-MiniLM-L6-v2 in process: the WordPiece tokenizer, the BERT encoder on OpenBLAS, the kb embedder.
         .target(name: "SentenceEmbedding", dependencies: ["COpenBLAS", "KnowledgeBase"]),
 
+        // The chunks' vectors in a search server's memory, kept up to date with the tables: exact nearest neighbours
+        // on OpenBLAS instead of PostgreSQL's HNSW scans.
+        .target(name: "VectorReplica", dependencies: ["COpenBLAS", "KnowledgeBase", "Postgres", "Projection"]),
+
         // An HTTP server on 127.0.0.1 for the length of a closure: the stand-ins tests and the simulation serve.
         .target(
             name: "LoopbackHTTP",
@@ -215,7 +219,7 @@ let package = Package(
         .target(
             name: "ReadAPI",
             dependencies: [
-                "Postgres", "Projection", "KnowledgeBase", "Story", "Scaling", "WorkerHTTP",
+                "Postgres", "Projection", "KnowledgeBase", "Story", "Scaling", "WorkerHTTP", "VectorReplica",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -273,7 +277,7 @@ let package = Package(
         .executableTarget(
             name: "annals-bench",
             dependencies: [
-                "Story", "KnowledgeBase", "Projection", "Kafka", "Postgres", "AnnalsEvents", "SentenceEmbedding",
+                "Story", "KnowledgeBase", "Projection", "Kafka", "Postgres", "AnnalsEvents", "SentenceEmbedding", "VectorReplica",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -300,6 +304,7 @@ let package = Package(
                 "Projection", "Kafka", "Postgres", "TestSupport", "TestProbeProjection",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        .testTarget(name: "VectorReplicaTests", dependencies: ["VectorReplica", "KnowledgeBase", "Postgres", "Projection", "TestSupport"]),
         .testTarget(name: "KnowledgeBaseTests", dependencies: ["KnowledgeBase", "Projection", "Postgres", "AnnalsEvents", "Kafka", "TestSupport"]),
         .testTarget(
             name: "RemoteEmbeddingTests",
@@ -333,7 +338,7 @@ let package = Package(
             name: "ReadAPITests",
             dependencies: [
                 "ReadAPI", "KnowledgeBase", "Story", "Scaling", "Postgres", "Projection", "TestSupport", "AnnalsEvents",
-                "DocumentIngest", "Kafka", "WorkerHTTP",
+                "DocumentIngest", "Kafka", "WorkerHTTP", "VectorReplica",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -49,6 +49,12 @@ public struct APICommand: WorkerCommand {
             + "itself, e.g. from a secret). Off without either.",
         valueName: "path"))
     var authTokenFile: String?
+    @Option(help: ArgumentHelp(
+        "Where a search finds its nearest chunks: memory (a copy of the vectors in this server, exact; 4 bytes per "
+            + "component, loaded at start-up, the database meanwhile) or database (PostgreSQL's HNSW indexes, for a "
+            + "knowledge base too large for the server's memory) (default: $ANNALS_API_VECTOR_SEARCH, else memory).",
+        valueName: "memory|database"))
+    var vectorSearch: VectorSearch?
     @Option(help: "HNSW candidate list size while searching a world's own chunks (hnsw.ef_search).") var efSearch = SearchSettings().efSearch
     @Option(help: "HNSW candidate list size while searching the global chunks' index (finer built: a shorter list finds as much).")
     var globalEfSearch = SearchSettings().globalEfSearch
@@ -67,6 +73,7 @@ public struct APICommand: WorkerCommand {
         .merging([
             "http-port": ["ANNALS_API_PORT"], "trusted-proxies": ["ANNALS_API_TRUSTED_PROXIES"],
             "auth-token-file": ["ANNALS_API_AUTH_TOKEN_FILE", "ANNALS_API_AUTH_TOKENS"],
+            "vector-search": ["ANNALS_API_VECTOR_SEARCH"],
         ]) { first, _ in first }
     public static let loggerLabel = "annals.api"
 
@@ -95,6 +102,7 @@ public struct APICommand: WorkerCommand {
         settings.search.efSearch = efSearch
         settings.search.globalEfSearch = globalEfSearch
         settings.cacheEntries = cacheEntries
+        settings.vectorSearch = try vectorSearch ?? Self.vectorSearch(environment: environment)
         settings.rateLimit = rateLimit == 0 ? nil : RateLimit(perSecond: rateLimit, burst: rateBurst)
         settings.trustedProxies = try Self.trustedProxies(trustedProxies, environment: environment)
         settings.tokens = try Self.tokens(file: authTokenFile, environment: environment)
@@ -110,7 +118,8 @@ public struct APICommand: WorkerCommand {
         logger.info("settings", metadata: [
             "database": "\(conninfo.isEmpty ? "libpq defaults (PG* variables)" : redacted(conninfo))",
             "http": "\(httpHost):\(port)", "pool-size": "\(poolSize)", "cache-entries": "\(cacheEntries)",
-            "rate-limit": "\(rateLimit == 0 ? "off" : "\(rateLimit)/s, burst \(rateBurst)")", "ef-search": "\(efSearch), global \(globalEfSearch)",
+            "rate-limit": "\(rateLimit == 0 ? "off" : "\(rateLimit)/s, burst \(rateBurst)")", "vector-search": "\(settings.vectorSearch.rawValue)",
+            "ef-search": "\(efSearch), global \(globalEfSearch)",
             "trusted-proxies": "\(settings.trustedProxies.blocks.isEmpty ? "none" : settings.trustedProxies.blocks.map(\.description).joined(separator: ","))",
             "auth": "\(settings.tokens.map { "bearer tokens of \($0.names.joined(separator: ", "))" } ?? "off")",
             "schemas": "\(kbSchema), \(storySchema), \(scalingSchema)", "embedder": "\(embedderKind.rawValue)",
@@ -126,6 +135,15 @@ public struct APICommand: WorkerCommand {
         let warming = Task { await api.warmUp() }
         defer { warming.cancel() }
         try await group.run()
+    }
+
+    /// `$ANNALS_API_VECTOR_SEARCH`, else memory.
+    static func vectorSearch(environment: [String: String]) throws -> VectorSearch {
+        guard let text = environment["ANNALS_API_VECTOR_SEARCH"], !text.isEmpty else { return .memory }
+        guard let value = VectorSearch(rawValue: text) else {
+            throw CLIError("ANNALS_API_VECTOR_SEARCH=\(text): use memory or database")
+        }
+        return value
     }
 
     /// `--trusted-proxies`, else `$ANNALS_API_TRUSTED_PROXIES`, else none.
@@ -174,3 +192,5 @@ public struct APICommand: WorkerCommand {
         return port
     }
 }
+
+extension VectorSearch: ExpressibleByArgument {}

@@ -8,6 +8,7 @@ import NIOConcurrencyHelpers
 import Postgres
 import Scaling
 import Story
+import VectorReplica
 
 /// The read side over HTTP: world-scoped search, documents, story history, concept history and relationships,
 /// tier capacity and scale decisions, under `/v1`, as JSON. Every database call runs on a pooled connection off
@@ -20,6 +21,9 @@ public final class ReadAPI: Sendable {
     private let engine = NIOLockedValueBox<KnowledgeBaseSearch?>(nil)
     /// The knowledge base's common words and when they were read (`currentCommonWords`).
     private let commonWords = NIOLockedValueBox<(words: CommonWords, readAt: ContinuousClock.Instant)?>(nil)
+    /// The chunks' vectors in memory, when `settings.vectorSearch` is `.memory`.
+    private let replica: ChunkVectorReplica?
+    private let replicaChunks = Gauge(label: "annals_api_vector_replica_chunks")
     private let cacheLookups = (hit: Counter(label: "annals_api_search_cache_total", dimensions: [("result", "hit")]),
                                 miss: Counter(label: "annals_api_search_cache_total", dimensions: [("result", "miss")]))
 
@@ -28,6 +32,7 @@ public final class ReadAPI: Sendable {
         self.settings = settings
         self.logger = logger
         cache = NIOLockedValueBox(SearchCache(capacity: settings.cacheEntries))
+        replica = settings.vectorSearch == .memory ? ChunkVectorReplica(schema: settings.knowledgeBaseSchema) : nil
     }
 
     /// The `/v1` routes, `/openapi.json` and the web page at `/`.
@@ -50,8 +55,10 @@ public final class ReadAPI: Sendable {
     /// knowledge base yet) are left for the requests to report.
     public func warmUp() async {
         do {
-            _ = try await knowledgeBaseSearch().embedding(for: "warm up")
+            let engine = try await knowledgeBaseSearch()
+            _ = try await engine.embedding(for: "warm up")
             logger.debug("search warmed up")
+            startReplicaLoad(dimension: engine.embedder.dimension)
         } catch {
             logger.debug("search not warmed up; the first search sets it up", metadata: ["error": "\(error)"])
         }
@@ -113,10 +120,12 @@ public final class ReadAPI: Sendable {
         cacheLookups.miss.increment()
         let engine = try await knowledgeBaseSearch()
         let embedding = try await engine.embedding(for: text)
-        let hits: [SearchHit]
+        let hits: [SearchHit], nearest: [ScoredChunk]?
         do {
-            hits = try await database("the knowledge base") {
-                try engine.search(query, embedding: embedding, commonWords: self.currentCommonWords(connection: $0), connection: $0)
+            nearest = try await replicaNearest(query, embedding: embedding, engine: engine, dataVersion: version)
+            hits = try await database("the knowledge base") { connection in
+                try engine.search(query, embedding: embedding, nearest: nearest,
+                                  commonWords: self.currentCommonWords(connection: connection), connection: connection)
             }
         } catch let error as EmbedderError {
             // The tables were rebuilt at another dimension: embed at the new one from the next request on.
@@ -125,7 +134,8 @@ public final class ReadAPI: Sendable {
             throw APIError.unavailable("the knowledge base changed its embedding dimension; retry")
         }
         if let version { cache.withLockedValue { $0.store(hits, for: query, version: version) } }
-        return try Self.json(SearchResponse(world: world, q: text, k: k, hits: hits), headers: .cacheStatus("miss"))
+        return try Self.json(SearchResponse(world: world, q: text, k: k, hits: hits),
+                             headers: .cacheStatus("miss", vectors: nearest == nil ? "database" : "memory"))
     }
 
     private func document(_ request: Request, _ context: APIRequestContext) async throws -> Response {
@@ -234,6 +244,58 @@ public final class ReadAPI: Sendable {
         return search
     }
 
+    /// The vector half's candidates from the copy in memory, brought up to `dataVersion` first; nil when there is no
+    /// copy up to date (the database finds them then, and a load starts).
+    private func replicaNearest(_ query: SearchQuery, embedding: [Float], engine: KnowledgeBaseSearch,
+                                dataVersion: String?) async throws -> [ScoredChunk]? {
+        guard let replica, let dataVersion else { return nil }
+        var current = replica.current(at: dataVersion)
+        if current == nil {
+            current = try await database("the knowledge base") { try replica.upToDate(dataVersion: dataVersion, connection: $0) }
+        }
+        guard let index = current else {
+            startReplicaLoad(dimension: embedding.count)
+            return nil
+        }
+        replicaChunks.record(index.chunkCount)
+        do {
+            return try await NearestBatcher.nearest(in: index, to: embedding, worldID: query.worldID, limit: engine.candidateLimit(query))
+        } catch ChunkVectorIndexError.dimensionMismatch(let held, let asked) {
+            // The tables were rebuilt at another dimension: drop the copy and the engine, load both again.
+            replica.drop()
+            throw EmbedderError.dimensionMismatch(embedder: asked, table: held)
+        }
+    }
+
+    /// Loads the copy of the vectors in the background unless it is loaded or loading; searches use the database
+    /// meanwhile.
+    private func startReplicaLoad(dimension: Int) {
+        guard let replica, replica.claimLoad() else { return }
+        let (pool, logger) = (pool, logger)
+        Task.detached { [replicaChunks] in
+            var loaded = false
+            defer { replica.releaseLoad(loaded: loaded) }
+            let started = ContinuousClock.now
+            logger.info("loading the chunks' vectors into memory", metadata: ["schema": "\(replica.schema)"])
+            do {
+                let index = try await pool.withConnection { connection in
+                    try replica.load(dimension: dimension, connection: connection,
+                                     dataVersion: { try Self.dataVersion(of: "kb", connection: $0) })
+                }
+                loaded = true
+                replicaChunks.record(index.chunkCount)
+                logger.info("chunks' vectors loaded: searches find their nearest chunks in memory", metadata: [
+                    "chunks": "\(index.chunkCount)", "documents": "\(index.documentCount)",
+                    "took": "\(ContinuousClock.now - started)",
+                ])
+            } catch {
+                logger.warning("cannot load the chunks' vectors; searches use the database until a later load", metadata: [
+                    "error": "\(error)", "retry-after": "\(ChunkVectorReplica.retryAfterFailure)",
+                ])
+            }
+        }
+    }
+
     /// How long common words read from the statistics are used before they are read again: they change only when
     /// the chunks are analysed, and reading them costs a search about 0.6 ms.
     static let commonWordsMaxAge: Duration = .seconds(60)
@@ -304,10 +366,12 @@ public final class ReadAPI: Sendable {
 }
 
 extension HTTPFields {
-    /// `X-Annals-Cache`: whether a search was answered from the cache, `hit` or `miss`.
-    static func cacheStatus(_ status: String) -> HTTPFields {
+    /// `X-Annals-Cache`: whether a search was answered from the cache, `hit` or `miss`; for a computed one,
+    /// `X-Annals-Vectors`: where its vector half ran, `memory` or `database`.
+    static func cacheStatus(_ status: String, vectors: String? = nil) -> HTTPFields {
         var fields = HTTPFields()
         if let name = HTTPFields.Element.Name("X-Annals-Cache") { fields[name] = status }
+        if let vectors, let name = HTTPFields.Element.Name("X-Annals-Vectors") { fields[name] = vectors }
         return fields
     }
 }

@@ -7,6 +7,7 @@ import Logging
 import Postgres
 import Projection
 import Synchronization
+import VectorReplica
 
 /// `annals-bench kb`: knowledge-base ingest throughput with the HNSW index maintained, against COPY of the same
 /// rows; then world-filtered search latency (vector alone, full text alone, hybrid) and the HNSW query's recall@10
@@ -390,6 +391,26 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
         static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(max(values.count, 1)) }
     }
 
+    /// The copy of the vectors `annals-api --vector-search memory` keeps: its load time, its nearest-10 latency and
+    /// recall@10 against the exact search `exact` (which it should equal, up to float rounding).
+    static func inMemoryCopy(queries: [(query: SearchQuery, embedding: [Float])], exact: [[SearchCandidate]],
+                             projection: KnowledgeBaseProjection, connection: PostgresConnection) throws -> [String] {
+        let replica = ChunkVectorReplica(schema: projection.schema)
+        let started = now()
+        let index = try replica.load(dimension: projection.settings.dimension, connection: connection, dataVersion: { _ in nil })
+        let loadSeconds = now() - started
+        var latency = Latencies()
+        var recall: [Double] = []
+        for (query, truth) in zip(queries, exact) {
+            let found = try latency.time { try index.nearest(to: query.embedding, worldID: query.query.worldID, limit: 10) }
+            guard let threshold = truth.last?.score else { continue }
+            recall.append(Double(min(truth.count, found.filter { $0.score <= threshold + 1e-6 }.count)) / Double(truth.count))
+        }
+        return ["in-memory copy of the vectors (annals-api --vector-search memory): \(index.chunkCount) chunks loaded in "
+            + "\(format(loadSeconds, 1)) s; nearest 10 in scope: p50 \(format(latency.percentile(0.5), 3)) ms, "
+            + "p99 \(format(latency.percentile(0.99), 3)) ms (one thread); recall@10 against exact search \(format(Measured.mean(recall), 3))"]
+    }
+
     static func searches(_ generator: LoreGenerator, documents: Int, queries count: Int, warmup: Int,
                          sweep: [(String, SearchSettings)], projection: KnowledgeBaseProjection,
                          connection: PostgresConnection) throws -> [String] {
@@ -423,6 +444,8 @@ struct KnowledgeBaseBench: AsyncParsableCommand {
             progress.update(done: index + 1, total: queries.count, started: started, force: index + 1 == queries.count, unit: "queries/s")
         }
         progress.finish()
+
+        lines += try inMemoryCopy(queries: queries, exact: exact, projection: projection, connection: connection)
 
         // Settings take turns query by query, so that other load on the machine falls on all of them alike.
         let searches = sweep.map { KnowledgeBaseSearch(schema: projection.schema, embedder: embedder, settings: $0.1) }

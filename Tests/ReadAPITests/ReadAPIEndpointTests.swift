@@ -105,21 +105,9 @@ import Testing
         #expect(first.body == second.body)
 
         // A new document commits with its checkpoint: the cached answer is older than the data, so it is not used.
-        var document = DocumentIngested()
-        document.meta.eventID = "api-cache-new"
-        document.meta.occurredAt = EventTimestamp(seconds: 1_767_225_700)
-        document.documentID = "glassworks-notice"
-        document.version = 1
-        document.worldID = "cindermoor"
-        document.title = "Glassworks notice"
-        document.source = "tests"
-        document.content = "The glassblower's furnace is under quarantine: no glassblower may light the furnace until the quarantine ends."
-        document.contentHash = "glassworks-notice-1"
-        let newDocument = document
-        try await onOwnThread {
-            try fixture.apply([.documentIngested(newDocument)], topic: "document-ingested", to: fixture.knowledgeBase,
-                              try fixture.database.connect())
-        }
+        try await fixture.ingest([ReadSideFixture.document(
+            "glassworks-notice", world: "cindermoor", title: "Glassworks notice",
+            content: "The glassblower's furnace is under quarantine: no glassblower may light the furnace until the quarantine ends.")])
 
         let third = try await api.get(path)
         #expect(third.headers["x-annals-cache"] == "miss")

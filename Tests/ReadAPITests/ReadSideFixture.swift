@@ -85,5 +85,27 @@ struct ReadSideFixture: Sendable {
         }
     }
 
+    /// A `document-ingested` event of `id` at `version`, in `world` ("" for a global document).
+    static func document(_ id: String, version: UInt64 = 1, world: String, title: String? = nil, content: String) -> AnnalsEvent {
+        var event = DocumentIngested()
+        event.meta.eventID = "\(id)-v\(version)"
+        event.meta.occurredAt = EventTimestamp(seconds: 1_767_225_700)
+        event.documentID = id
+        event.version = version
+        event.worldID = world
+        event.title = title ?? id
+        event.source = "tests"
+        event.content = content
+        event.contentHash = "\(id)-\(version)"
+        return .documentIngested(event)
+    }
+
+    /// Applies `documents` to the knowledge base as the worker would (`apply`), on a thread of its own.
+    func ingest(_ documents: [AnnalsEvent]) async throws {
+        try await onOwnThread {
+            try apply(documents, topic: "document-ingested", to: knowledgeBase, try database.connect())
+        }
+    }
+
     func drop() { try? database.drop() }
 }

@@ -50,7 +50,7 @@ public struct EmbeddingCache: Sendable {
             [PostgresValue(model), .int(dimension), .textArray(keys)])
         var vectors: [String: [Float]] = [:]
         for row in result.rows {
-            if let vector = Self.parse(try row.string("embedding")), vector.count == dimension {
+            if let vector = VectorText.parse(try row.string("embedding")), vector.count == dimension {
                 vectors[try row.string("text_sha256")] = vector
             }
         }
@@ -69,31 +69,5 @@ public struct EmbeddingCache: Sendable {
             """,
             [PostgresValue(model), .int(dimension), .textArray(entries.map(\.key)),
              .textArray(entries.map { KnowledgeBaseSQL.vectorLiteral($0.value) })])
-    }
-
-    /// pgvector's text form `[0.1,-0.2]` back to floats; nil for anything else. Reads the UTF-8 bytes in place: a
-    /// replay parses one vector per cached chunk, and splitting and trimming strings made it most of a replay's time.
-    static func parse(_ text: String) -> [Float]? {
-        var text = text
-        return text.withUTF8 { bytes -> [Float]? in
-            guard bytes.count >= 2, bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") else { return nil }
-            let end = bytes.count - 1
-            guard end > 1 else { return [] }
-            var vector: [Float] = []
-            vector.reserveCapacity(end / 8)
-            var start = 1
-            while start <= end {
-                var stop = start
-                while stop < end, bytes[stop] != UInt8(ascii: ",") { stop += 1 }
-                var (from, to) = (start, stop)
-                while from < to, bytes[from] == UInt8(ascii: " ") { from += 1 }
-                while to > from, bytes[to - 1] == UInt8(ascii: " ") { to -= 1 }
-                guard let value = Float(String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<to]), as: UTF8.self))
-                else { return nil }
-                vector.append(value)
-                start = stop + 1
-            }
-            return vector
-        }
     }
 }

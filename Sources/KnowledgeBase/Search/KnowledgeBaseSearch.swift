@@ -50,20 +50,34 @@ public struct KnowledgeBaseSearch: Sendable {
     /// full text alone decides. Each method's query returns chunk ids and scores only; the text, headings and title
     /// are fetched for the fused hits alone, in the same snapshot: fetching them for every candidate cost as much as
     /// finding them. Without `commonWords` (a server keeps them a while: `CommonWords`), they are read first.
-    public func search(_ query: SearchQuery, embedding: [Float], commonWords: CommonWords? = nil,
+    ///
+    /// With `nearest`, the vector method's candidates come from the caller (an in-memory copy of the vectors: a
+    /// server's `ChunkVectorReplica`), nearest first, and only full text asks the database, outside a transaction:
+    /// the copy is a snapshot of its own, and a chunk replaced since is left out for want of details, as here.
+    public func search(_ query: SearchQuery, embedding: [Float], nearest: [ScoredChunk]? = nil, commonWords: CommonWords? = nil,
                        connection: PostgresConnection) throws -> [SearchHit] {
         try explainingFailures(embeddingDimension: embedding.count, connection: connection) {
-            try connection.transaction(.readOnlySnapshot) { tx in
-                let words = try commonWords ?? CommonWords.read(schema: schema, connection: tx)
-                let statements = try candidateStatements(query, embedding: embedding, commonWords: words)
-                let results = try tx.pipeline(statements.map(\.statement), prepared: true)
-                let candidates = try Self.candidates(zip(statements.map(\.role), results), limit: candidateLimit(query))
-                let fused = Self.fuse(vector: candidates.vector, text: candidates.text, limit: query.limit, rrfK: settings.rrfK)
-                let details = try SearchSQL.chunkDetails(
-                    tx.pipeline([SearchSQL(schema: schema).details(of: fused.map(\.chunk))], prepared: true)[0])
-                return fused.compactMap { hit in details[hit.chunk].map { SearchHit(hit, $0) } }
+            guard let nearest else {
+                return try connection.transaction(.readOnlySnapshot) { tx in
+                    try hits(query, embedding: embedding, nearest: nil, commonWords: commonWords, connection: tx)
+                }
             }
+            return try hits(query, embedding: [], nearest: nearest, commonWords: commonWords, connection: connection)
         }
+    }
+
+    /// The statements of `search`: candidates (the vector method's unless `nearest` brings them), fusion, details.
+    private func hits(_ query: SearchQuery, embedding: [Float], nearest: [ScoredChunk]?, commonWords: CommonWords?,
+                      connection: PostgresConnection) throws -> [SearchHit] {
+        let words = try commonWords ?? CommonWords.read(schema: schema, connection: connection)
+        let statements = try candidateStatements(query, embedding: embedding, commonWords: words)
+        let results = try connection.pipeline(statements.map(\.statement), prepared: true)
+        let candidates = try Self.candidates(zip(statements.map(\.role), results), limit: candidateLimit(query))
+        let vector = nearest.map { Array($0.prefix(candidateLimit(query))) } ?? candidates.vector
+        let fused = Self.fuse(vector: vector, text: candidates.text, limit: query.limit, rrfK: settings.rrfK)
+        let details = try SearchSQL.chunkDetails(
+            connection.pipeline([SearchSQL(schema: schema).details(of: fused.map(\.chunk))], prepared: true)[0])
+        return fused.compactMap { hit in details[hit.chunk].map { SearchHit(hit, $0) } }
     }
 
     /// The vector method alone: the `limit` chunks in scope nearest to `embedding`, nearest first; blocking.
@@ -136,7 +150,8 @@ public struct KnowledgeBaseSearch: Sendable {
 
     private typealias Statement = (sql: String, parameters: [PostgresValue?])
 
-    /// The statements of one search: the vector method's (unless the embedding is all zeros), then full text.
+    /// The statements of one search: the vector method's (unless the embedding is empty or all zeros), then full
+    /// text.
     private func candidateStatements(_ query: SearchQuery, embedding: [Float], commonWords: CommonWords) throws
         -> [(role: Role, statement: Statement)]
     {
@@ -162,7 +177,7 @@ public struct KnowledgeBaseSearch: Sendable {
     }
 
     /// How many candidates each method brings for `query`: never fewer than its k.
-    private func candidateLimit(_ query: SearchQuery) -> Int {
+    public func candidateLimit(_ query: SearchQuery) -> Int {
         max(settings.candidatesPerMethod, query.limit)
     }
 

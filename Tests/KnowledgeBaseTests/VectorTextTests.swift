@@ -1,9 +1,9 @@
 @testable import KnowledgeBase
 import Testing
 
-/// The embedding cache reads vectors back from pgvector's text form: every float must come back bit for bit, or a
-/// replay from the cache would not rebuild the tables exactly.
-@Suite struct EmbeddingCacheParseTests {
+/// The embedding cache and the API's vector replica read vectors back from pgvector's text form: every float must
+/// come back bit for bit, or a replay from the cache would not rebuild the tables exactly.
+@Suite struct VectorTextTests {
     @Test func whatTheProjectionWritesComesBackBitForBit() {
         var generator = SystemRandomNumberGenerator()
         let special: [Float] = [0, -0.0, 1, -1, .leastNormalMagnitude, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
@@ -11,21 +11,21 @@ import Testing
         for _ in 0..<200 {
             let vector = special + (0..<384).map { _ in Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator)) }
                 .filter(\.isFinite)
-            let parsed = EmbeddingCache.parse(KnowledgeBaseSQL.vectorLiteral(vector))
+            let parsed = VectorText.parse(KnowledgeBaseSQL.vectorLiteral(vector))
             #expect(parsed?.map(\.bitPattern) == vector.map(\.bitPattern))
         }
     }
 
     @Test func pgvectorsOwnSpellingsParse() {
-        #expect(EmbeddingCache.parse("[]") == [])
-        #expect(EmbeddingCache.parse("[1]") == [1])
-        #expect(EmbeddingCache.parse("[1e-05,-0.5,3.4028235e+38]") == [1e-5, -0.5, 3.4028235e+38])
-        #expect(EmbeddingCache.parse("[ 1, 2 ]") == [1, 2])
+        #expect(VectorText.parse("[]") == [])
+        #expect(VectorText.parse("[1]") == [1])
+        #expect(VectorText.parse("[1e-05,-0.5,3.4028235e+38]") == [1e-5, -0.5, 3.4028235e+38])
+        #expect(VectorText.parse("[ 1, 2 ]") == [1, 2])
     }
 
     @Test func anythingElseIsNotAVector() {
         for text in ["", "[", "]", "1,2", "[1,]", "[,1]", "[1,,2]", "[1;2]", "[a]", "(1,2)", "[1,2", "1,2]", "[1 2]"] {
-            #expect(EmbeddingCache.parse(text) == nil, "\(text)")
+            #expect(VectorText.parse(text) == nil, "\(text)")
         }
     }
 }
