@@ -96,7 +96,7 @@ struct CrashRecoveryTests {
 }
 
 /// Guarantee 7: SIGTERM finishes the batch in flight, commits, and exits 0; nothing is lost or applied twice.
-@Suite("Graceful stop", .timeLimit(.minutes(2)))
+@Suite("Graceful stop", .timeLimit(.minutes(4)))  // 40,000 events through two workers, as "Crash recovery"
 struct GracefulStopTests {
     @Test func sigtermCommitsTheBatchInFlightAndExitsZero() async throws {
         let stack = try StoryStack(name: "sigterm")

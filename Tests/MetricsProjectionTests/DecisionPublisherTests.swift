@@ -9,7 +9,7 @@ import Testing
 import TestSupport
 
 /// The outbox's publisher against the Kafka protocol (a mock cluster) and a real PostgreSQL.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(4)))  // a Kafka cluster, a database and a consumer: minutes on a loaded 2-core CI machine
 struct DecisionPublisherTests {
     static let logger: Logger = {
         var logger = Logger(label: "test.publisher")
