@@ -6,7 +6,7 @@ import TestSupport
 
 /// The `annals` executable as an operator runs it: exit statuses, what goes to stdout and to stderr, and what it
 /// really did to a Kafka cluster (over the Kafka protocol) and a database.
-@Suite("Command line", .timeLimit(.minutes(2)))
+@Suite("Command line", .timeLimit(.minutes(4)))
 struct CommandLineTests {
     static let sampleFile = ChildProcess.packageRoot + "/Samples/story-events.jsonl"
     static let topicsDirectory = ChildProcess.packageRoot + "/Topics"

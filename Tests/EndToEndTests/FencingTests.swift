@@ -5,7 +5,7 @@ import TestSupport
 /// Guarantee 3: a zombie worker whose partitions were taken over never overwrites the newer owner's state.
 /// A probe zombie and successor (no dedupe: one row per apply) go through the same scenario beside the story workers, so a
 /// zombie's batch applied on top of its successor's cannot hide behind the story projection's dedupe by event id.
-@Suite("Fencing", .timeLimit(.minutes(3)))
+@Suite("Fencing", .timeLimit(.minutes(5)))
 struct FencingTests {
     @Test func pausedZombieWorkerIsFencedAndNeverMovesCheckpointsBack() async throws {
         let stack = try StoryStack(name: "fencing")

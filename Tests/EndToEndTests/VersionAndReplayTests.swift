@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// Guarantees 5 and 8: replay reproduces the tables exactly; tables of another version stop a worker.
-@Suite("Versions and replay", .timeLimit(.minutes(2)))
+@Suite("Versions and replay", .timeLimit(.minutes(4)))
 struct VersionAndReplayTests {
     @Test func replayInPlaceReproducesIdenticalChecksums() async throws {
         let stack = try StoryStack(name: "replay")

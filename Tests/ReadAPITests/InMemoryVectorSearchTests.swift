@@ -30,7 +30,8 @@ import Testing
     /// GETs `path` until its vector half runs in memory (the copy loads in the background after the first search).
     static func searchInMemory(_ api: APIServerHarness, _ path: String) async throws -> [SearchHit] {
         var answer: LocalHTTP.Response?
-        try await waitUntil(timeout: .seconds(60), description: "a search computed with the vectors in memory") {
+        try await waitUntil(timeout: .seconds(120), pollInterval: .milliseconds(250),
+                            description: "a search computed with the vectors in memory") {
             answer = try await api.get(path)
             return answer?.headers["x-annals-vectors"] == "memory"
         }

@@ -66,7 +66,7 @@ final class GatedActuator: Actuator {
 
 /// Leadership epochs fencing what a leader records, and the re-assert after a leader is cut off, against a real
 /// PostgreSQL.
-@Suite(.timeLimit(.minutes(3))) struct ActuationLeadershipTests {
+@Suite(.timeLimit(.minutes(5))) struct ActuationLeadershipTests {
     static let sql = ActuationSQL()
 
     static func migrated(_ prefix: String) async throws -> TestDatabase {

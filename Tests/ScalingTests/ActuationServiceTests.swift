@@ -36,7 +36,7 @@ final class ScriptedActuator: Actuator {
 }
 
 /// The actuation loop against a real PostgreSQL, with a scripted actuator.
-@Suite(.timeLimit(.minutes(3))) struct ActuationServiceTests {
+@Suite(.timeLimit(.minutes(5))) struct ActuationServiceTests {
     static let fast = ActuationSettings(poll: .milliseconds(50), retry: RetrySchedule(initial: .milliseconds(20), maximum: .milliseconds(160)))
 
     struct Setup {
@@ -94,7 +94,7 @@ final class ScriptedActuator: Actuator {
         }
         try setup.decide(ScalingFixtures.decision("g1", desired: 5, second: 10))
         let (_, task) = start(actuator, setup)
-        try await waitUntil(timeout: .seconds(90), description: "g1 applied") { try setup.applied()["gold"] == "g1" }
+        try await waitUntil(timeout: .seconds(180), description: "g1 applied") { try setup.applied()["gold"] == "g1" }
         task.cancel()
         try await task.value
 
@@ -120,20 +120,20 @@ final class ScriptedActuator: Actuator {
         }
         try setup.decide(ScalingFixtures.decision("g1", desired: 5, second: 10))
         let (service, task) = start(actuator, setup)
-        try await waitUntil(timeout: .seconds(90), description: "g1 applied") { try setup.applied()["gold"] == "g1" }
+        try await waitUntil(timeout: .seconds(180), description: "g1 applied") { try setup.applied()["gold"] == "g1" }
 
         try setup.decide(ScalingFixtures.decision("g0", desired: 2, second: 5))
         try setup.decide(ScalingFixtures.decision("g5", desired: 9, second: 50))
         service.capacityMayHaveChanged()
-        try await waitUntil(timeout: .seconds(90), description: "g5 failing twice") { try setup.attempts("g5").count >= 2 }
+        try await waitUntil(timeout: .seconds(180), description: "g5 failing twice") { try setup.attempts("g5").count >= 2 }
         try setup.decide(ScalingFixtures.decision("g6", desired: 7, second: 60))
         service.capacityMayHaveChanged()
-        try await waitUntil(timeout: .seconds(90), description: "g6 applied") { try setup.applied()["gold"] == "g6" }
+        try await waitUntil(timeout: .seconds(180), description: "g6 applied") { try setup.applied()["gold"] == "g6" }
         let g5Attempts = try setup.attempts("g5").count
         // More passes of the loop, long enough for g5's backoff to run out several times.
         try setup.decide(ScalingFixtures.decision("g7", desired: 8, second: 70))
         service.capacityMayHaveChanged()
-        try await waitUntil(timeout: .seconds(90), description: "g7 applied") { try setup.applied()["gold"] == "g7" }
+        try await waitUntil(timeout: .seconds(180), description: "g7 applied") { try setup.applied()["gold"] == "g7" }
         task.cancel()
         try await task.value
 
@@ -152,7 +152,7 @@ final class ScriptedActuator: Actuator {
         }
         try setup.decide(ScalingFixtures.decision("g1", desired: 5, second: 10))
         let (_, task) = start(actuator, setup)
-        try await waitUntil(timeout: .seconds(90), description: "g1 applied") { try setup.applied()["gold"] == "g1" }
+        try await waitUntil(timeout: .seconds(180), description: "g1 applied") { try setup.applied()["gold"] == "g1" }
         task.cancel()
         try await task.value
         #expect(try setup.attempts("g1").map(\.retryMs) == [160, nil])
@@ -165,18 +165,18 @@ final class ScriptedActuator: Actuator {
         let second = ScriptedActuator()
         try setup.decide(ScalingFixtures.decision("g1", desired: 5, second: 10))
         let (_, firstTask) = start(first, setup)
-        try await waitUntil(timeout: .seconds(90), description: "g1 applied") { try setup.applied()["gold"] == "g1" }
+        try await waitUntil(timeout: .seconds(180), description: "g1 applied") { try setup.applied()["gold"] == "g1" }
         let (secondService, secondTask) = start(second, setup)
         try setup.decide(ScalingFixtures.decision("g2", desired: 6, second: 20))
         secondService.capacityMayHaveChanged()
-        try await waitUntil(timeout: .seconds(90), description: "g2 applied") { try setup.applied()["gold"] == "g2" }
+        try await waitUntil(timeout: .seconds(180), description: "g2 applied") { try setup.applied()["gold"] == "g2" }
         #expect(second.calls.isEmpty, "the second worker stands by")
 
         firstTask.cancel()
         try await firstTask.value
         try setup.decide(ScalingFixtures.decision("g3", desired: 7, second: 30))
         secondService.capacityMayHaveChanged()
-        try await waitUntil(timeout: .seconds(90), description: "g3 applied by the second worker") { try setup.applied()["gold"] == "g3" }
+        try await waitUntil(timeout: .seconds(180), description: "g3 applied by the second worker") { try setup.applied()["gold"] == "g3" }
         secondTask.cancel()
         try await secondTask.value
         #expect(first.calls.map(\.stamp.decisionID) == ["g1", "g2"])
@@ -189,7 +189,7 @@ final class ScriptedActuator: Actuator {
         try setup.decide(ScalingFixtures.decision("g1", desired: 5, second: 10),
                          ScalingFixtures.decision("b1", tier: .bronze, desired: 2, second: 10))
         let (_, task) = start(DryRunActuator(), setup)
-        try await waitUntil(timeout: .seconds(90), description: "both applied") { try setup.applied().count == 2 }
+        try await waitUntil(timeout: .seconds(180), description: "both applied") { try setup.applied().count == 2 }
         task.cancel()
         try await task.value
         let responses = try setup.db.execute(
@@ -205,12 +205,12 @@ final class ScriptedActuator: Actuator {
         let actuator = GatedActuator()
         try setup.decide(ScalingFixtures.decision("g1", desired: 5, second: 10))
         let (_, task) = start(actuator, setup)
-        try await waitUntil(timeout: .seconds(90), description: "the call in flight") { actuator.calls.count == 1 }
+        try await waitUntil(timeout: .seconds(180), description: "the call in flight") { actuator.calls.count == 1 }
         // The database drops the actuation session while the call is in flight.
         try setup.db.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
         actuator.release()
-        try await waitUntil(timeout: .seconds(90), description: "g1 applied") { try setup.applied()["gold"] == "g1" }
+        try await waitUntil(timeout: .seconds(180), description: "g1 applied") { try setup.applied()["gold"] == "g1" }
         task.cancel()
         try await task.value
         #expect(actuator.calls.count == 1, "the capacity was set once")

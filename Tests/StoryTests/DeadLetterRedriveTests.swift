@@ -9,7 +9,7 @@ import Testing
 
 /// `DeadLetterRedrive` against a real PostgreSQL, with the story projection: dead letters recorded as a worker
 /// records them, then re-driven.
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(4)))
 struct DeadLetterRedriveTests {
     static let topic = AnnalsTopic.storyEvent.rawValue
 
