@@ -252,12 +252,12 @@ public final class ReadAPI: Sendable {
         var current = replica.current(at: dataVersion)
         if current == nil {
             current = try await database("the knowledge base") { try replica.upToDate(dataVersion: dataVersion, connection: $0) }
+            if let current { replicaChunks.record(current.chunkCount) }  // counted when it changes, not per search
         }
         guard let index = current else {
             startReplicaLoad(dimension: embedding.count)
             return nil
         }
-        replicaChunks.record(index.chunkCount)
         do {
             return try await NearestBatcher.nearest(in: index, to: embedding, worldID: query.worldID, limit: engine.candidateLimit(query))
         } catch ChunkVectorIndexError.dimensionMismatch(let held, let asked) {

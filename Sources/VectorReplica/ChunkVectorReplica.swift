@@ -120,13 +120,9 @@ public final class ChunkVectorReplica: Sendable {
 
     /// What the tables hold now that the copy does not: documents new or at another version, with their world,
     /// and documents gone.
-    struct Changes: Equatable {
+    struct Changes {
         var changed: [(documentID: String, version: Int64, worldID: String?)]
         var removed: [String]
-
-        static func == (a: Changes, b: Changes) -> Bool {
-            a.removed == b.removed && a.changed.elementsEqual(b.changed) { $0 == $1 }
-        }
     }
 
     /// The changes from `held` (document → version) to `now`; pure.
