@@ -142,10 +142,8 @@ public struct KnowledgeBaseSearch: Sendable {
         case worldVector = "vector (world)"
         /// The global chunks' nearest.
         case globalVector = "vector (global)"
-        /// A world's own chunks' best matching.
-        case worldText = "full-text (world)"
-        /// The global chunks' best matching.
-        case globalText = "full-text (global)"
+        /// The best matching of every part, in one statement.
+        case text = "full-text"
     }
 
     private typealias Statement = (sql: String, parameters: [PostgresValue?])
@@ -166,14 +164,12 @@ public struct KnowledgeBaseSearch: Sendable {
         return statements + textStatements(query.text, scope: scope, limit: candidates, commonWords: commonWords)
     }
 
-    /// The full-text method's statements: one per part of `scope`.
+    /// The full-text method's statement: every part of `scope` in one.
     private func textStatements(_ text: String, scope: SearchSQL.Scope, limit: Int, commonWords: CommonWords)
         -> [(role: Role, statement: Statement)]
     {
-        SearchSQL.parts(of: scope).map { part in
-            (part == .global ? .globalText : .worldText,
-             SearchSQL(schema: schema).matching(text: text, part: part, limit: limit, settings: settings, commonWords: commonWords))
-        }
+        [(.text, SearchSQL(schema: schema).matching(text: text, parts: SearchSQL.parts(of: scope), limit: limit,
+                                                    settings: settings, commonWords: commonWords))]
     }
 
     /// How many candidates each method brings for `query`: never fewer than its k.
@@ -205,7 +201,7 @@ public struct KnowledgeBaseSearch: Sendable {
             switch role {
             case .settings: continue
             case .worldVector, .globalVector: vector.append(try SearchSQL.scoredChunks(result))
-            case .worldText, .globalText: text.append(try SearchSQL.scoredChunks(result))
+            case .text: text.append(try SearchSQL.scoredChunks(result))
             }
         }
         return (SearchSQL.nearestOfParts(vector, limit: limit), SearchSQL.bestMatchingOfParts(text, limit: limit))

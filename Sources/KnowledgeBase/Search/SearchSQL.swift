@@ -128,7 +128,10 @@ struct SearchSQL {
     /// candidate, each one ranked (and `ts_rank_cd`, having no inverse document frequency, would rank chunks
     /// full of that word high). Without statistics (a table never analysed) every word brings candidates.
     ///
-    func matching(text: String, part: Part, limit: Int, settings: SearchSettings, commonWords: CommonWords)
+    /// The parts are searched in one statement, each as a branch of its own (its index, its `limit`), so the query's
+    /// words are parsed and weighed once and a search pays for one statement, not one per part; the rows of all
+    /// branches come together, to be merged by `bestMatchingOfParts`.
+    func matching(text: String, parts: [Part], limit: Int, settings: SearchSettings, commonWords: CommonWords)
         -> (sql: String, parameters: [PostgresValue?])
     {
         let common = commonWords.above(settings.commonWordFrequency)
@@ -136,7 +139,18 @@ struct SearchSQL {
             PostgresValue(text), .int(limit), .textArray(common.lexemes), .doubleArray(common.frequencies),
             .int(settings.commonWordMatchLimit), .double(commonWords.chunks),
         ]
-        let filter = part.filter(parameters: &parameters)
+        let branches = parts.map { part in
+            let filter = part.filter(parameters: &parameters)
+            return #"""
+                (SELECT c.document_id, c.ordinal, ts_rank_cd(c.tsv, (SELECT ranking FROM words)) AS score
+                 FROM \#(schema).chunks c
+                 WHERE c.tsv @@ (SELECT matching FROM words) AND \#(filter)
+                   AND 2 * (SELECT count(*) FROM unnest((SELECT each FROM words)) AS e(query) WHERE c.tsv @@ e.query)
+                       >= cardinality((SELECT each FROM words))
+                 ORDER BY score DESC, c.document_id, c.ordinal
+                 LIMIT $2)
+                """#
+        }
         return (
             #"""
             WITH lexemes AS MATERIALIZED (
@@ -151,14 +165,8 @@ struct SearchSQL {
                                      THEN plainto_tsquery('english', $1) END) AS matching,
                        coalesce((SELECT array_agg(query) FROM lexemes), '{}') AS each
             )
-            SELECT c.document_id, c.ordinal, ts_rank_cd(c.tsv, (SELECT ranking FROM words)) AS score
-            FROM \#(schema).chunks c
-            WHERE c.tsv @@ (SELECT matching FROM words) AND \#(filter)
-              AND 2 * (SELECT count(*) FROM unnest((SELECT each FROM words)) AS e(query) WHERE c.tsv @@ e.query)
-                  >= cardinality((SELECT each FROM words))
-            ORDER BY score DESC, c.document_id, c.ordinal
-            LIMIT $2
-            """#,
+
+            """# + branches.joined(separator: "\nUNION ALL\n"),
             parameters
         )
     }
