@@ -178,7 +178,10 @@ let package = Package(
 
         // The chunks' vectors in a search server's memory, kept up to date with the tables: exact nearest neighbours
         // on OpenBLAS instead of PostgreSQL's HNSW scans.
-        .target(name: "VectorReplica", dependencies: ["COpenBLAS", "KnowledgeBase", "Postgres", "Projection"]),
+        // Our one C target: a loop the C compiler vectorises for the CPU it runs on (see dots.c). Optimised in debug
+        // builds too, so that tests searching thousands of vectors do not wait on unoptimised loops.
+        .target(name: "CVectorDots", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "VectorReplica", dependencies: ["CVectorDots", "KnowledgeBase", "Postgres", "Projection"]),
 
         // An HTTP server on 127.0.0.1 for the length of a closure: the stand-ins tests and the simulation serve.
         .target(

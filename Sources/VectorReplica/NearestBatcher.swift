@@ -1,9 +1,9 @@
 import KnowledgeBase
 
 /// Searches arriving concurrently, answered in passes on a thread of its own (`PassBatcher`): the queries waiting
-/// when a pass starts that search the same index are compared with its global chunks in one matrix product, so
-/// those vectors (15 MB at 10,000 chunks of 384) are read from memory once per pass rather than once per query,
-/// which is most of what a single query costs. One per process.
+/// when a pass starts that search the same index are compared with its global chunks together, so those vectors
+/// (3.8 MB of bytes at 10,000 chunks of 384) are read from memory once per pass rather than once per query, which is
+/// most of what a single query costs. One per process.
 public enum NearestBatcher {
     /// Most queries one pass takes.
     public static let queriesPerPass = 16

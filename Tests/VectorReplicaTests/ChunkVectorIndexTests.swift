@@ -152,6 +152,61 @@ import Testing
         #expect(found == ["dup-a#0", "dup-b#0", "dup-c#0", "dup-a#1"])
     }
 
+    /// The byte similarity of two unit vectors, as the index computes it before comparing exactly.
+    static func byteSimilarity(_ a: ByteVector, _ b: ByteVector) -> Float {
+        Float(zip(a.codes, b.codes).reduce(Int32(0)) { $0 + Int32($1.0) * Int32($1.1) }) * a.scale * b.scale
+    }
+
+    static func unit(_ v: [Float]) -> [Float] { ChunkVectorIndex.normalised(v)! }
+
+    @Test(arguments: [3, 384, 1024]) func theByteSimilarityIsWithinItsBoundOfTheExactOne(dimension: Int) {
+        var random = Vectors(state: UInt64(dimension))
+        var shapes: [[Float]] = (0..<200).map { _ in random.vector(dimension) }
+        shapes.append((0..<dimension).map { $0 == 0 ? 1 : 0 })                    // one component
+        shapes.append([Float](repeating: 1, count: dimension))                      // all equal
+        shapes.append((0..<dimension).map { $0 == 1 ? 50 : ($0 % 2 == 0 ? 0.01 : -0.01) })  // one large, the rest tiny
+        shapes.append((0..<dimension).map { Float($0 % 7) - 3.49 })                 // every component half a step off
+        let vectors = shapes.map { (unit: Self.unit($0), bytes: ByteVector(Self.unit($0))) }
+        var widest: Double = 0
+        for a in vectors {
+            for b in vectors.prefix(60) {
+                let exact = zip(a.unit, b.unit).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+                let error = abs(exact - Double(Self.byteSimilarity(a.bytes, b.bytes)))
+                let bound = Double(a.bytes.errorBound(against: b.bytes.scale, mass: b.bytes.mass, dimension: dimension))
+                #expect(error <= bound, "exact \(exact), off by \(error), bound \(bound)")
+                widest = max(widest, error / bound)
+            }
+        }
+        #expect(widest > 0.01, "the bound is not so loose that it proves nothing: \(widest)")
+    }
+
+    /// Rows so alike that their bytes rank them the other way round from their exact similarities: the index still
+    /// answers the exact order (comparing by bytes alone, it would not).
+    @Test func neighboursTheBytesRankTheWrongWayAreStillFoundInTheirExactOrder() throws {
+        let dimension = 384
+        var random = Vectors(state: 7)
+        let query = Self.unit(random.vector(dimension))
+        let queryBytes = ByteVector(query)
+        var swapped: (better: [Float], worse: [Float])?
+        for _ in 0..<20_000 where swapped == nil {
+            let base = random.vector(dimension)
+            let a = Self.unit(zip(base, query).map { $0 * 0.2 + $1 }), b = Self.unit(a.map { $0 + Float.random(in: -0.002...0.002, using: &random) })
+            let exactA = zip(a, query).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+            let exactB = zip(b, query).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+            let bytesA = Self.byteSimilarity(ByteVector(a), queryBytes), bytesB = Self.byteSimilarity(ByteVector(b), queryBytes)
+            guard abs(exactA - exactB) > 1e-5, (exactA > exactB) != (bytesA > bytesB), bytesA != bytesB else { continue }
+            swapped = exactA > exactB ? (a, b) : (b, a)
+        }
+        let pair = try #require(swapped, "no pair the bytes rank the wrong way round in 20,000 tries")
+        var index = ChunkVectorIndex(dimension: dimension)
+        try index.replace(document: "worse", worldID: nil, chunks: [(0, pair.worse)])
+        try index.replace(document: "better", worldID: nil, chunks: [(0, pair.better)])
+        let others = (0..<500).map { (ordinal: $0, vector: random.vector(dimension)) }
+        try index.replace(document: "others", worldID: nil, chunks: others)
+        #expect(try index.nearest(to: query, worldID: nil, limit: 1).map(\.chunk.documentID) == ["better"])
+        #expect(try index.nearest(to: query, worldID: nil, limit: 2).map(\.chunk.documentID) == ["better", "worse"])
+    }
+
     @Test func vectorsOfAnotherDimensionAreRefusedAndChangeNothing() throws {
         var index = ChunkVectorIndex(dimension: 3)
         try index.replace(document: "d", worldID: nil, chunks: [(0, [1, 0, 0])])
